@@ -1,0 +1,251 @@
+"""The ``careguide`` command line (Typer). Every command has ``--help``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from careguide.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(
+    name="careguide",
+    help="careguide: cited, plain-language patient education from trusted sources.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+eval_app = typer.Typer(help="Offline evaluation suites; reports go under reports/.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+class _State:
+    profile: Path | None = None
+
+
+def settings() -> Settings:
+    return load_settings(_State.profile)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into one line and exit status 2, never a traceback."""
+    from careguide.ingest import EmbeddingError, StoreError
+    from careguide.rag import FilterError
+
+    try:
+        yield
+    except (ConfigError, StoreError, EmbeddingError, FilterError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+
+
+@app.callback()
+def main(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="YAML profile (default configs/default.yaml, or $CAREGUIDE_CONFIG).",
+        ),
+    ] = None,
+) -> None:
+    """careguide: cited, plain-language patient education from trusted sources."""
+    _State.profile = config
+    with user_errors():
+        settings()  # validate the profile and environment before any work
+
+
+class RichObserver:
+    """Shows ingest progress as rich progress bars and warnings above them."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: Any = None
+
+    def phase(self, name: str, total: int) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.progress.tasks[-1].total)
+        self.task = self.progress.add_task(name, total=total)
+
+    def advance(self, amount: int = 1) -> None:
+        self.progress.advance(self.task, amount)
+
+    def warn(self, message: str) -> None:
+        self.progress.console.print(f"[yellow]{message}[/]", highlight=False)
+
+
+def progress_bar(console: Console = err) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<26}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def default_paths(config: Settings) -> list[Path]:
+    root = config.medquad_dir
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"MedQuAD was not found at {root}; set data_dir (CAREGUIDE_DATA_DIR) to the folder "
+            f"holding medquad/ (source: github.com/abachaa/MedQuAD, CC BY 4.0)."
+        )
+    return [root / subset for subset in config.knowledge_base.medquad_subsets]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to index; none = the default MedQuAD knowledge base."),
+    ] = None,
+    collection: Annotated[
+        str | None, typer.Option(help="Chroma collection (default from settings).")
+    ] = None,
+    prune: Annotated[
+        bool, typer.Option(help="Remove indexed documents that were not found in this run.")
+    ] = False,
+    source: Annotated[str, typer.Option(help="Source name stored with your own files.")] = "local",
+    organisation: Annotated[str, typer.Option(help="Publishing organisation shown to users.")] = "",
+    license: Annotated[str, typer.Option(help="License of your own files, shown with quotes.")] = "",
+) -> None:
+    """Index documents (MedQuAD XML, PDF, HTML, Markdown, text) into the knowledge base.
+
+    Re-running on unchanged input does no embedding work; changed files replace their old chunks;
+    an interrupted run resumes. Files that fail are listed and the exit status is 1.
+    """
+    from careguide.ingest import Chunker, ChromaStore, SourceInfo, load_embedder
+    from careguide.ingest import ingest as run_ingest
+
+    with user_errors():
+        config = settings()
+        targets = list(paths) if paths else default_paths(config)
+        store = ChromaStore(config, collection)
+        embedder = load_embedder(config.embedding)
+        chunker = Chunker(
+            embedder.count_tokens, config.chunking.max_tokens, config.chunking.overlap_tokens
+        )
+        info = SourceInfo(
+            source=source,
+            organisation=organisation,
+            license=license,
+            audience=config.knowledge_base.audience,
+        )
+        with progress_bar() as progress:
+            report = run_ingest(targets, store, embedder, chunker, info, prune, RichObserver(progress))
+    rate = report.chunks_indexed / report.embed_seconds if report.embed_seconds else 0.0
+    err.print(
+        f"{report.files_seen} files, {report.documents} documents: {report.documents_indexed} indexed "
+        f"({report.chunks_indexed} chunks, {rate:.0f} chunks/s embedding), "
+        f"{report.documents_unchanged} unchanged, {report.documents_removed} removed, "
+        f"{len(report.files_skipped)} skipped, {len(report.failures)} failed "
+        f"in {report.total_seconds:.1f} s. Collection '{store.name}' holds {store.count()} chunks."
+    )
+    if report.failures:
+        err.print("[red]Failed files:[/]")
+        for failure in report.failures:
+            err.print(f"  {failure}", highlight=False)
+        raise typer.Exit(1)
+
+
+def _read_questions() -> Iterator[str]:
+    for line in sys.stdin:
+        if line.strip():
+            yield line.strip()
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="The question, or '-' to read one per line from stdin.")],
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=100, help="How many passages.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (see docs/search-json.md).")] = False,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(help="Metadata filter key=value (source, topic, audience, question_type); repeatable."),
+    ] = None,
+    mode: Annotated[str | None, typer.Option(help="hybrid, dense or bm25 (default from settings).")] = None,
+    collection: Annotated[str | None, typer.Option(help="Chroma collection.")] = None,
+) -> None:
+    """Find the passages of the knowledge base that answer a question."""
+    from careguide.rag import open_retriever, parse_filter
+
+    with user_errors():
+        if mode not in (None, "hybrid", "dense", "bm25"):
+            raise fail(f"Unknown mode '{mode}'; use hybrid, dense or bm25.")
+        filters = parse_filter(where or [])
+        retriever = open_retriever(settings(), collection)
+        run: Callable[[str], Any] = lambda q: retriever.search_many([q], k, filters, mode)[0]  # type: ignore[arg-type]  # noqa: E731
+        if question == "-":
+            for line in _read_questions():
+                print(json.dumps([p.to_json() for p in run(line)], ensure_ascii=False), flush=True)
+            return
+        passages = run(question)
+    if as_json:
+        print(json.dumps([p.to_json() for p in passages], ensure_ascii=False, indent=2))
+        return
+    if not passages:
+        out.print("No passages found. Is the knowledge base indexed? Run `careguide ingest`.")
+        return
+    for rank, passage in enumerate(passages, start=1):
+        c = passage.chunk
+        ref = c.answer_id or (f"page {c.page}" if c.page else c.section)
+        out.print(f"[bold]{rank}. {c.title}[/]  [dim]{c.organisation} · {ref} · {passage.score:.4f}[/]")
+        out.print(f"   [link={c.url}]{c.url}[/link]", highlight=False)
+        text = c.text if len(c.text) <= 400 else c.text[:400].rsplit(" ", 1)[0] + " …"
+        out.print(f"   {text}\n", highlight=False)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    size: Annotated[int, typer.Option(help="Questions sampled from MedQuAD (seeded).")] = 1000,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+    collection: Annotated[str | None, typer.Option(help="Chroma collection.")] = None,
+) -> None:
+    """Recall@1/5/10, MRR@10 and nDCG@10 for dense, BM25 and hybrid on a MedQuAD dev set."""
+    from careguide.eval.retrieval import run_retrieval_eval, write_retrieval_report
+    from careguide.rag import open_retriever
+
+    with user_errors():
+        config = settings()
+        retriever = open_retriever(config, collection)
+        with progress_bar() as progress:
+            report = run_retrieval_eval(config, retriever, size, seed, progress)
+        json_path, md_path = write_retrieval_report(report, output)
+    table = Table(title=f"Retrieval on {report['dev_set']['questions']} MedQuAD questions")
+    for column in ("variant", "mode", "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"):
+        table.add_column(column)
+    for row in report["rows"]:
+        table.add_row(row["variant"], row["mode"], *(f"{row[m]:.3f}" for m in
+                      ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")))
+    out.print(table)
+    out.print(f"Reports: {json_path} and {md_path}")
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print the effective settings (profile plus CAREGUIDE_* overrides) as JSON."""
+    with user_errors():
+        print(settings().model_dump_json(indent=2))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,169 @@
+"""Typed settings: a YAML profile (configs/default.yaml) with CAREGUIDE_* environment overrides.
+
+Nested keys are overridden with a double underscore, e.g. ``CAREGUIDE_VECTOR_STORE__URL``.
+The profile is chosen with ``CAREGUIDE_CONFIG`` (a path) or the CLI's ``--config`` option.
+An unknown or invalid key stops start-up with one sentence naming it (:class:`ConfigError`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "CAREGUIDE_"
+CONFIG_ENV = "CAREGUIDE_CONFIG"
+DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "configs" / "default.yaml"
+
+MEDQUAD_ANSWERED_SUBSETS = (
+    "1_CancerGov_QA",
+    "2_GARD_QA",
+    "3_GHR_QA",
+    "4_MPlus_Health_Topics_QA",
+    "5_NIDDK_QA",
+    "6_NINDS_QA",
+    "7_SeniorHealth_QA",
+    "8_NHLBI_QA_XML",
+    "9_CDC_QA",
+)
+
+
+class ConfigError(Exception):
+    """A setting is unknown or invalid; the message is one sentence naming it and the fix."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KnowledgeBaseSettings(_Section):
+    medquad_subsets: tuple[str, ...] = MEDQUAD_ANSWERED_SUBSETS
+    audience: str = "patients"
+    license: str = "CC BY 4.0"
+
+
+class EmbeddingSettings(_Section):
+    model_path: Path | None = None
+    """A local sentence-transformers directory; empty means the packaged all-MiniLM-L6-v2."""
+    backend: Literal["torch", "onnx"] = "torch"
+    batch_size: int = Field(32, ge=1, le=1024)
+    device: str = "cpu"
+
+
+class ChunkingSettings(_Section):
+    max_tokens: int = Field(200, ge=32, le=512)
+    overlap_tokens: int = Field(40, ge=0, le=256)
+
+
+class VectorStoreSettings(_Section):
+    url: str | None = None
+    """Chroma server URL (http://host:port); empty means the embedded PersistentClient."""
+    collection: str = Field("careguide", min_length=3, max_length=63)
+
+
+class RetrievalSettings(_Section):
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    k: int = Field(5, ge=1, le=100)
+    candidates: int = Field(30, ge=1, le=500)
+    """How many passages each retriever proposes before fusion."""
+    rrf_k: int = Field(60, ge=1)
+    filter_overfetch: int = Field(8, ge=1, le=100)
+    """Dense search with a metadata filter first over-fetches this many times the candidates
+    unfiltered (fast) and filters in memory; Chroma's slower filtered query is the fallback."""
+
+
+class Settings(BaseSettings):
+    """All of careguide's settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    data_dir: Path = Path("../shared/data")
+    index_dir: Path = Path("data/index")
+    knowledge_base: KnowledgeBaseSettings = KnowledgeBaseSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    vector_store: VectorStoreSettings = VectorStoreSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The YAML profile is passed as init kwargs by load_settings; env wins over it.
+        return (env_settings, init_settings)
+
+    @property
+    def medquad_dir(self) -> Path:
+        return self.data_dir / "medquad"
+
+
+def _known_env_names(model: type[BaseModel], prefix: str) -> set[str]:
+    names: set[str] = set()
+    for name, field in model.model_fields.items():
+        full = f"{prefix}{name.upper()}"
+        names.add(full)
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names |= _known_env_names(annotation, full + "__")
+    return names
+
+
+def _check_env(environ: dict[str, str]) -> None:
+    known = _known_env_names(Settings, ENV_PREFIX) | {CONFIG_ENV}
+    for name in sorted(environ):
+        if name.startswith(ENV_PREFIX) and name not in known:
+            raise ConfigError(
+                f"Unknown setting in environment variable {name}; unset it or use one of the "
+                f"documented CAREGUIDE_* names (see configs/default.yaml)."
+            )
+
+
+def _describe(error: dict[str, Any], source: str) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"Unknown setting '{key}' in {source}; remove it or fix its spelling."
+    return (
+        f"Invalid value for setting '{key}' in {source}: {error['msg']}; "
+        f"fix it in the profile or the CAREGUIDE_ environment variable."
+    )
+
+
+def read_profile(path: Path) -> dict[str, Any]:
+    """Read a YAML profile into a dict, with a clear error for a missing or malformed file."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"Config profile {path} does not exist; pass an existing YAML file."
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Config profile {path} is not valid YAML ({exc}); fix its syntax.") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"Config profile {path} must be a mapping of settings at the top level.")
+    return loaded
+
+
+def load_settings(profile: Path | None = None) -> Settings:
+    """Load settings from a YAML profile plus CAREGUIDE_* environment overrides."""
+    env = dict(os.environ)
+    path = profile or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else DEFAULT_PROFILE)
+    _check_env(env)
+    values = read_profile(path)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(_describe(dict(first), f"{path} or the environment")) from None

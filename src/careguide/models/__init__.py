@@ -1,0 +1,1 @@
+"""Local language models: assembly, sha256 verification, LLM server lifecycle (not built yet)."""

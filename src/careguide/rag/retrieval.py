@@ -1,0 +1,215 @@
+"""Hybrid retrieval: small typed components (dense, BM25, fusion) composed by configuration.
+
+Each retriever proposes ranked candidates for a batch of questions; ``fuse_rankings`` joins
+rankings by reciprocal rank fusion; :class:`Retriever` is the composition the rest of careguide
+uses (``search`` for one question, ``search_many`` for evaluation batches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from careguide.config import RetrievalSettings
+from careguide.config import Settings
+from careguide.ingest import (
+    ChromaStore,
+    Chunk,
+    Embedder,
+    LexicalIndex,
+    load_embedder,
+    metadata_matches,
+    refresh_lexical_index,
+)
+
+FILTER_KEYS = ("source", "topic", "audience", "question_type", "doc_id", "answer_id", "license")
+"""Metadata keys a search may filter on (``--where key=value``)."""
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+class FilterError(ValueError):
+    """A ``--where`` filter names an unknown key or is malformed."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its score; the shape printed by ``careguide search --json``."""
+
+    chunk: Chunk
+    score: float
+
+    def to_json(self) -> dict[str, object]:
+        c = self.chunk
+        record: dict[str, object] = {
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "source": c.source,
+            "organisation": c.organisation,
+            "url": c.url,
+            "section": c.section,
+            "page": c.page,
+            "license": c.license,
+            "score": round(self.score, 6),
+            "text": c.text,
+        }
+        if c.answer_id:
+            record["answer_id"] = c.answer_id
+        return record
+
+
+def parse_filter(pairs: Sequence[str]) -> dict[str, str]:
+    """Turn ``["source=GHR", "topic=Acromegaly"]`` into a filter, rejecting unknown keys."""
+    where: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key or not value.strip():
+            raise FilterError(f"Filter '{pair}' is not key=value; write e.g. --where source=GHR.")
+        if key not in FILTER_KEYS:
+            raise FilterError(
+                f"Unknown filter key '{key}'; use one of: {', '.join(FILTER_KEYS)}."
+            )
+        where[key] = value.strip()
+    return where
+
+
+def chroma_where(where: dict[str, str]) -> dict[str, object] | None:
+    if not where:
+        return None
+    clauses = [{key: value} for key, value in sorted(where.items())]
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class CandidateRetriever(Protocol):
+    """One retrieval stage: ranked candidates for each question of a batch."""
+
+    def run(self, questions: Sequence[str], k: int, where: dict[str, str]) -> list[list[Passage]]: ...
+
+
+class DenseRetriever:
+    """Embeds the questions and queries Chroma by cosine similarity.
+
+    A filtered Chroma query is several times slower than an unfiltered one, so with a filter it
+    first over-fetches unfiltered and filters in memory; only when too few candidates survive
+    (a rare filter value) does it fall back to Chroma's own filtered query.
+    """
+
+    def __init__(self, store: ChromaStore, embedder: Embedder, overfetch: int = 8) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.overfetch = overfetch
+        self.fallbacks = 0
+
+    def run(self, questions: Sequence[str], k: int, where: dict[str, str]) -> list[list[Passage]]:
+        vectors = self.embedder.embed(list(questions))
+        if not where:
+            found = self.store.query(vectors, k)
+            return [[Passage(hit.chunk, hit.score) for hit in hits] for hits in found]
+        wide = self.store.query(vectors, k * self.overfetch)
+        results: list[list[Passage]] = []
+        for index, hits in enumerate(wide):
+            kept = [
+                Passage(hit.chunk, hit.score)
+                for hit in hits
+                if metadata_matches(hit.chunk.to_metadata(), where)
+            ]
+            if len(kept) < k:
+                self.fallbacks += 1
+                narrow = self.store.query(vectors[index : index + 1], k, chroma_where(where))[0]
+                kept = [Passage(hit.chunk, hit.score) for hit in narrow]
+            results.append(kept[:k])
+        return results
+
+
+class LexicalRetriever:
+    """BM25 over the same chunks (bm25s), filtered by a precomputed mask."""
+
+    def __init__(self, index: LexicalIndex) -> None:
+        self.index = index
+
+    def run(self, questions: Sequence[str], k: int, where: dict[str, str]) -> list[list[Passage]]:
+        found = self.index.search_many(questions, k, where or None)
+        return [[Passage(hit.chunk, hit.score) for hit in hits] for hits in found]
+
+
+def fuse_rankings(rankings: Sequence[Sequence[Passage]], rrf_k: int = 60) -> list[Passage]:
+    """Reciprocal rank fusion: score = sum over rankings of 1 / (rrf_k + rank)."""
+    scores: dict[str, float] = {}
+    chunks: dict[str, Chunk] = {}
+    for ranking in rankings:
+        for rank, passage in enumerate(ranking, start=1):
+            chunk_id = passage.chunk.chunk_id
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (rrf_k + rank)
+            chunks.setdefault(chunk_id, passage.chunk)
+    ordered = sorted(scores, key=lambda cid: (-scores[cid], cid))
+    return [Passage(chunks[cid], scores[cid]) for cid in ordered]
+
+
+class Retriever:
+    """Dense + BM25 fused by RRF (or either alone), as configured."""
+
+    def __init__(
+        self,
+        settings: RetrievalSettings,
+        dense: CandidateRetriever | None,
+        lexical: CandidateRetriever | None,
+    ) -> None:
+        self.settings = settings
+        self.dense = dense
+        self.lexical = lexical
+
+    @classmethod
+    def open(
+        cls, settings: RetrievalSettings, store: ChromaStore, embedder: Embedder
+    ) -> Retriever:
+        """Compose the retriever over a store, bringing the BM25 index up to date if needed."""
+        refresh_lexical_index(store)
+        index = LexicalIndex.load(store.lexical_dir) or LexicalIndex.build([])
+        return cls(
+            settings,
+            DenseRetriever(store, embedder, settings.filter_overfetch),
+            LexicalRetriever(index),
+        )
+
+    def search_many(
+        self,
+        questions: Sequence[str],
+        k: int | None = None,
+        where: dict[str, str] | None = None,
+        mode: Mode | None = None,
+    ) -> list[list[Passage]]:
+        """The top-k passages for each question."""
+        k = k or self.settings.k
+        mode = mode or self.settings.mode
+        where = where or {}
+        pool = max(k, self.settings.candidates)
+        if mode == "dense" or (mode == "hybrid" and self.lexical is None):
+            return [hits[:k] for hits in self._require(self.dense).run(questions, k, where)]
+        if mode == "bm25" or (mode == "hybrid" and self.dense is None):
+            return [hits[:k] for hits in self._require(self.lexical).run(questions, k, where)]
+        dense = self._require(self.dense).run(questions, pool, where)
+        lexical = self._require(self.lexical).run(questions, pool, where)
+        return [
+            fuse_rankings([d, b], self.settings.rrf_k)[:k]
+            for d, b in zip(dense, lexical, strict=True)
+        ]
+
+    def search(
+        self, question: str, k: int | None = None, where: dict[str, str] | None = None
+    ) -> list[Passage]:
+        return self.search_many([question], k, where)[0]
+
+    @staticmethod
+    def _require(stage: CandidateRetriever | None) -> CandidateRetriever:
+        if stage is None:
+            raise ValueError("This retriever was built without the stage that mode needs.")
+        return stage
+
+
+def open_retriever(settings: Settings, collection: str | None = None) -> Retriever:
+    """The configured retriever over the configured store, models loaded once."""
+    store = ChromaStore(settings, collection)
+    return Retriever.open(settings.retrieval, store, load_embedder(settings.embedding))
