@@ -6,6 +6,7 @@ model exported once to ONNX, dynamically quantised to int8 and run with plain on
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Sequence
@@ -22,6 +23,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 Vectors = npt.NDArray[np.float32]
 CACHE_DIR = Path(os.environ.get("CAREGUIDE_CACHE", Path.home() / ".cache" / "careguide"))
+
+
+def _quiet_transformers() -> None:
+    """Model loading prints per-weight progress bars and tokenizer length warnings; keep the CLI clean."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
 
 
 class EmbeddingError(Exception):
@@ -195,9 +204,11 @@ class OnnxEmbedder(_TokenCounting):
         return np.concatenate(outputs, axis=0)
 
 
+@functools.lru_cache(maxsize=4)
 def load_embedder(settings: EmbeddingSettings) -> Embedder:
-    """The configured embedder, loaded from a local path."""
+    """The configured embedder, loaded from a local path (once per process and settings)."""
     path = resolve_model_path(settings)
+    _quiet_transformers()
     if settings.backend == "onnx":
         return OnnxEmbedder(path, batch_size=settings.batch_size)
     return TorchEmbedder(path, device=settings.device, batch_size=settings.batch_size)

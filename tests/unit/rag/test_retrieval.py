@@ -1,0 +1,71 @@
+import pytest
+
+from careguide.config import RetrievalSettings
+from careguide.ingest import Chunk
+from careguide.rag import FilterError, Passage, Retriever, fuse_rankings, parse_filter
+from careguide.rag.retrieval import chroma_where
+
+
+def chunk(cid: str, source: str = "GHR") -> Chunk:
+    return Chunk(
+        chunk_id=cid, doc_id=cid, source_key=cid, position=0, n_chunks=1, text=f"text {cid}",
+        title=cid, heading_path="", source=source, organisation=source, url="", license="",
+    )
+
+
+def ranking(*ids: str) -> list[Passage]:
+    return [Passage(chunk(i), 1.0) for i in ids]
+
+
+def test_rrf_rewards_agreement():
+    fused = fuse_rankings([ranking("a", "b", "c"), ranking("d", "b", "e")], rrf_k=60)
+    assert [p.chunk.chunk_id for p in fused] == ["b", "a", "d", "c", "e"]
+    assert fused[0].score == pytest.approx(2 / 62)
+
+
+def test_rrf_single_ranking_keeps_order_and_ties_break_by_id():
+    assert [p.chunk.chunk_id for p in fuse_rankings([ranking("z", "y")])] == ["z", "y"]
+    tied = fuse_rankings([ranking("b"), ranking("a")])
+    assert [p.chunk.chunk_id for p in tied] == ["a", "b"]
+
+
+def test_parse_filter():
+    assert parse_filter(["source=GHR", "topic = Acromegaly"]) == {"source": "GHR", "topic": "Acromegaly"}
+    with pytest.raises(FilterError, match="Unknown filter key 'colour'"):
+        parse_filter(["colour=red"])
+    with pytest.raises(FilterError, match="not key=value"):
+        parse_filter(["source"])
+
+
+def test_chroma_where():
+    assert chroma_where({}) is None
+    assert chroma_where({"source": "GHR"}) == {"source": "GHR"}
+    assert chroma_where({"topic": "x", "source": "GHR"}) == {"$and": [{"source": "GHR"}, {"topic": "x"}]}
+
+
+class FakeStage:
+    def __init__(self, ids):
+        self.ids = ids
+        self.calls = []
+
+    def run(self, questions, k, where):
+        self.calls.append((tuple(questions), k, dict(where)))
+        return [ranking(*self.ids)[:k] for _ in questions]
+
+
+def test_retriever_composes_stages_by_mode():
+    dense, lexical = FakeStage(["a", "b", "c"]), FakeStage(["c", "d"])
+    retriever = Retriever(RetrievalSettings(k=2, candidates=10), dense, lexical)
+    assert [p.chunk.chunk_id for p in retriever.search("q")] == ["c", "a"]
+    assert dense.calls[-1] == (("q",), 10, {})
+    assert [p.chunk.chunk_id for p in retriever.search_many(["q"], mode="dense")[0]] == ["a", "b"]
+    assert [p.chunk.chunk_id for p in retriever.search_many(["q"], mode="bm25")[0]] == ["c", "d"]
+    retriever.search("q", where={"source": "GHR"})
+    assert lexical.calls[-1][2] == {"source": "GHR"}
+
+
+def test_passage_json_shape():
+    record = Passage(chunk("a"), 0.5).to_json()
+    for key in ("chunk_id", "doc_id", "title", "source", "url", "score", "text"):
+        assert key in record
+    assert "answer_id" not in record
