@@ -25,8 +25,8 @@ app = typer.Typer(
 eval_app = typer.Typer(help="Offline evaluation suites; reports go under reports/.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 
@@ -117,9 +117,7 @@ def ingest(
         list[Path] | None,
         typer.Argument(help="Files or folders to index; none = the default MedQuAD knowledge base."),
     ] = None,
-    collection: Annotated[
-        str | None, typer.Option(help="Chroma collection (default from settings).")
-    ] = None,
+    collection: Annotated[str | None, typer.Option(help="Chroma collection (default from settings).")] = None,
     prune: Annotated[
         bool, typer.Option(help="Remove indexed documents that were not found in this run.")
     ] = False,
@@ -132,7 +130,7 @@ def ingest(
     Re-running on unchanged input does no embedding work; changed files replace their old chunks;
     an interrupted run resumes. Files that fail are listed and the exit status is 1.
     """
-    from careguide.ingest import Chunker, ChromaStore, SourceInfo, load_embedder
+    from careguide.ingest import ChromaStore, Chunker, SourceInfo, load_embedder
     from careguide.ingest import ingest as run_ingest
 
     with user_errors():
@@ -140,9 +138,7 @@ def ingest(
         targets = list(paths) if paths else default_paths(config)
         store = ChromaStore(config, collection)
         embedder = load_embedder(config.embedding)
-        chunker = Chunker(
-            embedder.count_tokens, config.chunking.max_tokens, config.chunking.overlap_tokens
-        )
+        chunker = Chunker(embedder.count_tokens, config.chunking.max_tokens, config.chunking.overlap_tokens)
         info = SourceInfo(
             source=source,
             organisation=organisation,
@@ -228,14 +224,17 @@ def eval_retrieval(
         config = settings()
         retriever = open_retriever(config, collection)
         with progress_bar() as progress:
-            report = run_retrieval_eval(config, retriever, size, seed, progress)
+            report = run_retrieval_eval(config, retriever, size, seed, RichObserver(progress))
         json_path, md_path = write_retrieval_report(report, output)
     table = Table(title=f"Retrieval on {report['dev_set']['questions']} MedQuAD questions")
     for column in ("variant", "mode", "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"):
         table.add_column(column)
     for row in report["rows"]:
-        table.add_row(row["variant"], row["mode"], *(f"{row[m]:.3f}" for m in
-                      ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")))
+        table.add_row(
+            row["variant"],
+            row["mode"],
+            *(f"{row[m]:.3f}" for m in ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")),
+        )
     out.print(table)
     out.print(f"Reports: {json_path} and {md_path}")
 

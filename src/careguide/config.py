@@ -144,9 +144,7 @@ def read_profile(path: Path) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            f"Config profile {path} does not exist; pass an existing YAML file."
-        ) from None
+        raise ConfigError(f"Config profile {path} does not exist; pass an existing YAML file.") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"Config profile {path} is not valid YAML ({exc}); fix its syntax.") from None
     if loaded is None:

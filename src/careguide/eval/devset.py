@@ -78,19 +78,37 @@ def typo_variant(item: DevQuestion, rng: random.Random) -> str:
 
 _PEOPLE = ("my mom", "my dad", "my son", "my daughter", "my husband", "my wife", "my friend", "i")
 _CONSUMER_TEMPLATES: dict[str, tuple[str, ...]] = {
-    "information": ("{who} {has} {focus}, what is it?", "can you explain {focus} to me? {who} {has} it"),
-    "symptoms": ("what signs of {focus} should i watch for? {who} {has} it", "how do i know if {who} {has} {focus}"),
+    "information": (
+        "{who} {has} {focus}, what is it?",
+        "can you explain {focus} to me? {who} {has} it",
+    ),
+    "symptoms": (
+        "what signs of {focus} should i watch for? {who} {has} it",
+        "how do i know if {who} {has} {focus}",
+    ),
     "treatment": ("{who} {has} {focus}. how is it treated?", "what can be done for {focus}"),
     "causes": ("why does someone get {focus}? {who} {has} it", "what causes {focus}"),
-    "inheritance": ("{who} {has} {focus}, will our kids get it too?", "is {focus} passed down in families"),
-    "genetic changes": ("what gene problem causes {focus}", "is {focus} caused by genes? {who} {has} it"),
+    "inheritance": (
+        "{who} {has} {focus}, will our kids get it too?",
+        "is {focus} passed down in families",
+    ),
+    "genetic changes": (
+        "what gene problem causes {focus}",
+        "is {focus} caused by genes? {who} {has} it",
+    ),
     "frequency": ("how common is {focus}", "{who} {has} {focus}, is it rare?"),
-    "outlook": ("{who} {has} {focus}. what happens next, will they get better?", "what is the outlook for {focus}"),
+    "outlook": (
+        "{who} {has} {focus}. what happens next, will they get better?",
+        "what is the outlook for {focus}",
+    ),
     "prevention": ("how can i avoid getting {focus}", "is there a way to prevent {focus}"),
     "exams and tests": ("how do doctors check for {focus}", "what test shows {focus}"),
     "susceptibility": ("who is likely to get {focus}", "am i at risk of {focus}"),
 }
-_GENERIC = ("{who} {has} {focus} and i want to know more about {qtype}", "tell me about {focus} {qtype}")
+_GENERIC = (
+    "{who} {has} {focus} and i want to know more about {qtype}",
+    "tell me about {focus} {qtype}",
+)
 
 
 def consumer_variant(item: DevQuestion, rng: random.Random) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 def first_rank(ranked: Sequence[str], gold: str) -> int | None:
@@ -41,7 +41,7 @@ def dedupe(items: Sequence[str]) -> list[str]:
     return kept
 
 
-METRICS = {
+METRICS: dict[str, Callable[[Sequence[str], str], float]] = {
     "recall@1": lambda r, g: recall_at(r, g, 1),
     "recall@5": lambda r, g: recall_at(r, g, 5),
     "recall@10": lambda r, g: recall_at(r, g, 10),

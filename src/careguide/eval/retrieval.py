@@ -6,23 +6,17 @@ import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from careguide.config import Settings
 from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
 from careguide.eval.metrics import dedupe, score_rankings
-from careguide.ingest import MEDQUAD_CITATION, MEDQUAD_LICENSE
+from careguide.ingest import MEDQUAD_CITATION, MEDQUAD_LICENSE, IngestObserver
 from careguide.rag import Retriever
 
 MODES = ("dense", "bm25", "hybrid")
 POOL = 30  # chunks retrieved per question before collapsing to answer ids (10 are scored)
 BATCH = 64
-
-
-class ProgressLike(Protocol):
-    def add_task(self, description: str, total: float | None = ...) -> Any: ...
-
-    def advance(self, task_id: Any, advance: float = ...) -> None: ...
 
 
 def indexed_answer_ids(retriever: Retriever) -> set[str]:
@@ -36,7 +30,7 @@ def run_retrieval_eval(
     retriever: Retriever,
     size: int = 1000,
     seed: int = 0,
-    progress: ProgressLike | None = None,
+    observer: IngestObserver | None = None,
 ) -> dict[str, Any]:
     """Score every mode on every variant family; returns the report as a dict."""
     pairs = answered_pairs(settings.medquad_dir, settings.knowledge_base.medquad_subsets)
@@ -49,7 +43,8 @@ def run_retrieval_eval(
     sample = sample_dev_set(eligible, size, seed)
     families = with_variants(sample, seed)
     rows: list[dict[str, Any]] = []
-    task = progress.add_task("Evaluating retrieval", total=len(families) * len(sample)) if progress else None
+    if observer is not None:
+        observer.phase("Evaluating retrieval", len(families) * len(sample))
     for variant, items in families.items():
         rankings: dict[str, list[list[str]]] = {mode: [] for mode in MODES}
         timings = dict.fromkeys(MODES, 0.0)
@@ -60,8 +55,8 @@ def run_retrieval_eval(
                 found = retriever.search_many(batch, POOL, mode=mode)  # type: ignore[arg-type]
                 timings[mode] += time.perf_counter() - started
                 rankings[mode].extend(dedupe([p.chunk.answer_id for p in hits])[:10] for hits in found)
-            if progress is not None:
-                progress.advance(task, len(batch))
+            if observer is not None:
+                observer.advance(len(batch))
         golds = [item.answer_id for item in items]
         for mode in MODES:
             scores = score_rankings(rankings[mode], golds)

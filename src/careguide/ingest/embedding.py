@@ -29,8 +29,8 @@ def _quiet_transformers() -> None:
     """Model loading prints per-weight progress bars and tokenizer length warnings; keep the CLI clean."""
     from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 class EmbeddingError(Exception):
@@ -90,7 +90,7 @@ class TorchEmbedder(_TokenCounting):
         self.tokenizer = self.model.tokenizer
         self.batch_size = batch_size
         self.name = f"{model_path.name}:torch"
-        self.dimension = int(self.model.get_embedding_dimension())
+        self.dimension = int(self.model.get_embedding_dimension() or 384)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
@@ -175,9 +175,7 @@ class OnnxEmbedder(_TokenCounting):
         onnx_path = export_onnx_int8(model_path)
         options = ort.SessionOptions()
         options.intra_op_num_threads = os.cpu_count() or 1
-        self.session = ort.InferenceSession(
-            str(onnx_path), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_path))
         self.batch_size = batch_size
         self.max_length = max_length
@@ -189,7 +187,11 @@ class OnnxEmbedder(_TokenCounting):
         for start in range(0, len(texts), self.batch_size):
             batch = list(texts[start : start + self.batch_size])
             encoded = self.tokenizer(
-                batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="np"
+                batch,
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="np",
             )
             feeds = {
                 "input_ids": encoded["input_ids"].astype(np.int64),

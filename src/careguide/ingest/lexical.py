@@ -18,6 +18,7 @@ import numpy as np
 
 from careguide.ingest.documents import Chunk, MetadataValue
 
+
 def metadata_matches(meta: dict[str, MetadataValue], where: dict[str, str]) -> bool:
     """True when every filter key equals the chunk's metadata value (the in-memory filter)."""
     return all(str(meta.get(key, "")) == value for key, value in where.items())
@@ -84,7 +85,11 @@ class LexicalIndex:
             for chunk in self.chunks:
                 record = {"id": chunk.chunk_id, "text": chunk.text, "meta": chunk.to_metadata()}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        state = {"version": FORMAT_VERSION, "fingerprint": self.fingerprint, "count": len(self.chunks)}
+        state = {
+            "version": FORMAT_VERSION,
+            "fingerprint": self.fingerprint,
+            "count": len(self.chunks),
+        }
         (staging / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
         backup = directory.with_name(directory.name + ".old")
         shutil.rmtree(backup, ignore_errors=True)
@@ -141,7 +146,10 @@ class LexicalIndex:
         if k == 0:
             return [[] for _ in queries]
         tokens = bm25s.tokenize(
-            list(queries), stopwords="en", stemmer=self.stemmer, return_ids=False,
+            list(queries),
+            stopwords="en",
+            stemmer=self.stemmer,
+            return_ids=False,
             show_progress=False,
         )
         results: list[list[LexicalHit]] = []

@@ -7,6 +7,7 @@ Problems a user can cause (empty, binary, non-UTF-8, corrupt or encrypted files)
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -37,9 +38,7 @@ def read_text_file(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LoadError(
-            path, f"is not UTF-8 text (byte {exc.start}); re-save it as UTF-8"
-        ) from None
+        raise LoadError(path, f"is not UTF-8 text (byte {exc.start}); re-save it as UTF-8") from None
 
 
 def _document(path: Path, title: str, sections: list[Section], info: SourceInfo) -> Document:
@@ -115,7 +114,7 @@ def html_sections(markup: str) -> tuple[str, list[Section]]:
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup.find_all(_HTML_NOISE):
         tag.decompose()
-    for tag in soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo"]}):
+    for tag in soup.select('[role="navigation"], [role="banner"], [role="contentinfo"]'):
         tag.decompose()
     root = soup.find("main") or soup.find("article") or soup.body or soup
     path: list[tuple[int, str]] = []
@@ -152,6 +151,7 @@ def load_pdf(path: Path, info: SourceInfo) -> list[Document]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # our LoadError says it once, clearly
     if path.stat().st_size == 0:
         raise LoadError(path, "is empty; add content or remove the file")
     try:

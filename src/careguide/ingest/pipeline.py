@@ -90,9 +90,9 @@ def load_documents(
                 report.failures.append(error)
                 observer.warn(f"Failed {error}")
             except OSError as exc:
-                error = LoadError(path, f"could not be read ({exc.strerror or exc})")
-                report.failures.append(error)
-                observer.warn(f"Failed {error}")
+                unreadable = LoadError(path, f"could not be read ({exc.strerror or exc})")
+                report.failures.append(unreadable)
+                observer.warn(f"Failed {unreadable}")
         observer.advance()
     report.documents = len(documents)
     return list(documents.values())

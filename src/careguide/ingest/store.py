@@ -116,7 +116,7 @@ class ChromaStore:
             ids=[c.chunk_id for c in chunks],
             embeddings=np.asarray(vectors, dtype=np.float32),
             documents=[c.text for c in chunks],
-            metadatas=[c.to_metadata() for c in chunks],  # type: ignore[misc]
+            metadatas=[c.to_metadata() for c in chunks],
         )
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
@@ -126,7 +126,7 @@ class ChromaStore:
     def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
         offset = 0
         while True:
-            page = self.collection.get(include=include, limit=PAGE_SIZE, offset=offset)  # type: ignore[arg-type]
+            page = self.collection.get(include=include, limit=PAGE_SIZE, offset=offset)
             if not page["ids"]:
                 return
             yield page
@@ -150,9 +150,7 @@ class ChromaStore:
     def chunks(self) -> Iterator[Chunk]:
         """Every stored chunk with its text and metadata, in pages."""
         for page in self._pages(["documents", "metadatas"]):
-            for chunk_id, text, meta in zip(
-                page["ids"], page["documents"], page["metadatas"], strict=True
-            ):
+            for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
                 yield Chunk.from_metadata(chunk_id, text or "", dict(meta))
 
     def query(
@@ -168,7 +166,7 @@ class ChromaStore:
             query_embeddings=np.asarray(vectors, dtype=np.float32),
             n_results=n_results,
             where=where,
-            include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
+            include=["documents", "metadatas", "distances"],
         )
         batches: list[list[StoredChunk]] = []
         for ids, texts, metas, distances in zip(
@@ -180,9 +178,7 @@ class ChromaStore:
         ):
             batches.append(
                 [
-                    StoredChunk(
-                        Chunk.from_metadata(cid, text or "", dict(meta)), 1.0 - float(distance)
-                    )
+                    StoredChunk(Chunk.from_metadata(cid, text or "", dict(meta)), 1.0 - float(distance))
                     for cid, text, meta, distance in zip(ids, texts, metas, distances, strict=True)
                 ]
             )

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from careguide.config import RetrievalSettings
-from careguide.config import Settings
+from careguide.config import RetrievalSettings, Settings
 from careguide.ingest import (
     ChromaStore,
     Chunk,
@@ -69,9 +68,7 @@ def parse_filter(pairs: Sequence[str]) -> dict[str, str]:
         if not sep or not key or not value.strip():
             raise FilterError(f"Filter '{pair}' is not key=value; write e.g. --where source=GHR.")
         if key not in FILTER_KEYS:
-            raise FilterError(
-                f"Unknown filter key '{key}'; use one of: {', '.join(FILTER_KEYS)}."
-            )
+            raise FilterError(f"Unknown filter key '{key}'; use one of: {', '.join(FILTER_KEYS)}.")
         where[key] = value.strip()
     return where
 
@@ -79,7 +76,7 @@ def parse_filter(pairs: Sequence[str]) -> dict[str, str]:
 def chroma_where(where: dict[str, str]) -> dict[str, object] | None:
     if not where:
         return None
-    clauses = [{key: value} for key, value in sorted(where.items())]
+    clauses: list[dict[str, object]] = [{key: value} for key, value in sorted(where.items())]
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
@@ -162,9 +159,7 @@ class Retriever:
         self.lexical = lexical
 
     @classmethod
-    def open(
-        cls, settings: RetrievalSettings, store: ChromaStore, embedder: Embedder
-    ) -> Retriever:
+    def open(cls, settings: RetrievalSettings, store: ChromaStore, embedder: Embedder) -> Retriever:
         """Compose the retriever over a store, bringing the BM25 index up to date if needed."""
         refresh_lexical_index(store)
         index = LexicalIndex.load(store.lexical_dir) or LexicalIndex.build([])
@@ -192,10 +187,7 @@ class Retriever:
             return [hits[:k] for hits in self._require(self.lexical).run(questions, k, where)]
         dense = self._require(self.dense).run(questions, pool, where)
         lexical = self._require(self.lexical).run(questions, pool, where)
-        return [
-            fuse_rankings([d, b], self.settings.rrf_k)[:k]
-            for d, b in zip(dense, lexical, strict=True)
-        ]
+        return [fuse_rankings([d, b], self.settings.rrf_k)[:k] for d, b in zip(dense, lexical, strict=True)]
 
     def search(
         self, question: str, k: int | None = None, where: dict[str, str] | None = None

@@ -26,7 +26,10 @@ def corpus(medquad_sample):
         encoding="utf-8",
     )
     (medquad_sample / "hand-washing.txt").write_text("Wash your hands for 20 seconds.", encoding="utf-8")
-    make_pdf(medquad_sample / "leaflet.pdf", ["Ankle sprain: rest and ice.", "See a doctor if it swells."])
+    make_pdf(
+        medquad_sample / "leaflet.pdf",
+        ["Ankle sprain: rest and ice.", "See a doctor if it swells."],
+    )
     make_pdf(medquad_sample / "locked.pdf", ["Secret."], password="pw")
     (medquad_sample / "broken.pdf").write_bytes(b"%PDF-1.7 garbage")
     (medquad_sample / "empty.txt").write_text("")

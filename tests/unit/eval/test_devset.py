@@ -24,7 +24,7 @@ def test_variants_are_seeded_and_differ_from_the_template():
 
 def test_typos_change_one_or_two_long_words():
     rng = random.Random(1)
-    original = "what are the symptoms of acromegaly".split()
+    original = ["what", "are", "the", "symptoms", "of", "acromegaly"]
     changed = typo_variant(ITEM, rng).split()
     assert 1 <= sum(a != b for a, b in zip(original, changed, strict=True)) <= 2
 

@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from careguide.ingest import Chunker, Document, Section, split_sentences
@@ -20,7 +22,11 @@ def test_split_sentences_keeps_sentences_whole():
 
 
 def test_split_sentences_breaks_list_items():
-    assert split_sentences("Signs include:\n- fever\n- rash") == ["Signs include:", "- fever", "- rash"]
+    assert split_sentences("Signs include:\n- fever\n- rash") == [
+        "Signs include:",
+        "- fever",
+        "- rash",
+    ]
 
 
 @pytest.mark.parametrize(("max_tokens", "overlap"), [(12, 0), (12, 4), (30, 10), (5, 2)])
@@ -40,7 +46,7 @@ def test_overlap_repeats_trailing_sentences():
     text = " ".join(f"Fact {i} is here." for i in range(12))  # 4 words each
     chunks = Chunker(word_count_tokens, max_tokens=16, overlap_tokens=4).chunk(doc(Section(text)))
     assert len(chunks) > 2
-    for first, second in zip(chunks, chunks[1:], strict=False):
+    for first, second in itertools.pairwise(chunks):
         assert first.text.split(". ")[-1].rstrip(".") in second.text
 
 

@@ -58,7 +58,10 @@ def test_html_document_carries_source_info(tmp_path):
 def test_pdf_pages_are_kept(tmp_path):
     path = make_pdf(tmp_path / "leaflet.pdf", ["Page one text.", "Page two text."])
     (document,) = load_pdf(path, INFO)
-    assert [(s.page, s.text) for s in document.sections] == [(1, "Page one text."), (2, "Page two text.")]
+    assert [(s.page, s.text) for s in document.sections] == [
+        (1, "Page one text."),
+        (2, "Page two text."),
+    ]
 
 
 @pytest.mark.parametrize(

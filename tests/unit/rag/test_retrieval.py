@@ -8,8 +8,18 @@ from careguide.rag.retrieval import chroma_where
 
 def chunk(cid: str, source: str = "GHR") -> Chunk:
     return Chunk(
-        chunk_id=cid, doc_id=cid, source_key=cid, position=0, n_chunks=1, text=f"text {cid}",
-        title=cid, heading_path="", source=source, organisation=source, url="", license="",
+        chunk_id=cid,
+        doc_id=cid,
+        source_key=cid,
+        position=0,
+        n_chunks=1,
+        text=f"text {cid}",
+        title=cid,
+        heading_path="",
+        source=source,
+        organisation=source,
+        url="",
+        license="",
     )
 
 
@@ -30,7 +40,10 @@ def test_rrf_single_ranking_keeps_order_and_ties_break_by_id():
 
 
 def test_parse_filter():
-    assert parse_filter(["source=GHR", "topic = Acromegaly"]) == {"source": "GHR", "topic": "Acromegaly"}
+    assert parse_filter(["source=GHR", "topic = Acromegaly"]) == {
+        "source": "GHR",
+        "topic": "Acromegaly",
+    }
     with pytest.raises(FilterError, match="Unknown filter key 'colour'"):
         parse_filter(["colour=red"])
     with pytest.raises(FilterError, match="not key=value"):
