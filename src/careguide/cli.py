@@ -239,6 +239,25 @@ def eval_retrieval(
     out.print(f"Reports: {json_path} and {md_path}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+) -> None:
+    """Serve careguide on http://HOST:PORT (search page and REST API; models load once)."""
+    import uvicorn
+
+    from careguide.ui import create_app
+
+    with user_errors():
+        config = settings()
+        from careguide.rag import open_retriever
+
+        retriever = open_retriever(config)
+        err.print(f"careguide is serving on http://{host}:{port} (Ctrl-C to stop)")
+        uvicorn.run(create_app(config, retriever), host=host, port=port, log_level="warning")
+
+
 @app.command("config")
 def show_config() -> None:
     """Print the effective settings (profile plus CAREGUIDE_* overrides) as JSON."""

@@ -71,6 +71,7 @@ class RetrievalSettings(_Section):
     candidates: int = Field(30, ge=1, le=500)
     """How many passages each retriever proposes before fusion."""
     rrf_k: int = Field(60, ge=1)
+    filter_strategy: Literal["overfetch", "chroma"] = "overfetch"
     filter_overfetch: int = Field(8, ge=1, le=100)
     """Dense search with a metadata filter first over-fetches this many times the candidates
     unfiltered (fast) and filters in memory; Chroma's slower filtered query is the fallback."""

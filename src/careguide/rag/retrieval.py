@@ -94,16 +94,22 @@ class DenseRetriever:
     (a rare filter value) does it fall back to Chroma's own filtered query.
     """
 
-    def __init__(self, store: ChromaStore, embedder: Embedder, overfetch: int = 8) -> None:
+    def __init__(
+        self, store: ChromaStore, embedder: Embedder, overfetch: int = 8, strategy: str = "overfetch"
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.overfetch = overfetch
+        self.strategy = strategy
         self.fallbacks = 0
 
     def run(self, questions: Sequence[str], k: int, where: dict[str, str]) -> list[list[Passage]]:
         vectors = self.embedder.embed(list(questions))
         if not where:
             found = self.store.query(vectors, k)
+            return [[Passage(hit.chunk, hit.score) for hit in hits] for hits in found]
+        if self.strategy == "chroma":
+            found = self.store.query(vectors, k, chroma_where(where))
             return [[Passage(hit.chunk, hit.score) for hit in hits] for hits in found]
         wide = self.store.query(vectors, k * self.overfetch)
         results: list[list[Passage]] = []
@@ -165,7 +171,7 @@ class Retriever:
         index = LexicalIndex.load(store.lexical_dir) or LexicalIndex.build([])
         return cls(
             settings,
-            DenseRetriever(store, embedder, settings.filter_overfetch),
+            DenseRetriever(store, embedder, settings.filter_overfetch, settings.filter_strategy),
             LexicalRetriever(index),
         )
 

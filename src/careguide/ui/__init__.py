@@ -1,1 +1,5 @@
-"""Web app: Gradio patient chat and clinician workspace on FastAPI (not built yet)."""
+"""Web app on FastAPI: the knowledge-base search page and REST API (chat and workspace to come)."""
+
+from careguide.ui.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,87 @@
+"""Query latency of `search` at the full knowledge base size, with and without metadata filters.
+
+Every timing includes embedding the query. Baseline: unfiltered dense search in the same run.
+Filtered rows compare Chroma's own filtered query with careguide's over-fetch strategy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import time
+from collections.abc import Callable
+
+from benchmarks.common import median, percentile, print_table
+from careguide.config import load_settings
+from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
+from careguide.ingest import ChromaStore, load_embedder
+from careguide.rag import Retriever
+from careguide.rag.retrieval import DenseRetriever
+
+
+def timed(call: Callable[[str], object], questions: list[str]) -> list[float]:
+    call(questions[0])  # warm-up
+    latencies = []
+    for question in questions:
+        started = time.perf_counter()
+        call(question)
+        latencies.append(1000 * (time.perf_counter() - started))
+    return latencies
+
+
+def dense_call(dense: DenseRetriever, k: int, where: dict[str, str], question: str) -> object:
+    return dense.run([question], k, where)
+
+
+def hybrid_call(retriever: Retriever, k: int, where: dict[str, str], question: str) -> object:
+    return retriever.search(question, k, where)
+
+
+def run(n_questions: int) -> None:
+    settings = load_settings()
+    store = ChromaStore(settings)
+    if store.count() == 0:
+        raise SystemExit("The default collection is empty; run `make ingest` first.")
+    embedder = load_embedder(settings.embedding)
+    retriever = Retriever.open(settings.retrieval, store, embedder)
+    pairs = answered_pairs(settings.medquad_dir, settings.knowledge_base.medquad_subsets)
+    questions = [q.question for q in with_variants(sample_dev_set(pairs, n_questions, 1), 1)["consumer"]]
+    chroma_dense = DenseRetriever(store, embedder, strategy="chroma")
+    ours_dense = DenseRetriever(store, embedder, settings.retrieval.filter_overfetch, "overfetch")
+    k = settings.retrieval.k
+    filters = {
+        "source=GHR (33%)": {"source": "GHR"},
+        "question_type=treatment (~10%)": {"question_type": "treatment"},
+        "topic=Acromegaly (rare)": {"topic": "Acromegaly"},
+    }
+    cases: list[tuple[str, Callable[[str], object]]] = [
+        ("dense, no filter", lambda q: ours_dense.run([q], k, {})),
+        ("hybrid, no filter", lambda q: retriever.search(q, k)),
+    ]
+    for label, where in filters.items():
+        cases.append((f"dense, {label}, Chroma where", functools.partial(dense_call, chroma_dense, k, where)))
+        cases.append((f"dense, {label}, over-fetch", functools.partial(dense_call, ours_dense, k, where)))
+        cases.append((f"hybrid, {label}, over-fetch", functools.partial(hybrid_call, retriever, k, where)))
+    rows = []
+    baseline = 0.0
+    for label, call in cases:
+        latencies = timed(call, questions)
+        p50 = median(latencies)
+        baseline = baseline or p50
+        rows.append((label, f"{p50:.1f}", f"{percentile(latencies, 95):.1f}", f"{p50 / baseline:.2f}"))
+    print_table(
+        f"Search latency, {store.count()} chunks, {len(questions)} consumer-style questions, k={k} "
+        f"(baseline = dense, no filter; over-fetch fell back to Chroma {ours_dense.fallbacks} times)",
+        ("case", "p50 ms", "p95 ms", "p50 vs baseline"),
+        rows,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--questions", type=int, default=200)
+    run(parser.parse_args(argv).questions)
+
+
+if __name__ == "__main__":
+    main()
