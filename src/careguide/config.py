@@ -70,7 +70,9 @@ class RetrievalSettings(_Section):
     k: int = Field(5, ge=1, le=100)
     candidates: int = Field(30, ge=1, le=500)
     """How many passages each retriever proposes before fusion."""
-    rrf_k: int = Field(60, ge=1)
+    rrf_k: int = Field(20, ge=1)
+    dense_weight: float = Field(1.0, ge=0.0)
+    bm25_weight: float = Field(0.5, ge=0.0)
     filter_strategy: Literal["overfetch", "chroma"] = "overfetch"
     filter_overfetch: int = Field(8, ge=1, le=100)
     """Dense search with a metadata filter first over-fetches this many times the candidates

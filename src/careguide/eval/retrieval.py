@@ -43,6 +43,8 @@ def run_retrieval_eval(
     sample = sample_dev_set(eligible, size, seed)
     families = with_variants(sample, seed)
     rows: list[dict[str, Any]] = []
+    pooled: dict[str, list[list[str]]] = {mode: [] for mode in MODES}
+    pooled_golds: list[str] = []
     if observer is not None:
         observer.phase("Evaluating retrieval", len(families) * len(sample))
     for variant, items in families.items():
@@ -58,7 +60,9 @@ def run_retrieval_eval(
             if observer is not None:
                 observer.advance(len(batch))
         golds = [item.answer_id for item in items]
+        pooled_golds.extend(golds)
         for mode in MODES:
+            pooled[mode].extend(rankings[mode])
             scores = score_rankings(rankings[mode], golds)
             rows.append(
                 {
@@ -68,6 +72,18 @@ def run_retrieval_eval(
                     "ms_per_question": round(1000 * timings[mode] / max(1, len(items)), 2),
                 }
             )
+    for mode in MODES:
+        scores = score_rankings(pooled[mode], pooled_golds)
+        rows.append(
+            {
+                "variant": "all",
+                "mode": mode,
+                **{name: round(value, 4) for name, value in scores.items()},
+                "ms_per_question": round(
+                    sum(r["ms_per_question"] for r in rows if r["mode"] == mode) / len(families), 2
+                ),
+            }
+        )
     return {
         "suite": "retrieval",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

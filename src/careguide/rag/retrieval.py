@@ -138,14 +138,17 @@ class LexicalRetriever:
         return [[Passage(hit.chunk, hit.score) for hit in hits] for hits in found]
 
 
-def fuse_rankings(rankings: Sequence[Sequence[Passage]], rrf_k: int = 60) -> list[Passage]:
-    """Reciprocal rank fusion: score = sum over rankings of 1 / (rrf_k + rank)."""
+def fuse_rankings(
+    rankings: Sequence[Sequence[Passage]], rrf_k: int = 60, weights: Sequence[float] | None = None
+) -> list[Passage]:
+    """Weighted reciprocal rank fusion: score = sum over rankings of weight / (rrf_k + rank)."""
     scores: dict[str, float] = {}
     chunks: dict[str, Chunk] = {}
-    for ranking in rankings:
+    weights = weights or [1.0] * len(rankings)
+    for ranking, weight in zip(rankings, weights, strict=True):
         for rank, passage in enumerate(ranking, start=1):
             chunk_id = passage.chunk.chunk_id
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (rrf_k + rank)
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (rrf_k + rank)
             chunks.setdefault(chunk_id, passage.chunk)
     ordered = sorted(scores, key=lambda cid: (-scores[cid], cid))
     return [Passage(chunks[cid], scores[cid]) for cid in ordered]
@@ -193,7 +196,11 @@ class Retriever:
             return [hits[:k] for hits in self._require(self.lexical).run(questions, k, where)]
         dense = self._require(self.dense).run(questions, pool, where)
         lexical = self._require(self.lexical).run(questions, pool, where)
-        return [fuse_rankings([d, b], self.settings.rrf_k)[:k] for d, b in zip(dense, lexical, strict=True)]
+        weights = (self.settings.dense_weight, self.settings.bm25_weight)
+        return [
+            fuse_rankings([d, b], self.settings.rrf_k, weights)[:k]
+            for d, b in zip(dense, lexical, strict=True)
+        ]
 
     def search(
         self, question: str, k: int | None = None, where: dict[str, str] | None = None

