@@ -258,6 +258,59 @@ def serve(
         uvicorn.run(create_app(config, retriever), host=host, port=port, log_level="warning")
 
 
+def _texts(text: str) -> Iterator[str]:
+    if text == "-":
+        yield from _read_questions()
+    else:
+        yield text
+
+
+@app.command()
+def redact(
+    text: Annotated[str, typer.Argument(help="The text, or '-' to read one text per line from stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: redacted text and entities.")] = False,
+) -> None:
+    """Remove PHI (names, dates, record numbers, addresses...) and show what was found."""
+    from careguide.guardrails import open_guardrails
+
+    with user_errors():
+        guard = open_guardrails(settings(), audit=False)
+        for item in _texts(text):
+            decision = guard.redact(item)
+            if as_json or text == "-":
+                record = decision.to_json()
+                print(json.dumps({"redacted": record["redacted"], "entities": record["entities"]}))
+            else:
+                print(decision.redacted)
+                for span in decision.spans:
+                    err.print(f"  {span.entity_type} [{span.start}:{span.end}] score {span.score:.2f}")
+
+
+@app.command()
+def check(
+    text: Annotated[str, typer.Argument(help="The message, or '-' to read one message per line from stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+) -> None:
+    """Run the input guardrails on a patient message: action, reasons and redacted text."""
+    from careguide.guardrails import open_guardrails
+
+    with user_errors():
+        guard = open_guardrails(settings())
+        for item in _texts(text):
+            decision = guard.check_input(item, conversation_id="cli")
+            if as_json or text == "-":
+                print(json.dumps(decision.to_json(), ensure_ascii=False))
+                continue
+            out.print(f"[bold]{decision.action}[/] {decision.category}", highlight=False)
+            for reason in decision.reasons:
+                out.print(f"  - {reason}", highlight=False)
+            out.print(f"  redacted: {decision.redacted}", highlight=False)
+            if decision.message:
+                out.print(f"  reply: {decision.message}", highlight=False)
+            if decision.notice:
+                out.print(f"  notice: {decision.notice}", highlight=False)
+
+
 @app.command("config")
 def show_config() -> None:
     """Print the effective settings (profile plus CAREGUIDE_* overrides) as JSON."""

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     vector_store: VectorStoreSettings = VectorStoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    guardrails: Path | None = None
+    """The guardrails policy file; empty means configs/guardrails.yaml beside the default profile."""
 
     @classmethod
     def settings_customise_sources(
@@ -132,7 +134,8 @@ def _check_env(environ: dict[str, str]) -> None:
             )
 
 
-def _describe(error: dict[str, Any], source: str) -> str:
+def describe_validation_error(error: dict[str, Any], source: str) -> str:
+    """One sentence naming the setting that failed validation and what to do."""
     key = ".".join(str(part) for part in error["loc"])
     if error["type"] == "extra_forbidden":
         return f"Unknown setting '{key}' in {source}; remove it or fix its spelling."
@@ -167,4 +170,4 @@ def load_settings(profile: Path | None = None) -> Settings:
         return Settings(**values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ConfigError(_describe(dict(first), f"{path} or the environment")) from None
+        raise ConfigError(describe_validation_error(dict(first), f"{path} or the environment")) from None

@@ -96,6 +96,7 @@ def merge(decisions: Sequence[GuardDecision], redacted: str) -> GuardDecision:
 class Check(Protocol):
     """One guardrail: text in, decision out. Each is small and testable alone."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def check(self, text: str, context: CheckContext) -> GuardDecision: ...

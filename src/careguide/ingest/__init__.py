@@ -14,7 +14,7 @@ from careguide.ingest.pipeline import (
     ingest,
     refresh_lexical_index,
 )
-from careguide.ingest.store import ChromaStore, StoredChunk
+from careguide.ingest.store import ChromaStore, StoredChunk, lexical_dir_for
 
 __all__ = [
     "MEDQUAD_CITATION",
@@ -37,6 +37,7 @@ __all__ = [
     "StoredChunk",
     "dirty_marker",
     "ingest",
+    "lexical_dir_for",
     "load_embedder",
     "metadata_matches",
     "read_pairs",

@@ -47,6 +47,15 @@ class StoredChunk:
     score: float
 
 
+def lexical_dir_for(settings: Settings, collection: str | None = None) -> Path:
+    """Where the BM25 index of a collection is kept: beside the vector index."""
+    name = collection or settings.vector_store.collection
+    if not settings.vector_store.url:
+        return settings.index_dir / "bm25" / name
+    key = hashlib.sha256(f"{settings.vector_store.url}#{name}".encode()).hexdigest()[:12]
+    return settings.index_dir / "bm25" / f"{name}-{key}"
+
+
 def _client(settings: Settings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -92,18 +101,9 @@ class ChromaStore:
         )
 
     @property
-    def location(self) -> str:
-        """A stable string naming where this collection lives (for caches kept beside it)."""
-        where = self.settings.vector_store.url or str((self.settings.index_dir / "chroma").resolve())
-        return f"{where}#{self.name}"
-
-    @property
     def lexical_dir(self) -> Path:
         """Where the BM25 index of this collection is kept: beside the vector index."""
-        if not self.settings.vector_store.url:
-            return self.settings.index_dir / "bm25" / self.name
-        key = hashlib.sha256(self.location.encode()).hexdigest()[:12]
-        return self.settings.index_dir / "bm25" / f"{self.name}-{key}"
+        return lexical_dir_for(self.settings, self.name)
 
     def count(self) -> int:
         return int(self.collection.count())

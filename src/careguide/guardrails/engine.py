@@ -1,0 +1,144 @@
+"""The two entry points the rest of careguide uses: ``check_input`` and ``check_output``.
+
+Input: PHI is redacted first; every later check, the audit log and anything downstream see only
+the redacted text. Output: PHI echoed back is redacted, personal dose instructions and numbers that
+no passage contains are removed, and instructions planted in passages are flagged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from careguide.config import Settings
+from careguide.guardrails.audit import AuditLog
+from careguide.guardrails.kb_terms import KnowledgeBaseTerms, knowledge_base_terms
+from careguide.guardrails.output import OutputVerifier
+from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms
+from careguide.guardrails.policy import (
+    MessageSizeCheck,
+    ScopeCheck,
+    harmful_request_check,
+    injection_check,
+    passage_injection_found,
+    personal_decision_check,
+)
+from careguide.guardrails.settings import GuardrailsPolicy, load_policy
+from careguide.guardrails.triage import EmergencyTriage
+from careguide.guardrails.types import Check, CheckContext, GuardDecision, merge
+from careguide.ingest import lexical_dir_for
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The configured checks, in the order they run (PHI is separate: it runs first)."""
+
+    checks: tuple[Check, ...]
+
+    @classmethod
+    def from_policy(cls, policy: GuardrailsPolicy, vocabulary: frozenset[str]) -> Registry:
+        enabled = policy.checks
+        messages = {
+            name: policy.message(name) for name in ("emergency", "self_harm", "poisoning", "harm_others")
+        }
+        candidates: list[tuple[bool, Check]] = [
+            (
+                enabled.message_size,
+                MessageSizeCheck(policy.max_message_chars, policy.message("message_too_long")),
+            ),
+            (enabled.triage, EmergencyTriage(messages)),
+            (enabled.harmful_request, harmful_request_check(policy.message("harmful_request"))),
+            (enabled.prompt_injection, injection_check(policy.message("prompt_injection"))),
+            (enabled.personal_decision, personal_decision_check(policy.message("personal_decision"))),
+            (enabled.scope, ScopeCheck(policy.message("out_of_scope"), vocabulary)),
+        ]
+        return cls(tuple(check for on, check in candidates if on))
+
+
+class Guardrails:
+    """Runs the input and output checks and writes every decision to the audit log."""
+
+    def __init__(
+        self,
+        policy: GuardrailsPolicy,
+        terms: KnowledgeBaseTerms | None = None,
+        audit: AuditLog | None = None,
+        redactor: PhiRedactor | None = None,
+    ) -> None:
+        self.policy = policy
+        terms = terms or KnowledgeBaseTerms()
+        topic_words = medical_terms([*policy.phi.allow_list, *terms.topics])
+        vocabulary = topic_words | medical_terms(terms.title_names)
+        self.redactor = redactor or (
+            PhiRedactor(
+                PhiSettings(
+                    entities=policy.phi.entities,
+                    placeholders=dict(policy.phi.placeholders),
+                    score_threshold=policy.phi.score_threshold,
+                ),
+                AllowList(vocabulary),
+            )
+            if policy.checks.phi
+            else None
+        )
+        self.registry = Registry.from_policy(policy, topic_words)
+        self.verifier = OutputVerifier(self.policy.message("personal_decision"))
+        self.audit = audit
+
+    def redact(self, text: str) -> GuardDecision:
+        if self.redactor is None:
+            return GuardDecision(action="allow", redacted=text)
+        decision = self.redactor.check(text, CheckContext())
+        if decision.action != "redact":
+            return decision
+        kinds = ", ".join(sorted({self.redactor.placeholder(s.entity_type) for s in decision.spans}))
+        return GuardDecision(
+            action="redact",
+            redacted=decision.redacted,
+            reasons=decision.reasons,
+            checks=decision.checks,
+            spans=decision.spans,
+            notice=self.policy.message("phi_removed", kinds=kinds),
+            category="phi",
+        )
+
+    def check_input(
+        self, message: str, history: Sequence[str] = (), conversation_id: str = ""
+    ) -> GuardDecision:
+        """Decide what to do with a patient's message; ``redacted`` is the only text to keep."""
+        phi = self.redact(message)
+        context = CheckContext(history=tuple(history), locale=self.policy.locale)
+        decisions = [phi] + [check.check(phi.redacted, context) for check in self.registry.checks]
+        decision = merge([d for d in decisions if d.action != "allow" or d.notice], phi.redacted)
+        if self.audit is not None:
+            self.audit.record("input", decision, conversation_id)
+        return decision
+
+    def check_output(self, answer: str, passages: Sequence[str], conversation_id: str = "") -> GuardDecision:
+        """Verify an answer before it is shown; ``redacted`` is the answer to show."""
+        phi = self.redact(answer)
+        verified = self.verifier.check(phi.redacted, CheckContext(passages=tuple(passages)))
+        poisoned = [i for i, p in enumerate(passages, start=1) if passage_injection_found(p)]
+        flags = (
+            GuardDecision(
+                action="allow",
+                redacted=verified.redacted,
+                reasons=tuple(f"passage [{i}] contains instructions; treated as data" for i in poisoned),
+                checks=("passage_injection",),
+                flags=("passage_injection",),
+            )
+            if poisoned
+            else None
+        )
+        parts = [d for d in (phi, verified, flags) if d is not None and (d.action != "allow" or d.reasons)]
+        decision = merge(parts, verified.redacted)
+        if self.audit is not None:
+            self.audit.record("output", decision, conversation_id)
+        return decision
+
+
+def open_guardrails(settings: Settings, audit: bool = True) -> Guardrails:
+    """Guardrails from the configured policy, with the knowledge base's own terms in the allow-list."""
+    policy = load_policy(settings.guardrails)
+    terms = knowledge_base_terms(lexical_dir_for(settings))
+    return Guardrails(policy, terms, AuditLog(policy.audit_log) if audit else None)

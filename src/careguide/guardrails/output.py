@@ -1,0 +1,82 @@
+"""Output verification that does not trust the model: no personal dose instructions, and no number,
+dose, unit or frequency that the retrieved passages do not contain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from careguide.guardrails.types import CheckContext, GuardDecision
+from careguide.ingest import split_sentences
+
+_UNITS = (
+    r"(?:mg|mcg|µg|g|kg|ml|mL|l|units?|iu|IU|tablets?|pills?|capsules?|puffs?|drops?|teaspoons?|tsp|"
+    r"tablespoons?|tbsp)"
+)
+
+DOSE_INSTRUCTION_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\b(?:take|give|inject|use|apply|swallow|increase\s+to|decrease\s+to)\s+(?:\w+\s+){0,2}\d+(?:\.\d+)?\s*"
+        + _UNITS
+        + r"\b",
+        r"\byou\s+should\s+(?:take|stop|start|double|increase|decrease|skip|change)\b",
+        r"\b(?:stop|start|double|increase|decrease|skip|change)\s+(?:taking\s+)?your\s+(?:dose|dosage|medicine|"
+        r"medication|meds|insulin|pills?|tablets?)\b",
+        r"\byour\s+dose\s+(?:is|should\s+be)\s+\d",
+    )
+)
+
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*(?:/\d+)?)(?![\w])")
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers as written, thousands separators removed ("1,000" -> "1000")."""
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+@dataclass(frozen=True)
+class OutputVerifier:
+    """Removes sentences that instruct a personal dose or state a number no passage contains."""
+
+    care_team_message: str
+    name: str = "output_verifier"
+
+    def check(self, text: str, context: CheckContext) -> GuardDecision:
+        passage_numbers: set[str] = set()
+        for passage in context.passages:
+            passage_numbers |= numbers_in(passage)
+        kept: list[str] = []
+        reasons: list[str] = []
+        for sentence in split_sentences(text):
+            if any(p.search(sentence) for p in DOSE_INSTRUCTION_PATTERNS):
+                reasons.append("removed a personal medication instruction")
+                continue
+            # Citation markers like [2] are not claims.
+            unknown = numbers_in(re.sub(r"\[\d+\]", "", sentence)) - passage_numbers
+            if unknown:
+                reasons.append(
+                    f"removed a sentence with numbers not in the sources: {', '.join(sorted(unknown))}"
+                )
+                continue
+            kept.append(sentence)
+        if not reasons:
+            return GuardDecision(action="allow", redacted=text)
+        if not kept:
+            return GuardDecision(
+                action="refuse",
+                redacted="",
+                reasons=tuple(reasons),
+                checks=(self.name,),
+                message=self.care_team_message,
+                category="unverified_answer",
+            )
+        return GuardDecision(
+            action="rewrite",
+            redacted=" ".join(kept),
+            reasons=tuple(reasons),
+            checks=(self.name,),
+            notice=self.care_team_message,
+            category="unverified_answer",
+        )

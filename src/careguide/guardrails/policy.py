@@ -1,0 +1,244 @@
+"""Input policy checks: harmful requests, prompt injection, personal medical decisions, scope, size.
+
+Each is a small rule-based check with its own table of cases in the tests; the rules are written to
+refuse what is harmful without refusing what merely sounds alarming ("how do I kill weeds safely
+around my kids?", "what is a lethal blood sugar level?").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from careguide.guardrails.types import CheckContext, GuardDecision
+
+
+def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.replace("’", "'").split())
+
+
+_DRUGS = (
+    r"(?:opioids?|oxy\w*|percocet|vicodin|hydrocodone|fentanyl|morphine|codeine|tramadol|xanax|"
+    r"valium|klonopin|benzo\w*|adderall|ritalin|ambien|ketamine|steroids?|antibiotics?|insulin|"
+    r"ozempic|semaglutide|controlled\s+substances?|prescription\s+(?:drugs?|meds|medications?|pills)|"
+    r"painkillers?|pain\s+pills|sleeping\s+pills)"
+)
+
+HARMFUL_PATTERNS: dict[str, tuple[str, ...]] = {
+    "obtain_without_prescription": (
+        r"\b(?:buy|get|order|obtain|score|purchase)\b.{0,40}\b" + _DRUGS + r".{0,40}\bwithout\s+(?:a\s+)?"
+        r"(?:prescription|script|rx|doctor|seeing\s+a\s+doctor)",
+        r"\bwithout\s+(?:a\s+)?(?:prescription|script|rx)\b.{0,40}\b(?:buy|get|order|obtain)\b",
+        r"\b(?:fake|forge|forged|write\s+(?:my\s+own|a\s+fake))\s+(?:a\s+)?(?:prescription|script|rx)\b",
+        r"\b(?:trick|fool|lie\s+to)\s+(?:my|the|a)\s+(?:doctor|pharmacist)\s+(?:into|to)\b",
+        r"\bwhere\s+(?:can|do)\s+i\s+(?:buy|get|find)\b.{0,30}\b(?:fentanyl|oxy\w*|xanax|percocet)\b",
+    ),
+    "self_harm_method": (
+        r"\b(?:lethal|fatal|deadly)\s+(?:dose|amount|overdose)\s+of\b.{0,40}\b(?:to\s+(?:die|kill|end)|"
+        r"for\s+(?:a\s+)?(?:person|adult|someone|me))",
+        r"\b(?:painless|quick|easiest|best)\s+(?:way|method)s?\s+to\s+(?:die|kill\s+(?:myself|yourself|someone))",
+        r"\bhow\s+(?:do\s+i|to|can\s+i)\s+(?:overdose|poison\s+(?:myself|someone|him|her|my))\b",
+        r"\bhow\s+(?:do\s+i|to|can\s+i)\s+(?:cut|hurt|harm)\s+(?:myself|yourself)\b",
+        r"\bundetectable\s+poison\b|\bpoison\s+someone\b",
+    ),
+    "dangerous_cure": (
+        r"\b(?:drink|drinking|swallow|inject|injecting|gargle)\w*\s+(?:\w+\s+){0,2}(?:bleach|chlorine\s+dioxide|"
+        r"mms|hydrogen\s+peroxide|turpentine|kerosene|methanol|disinfectant)",
+        r"\b(?:bleach|chlorine\s+dioxide|mms|turpentine|kerosene)\b.{0,40}\b(?:cure|treat|kill\s+(?:the\s+)?"
+        r"(?:virus|cancer|parasites?)|detox)",
+        r"\b(?:cure|treat)\s+(?:my\s+)?(?:cancer|diabetes|hiv|autism)\b.{0,40}\binstead\s+of\s+"
+        r"(?:chemo\w*|insulin|medicine|medication|treatment|doctors?)\b",
+        r"\b(?:stop|quit)\s+(?:taking\s+)?(?:my\s+)?(?:insulin|chemo\w*|hiv\s+meds)\b.{0,40}\b(?:cure|naturally|"
+        r"instead)\b",
+    ),
+    "deception_or_records": (
+        r"\b(?:falsify|fake|forge|alter|backdate)\w*\s+(?:\w+\s+){0,3}(?:medical\s+)?(?:records?|chart|notes?|"
+        r"test\s+results?|doctor'?s\s+note|sick\s+note|lab\s+results?|vaccination\s+(?:card|record))",
+        r"\bbill\w*\s+(?:\w+\s+){0,3}(?:insurance|medicare|medicaid)\s+for\s+(?:services?|visits?|procedures?)\s+"
+        r"(?:not|never|that\s+were\s+not)",
+        r"\b(?:pass|cheat|beat)\s+(?:a\s+|my\s+)?(?:drug\s+test|urine\s+test|tox\w*\s+screen)\b",
+    ),
+}
+
+INJECTION_PATTERNS: tuple[str, ...] = (
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|previous\s+|prior\s+|"
+    r"above\s+|earlier\s+)*(?:instructions?|rules?|prompts?|guidelines?|directions?|guardrails?|safety)",
+    r"\b(?:you\s+are\s+now|from\s+now\s+on\s+you\s+are|pretend\s+(?:to\s+be|you\s+are)|act\s+as)\s+"
+    r"(?:a\s+|an\s+)?(?:dan|unfiltered|unrestricted|jailbroken|evil|different|doctor\s+who\s+prescribes)",
+    r"\b(?:reveal|print|show|repeat|output|tell\s+me)\s+(?:me\s+)?(?:your\s+|the\s+)?(?:system\s+prompt|"
+    r"hidden\s+instructions?|initial\s+instructions?|developer\s+message)",
+    r"\b(?:developer|admin|god|debug|jailbreak)\s+mode\b",
+    r"\bdo\s+anything\s+now\b",
+    r"</?(?:system|assistant|instructions?)>|\[/?(?:system|inst)\]|<\|im_start\|>",
+    r"\bnew\s+(?:system\s+)?instructions?\s*:",
+)
+
+PASSAGE_INJECTION_PATTERNS: tuple[str, ...] = (
+    *INJECTION_PATTERNS,
+    r"\b(?:assistant|ai|chatbot|model|you)\s*(?:,|:)?\s*(?:must|should|shall)\s+(?:now\s+)?(?:tell|say|"
+    r"recommend|respond|reply|answer|include|add|insert|write|visit|click|ask)",
+    r"\bwhen\s+(?:answering|responding|you\s+answer|you\s+respond)\b",
+    r"\b(?:in\s+your\s+(?:answer|response|reply)|respond\s+only\s+with|reply\s+with)\b",
+    r"\b(?:click|visit|go\s+to)\s+(?:this\s+link|https?://|www\.)",
+    r"\bencode\s+(?:your|the)\s+(?:answer|response)\b|\b(?:base64|rot13)\b",
+    r"\breverse\s+(?:the\s+)?(?:text|order\s+of\s+(?:the\s+)?(?:words|characters))",
+)
+
+PERSONAL_DECISION_PATTERNS: dict[str, tuple[str, ...]] = {
+    "personal_dose": (
+        r"\bhow\s+(?:much|many)\s+(?:\w+\s+){0,4}(?:should|can|do|must)\s+(?:i|my\s+\w+|he|she|we)\s+(?:take|"
+        r"give|inject|use|have)\b",
+        r"\b(?:what|which)\s+(?:dose|dosage|amount)\s+(?:of\s+\w+\s+)?(?:should|can|do)\s+(?:i|my\s+\w+|he|she)\b",
+        r"\b(?:my|his|her)\s+(?:dose|dosage)\b.{0,40}\?",
+        r"\b(?:can|should|may)\s+i\s+(?:take|give|double|increase|decrease|split|crush)\b.{0,50}\b(?:mg|pills?|"
+        r"tablets?|dose|units?|more)\b",
+    ),
+    "medication_change": (
+        r"\b(?:should|can|may)\s+(?:i|my\s+\w+|he|she|we)\s+(?:stop|start|quit|switch|change|skip|come\s+off|"
+        r"go\s+off|taper|increase|decrease|double|lower|raise)\b",
+        r"\b(?:is\s+it\s+(?:ok|okay|safe|fine))\s+(?:for\s+me\s+)?to\s+(?:stop|skip|quit|double|mix|combine)\b",
+    ),
+    "self_diagnosis": (
+        r"\bwhat\s+(?:do|does|might|could)\s+(?:i|my\s+\w+|he|she)\s+have\b",
+        r"\b(?:do|does|could|might)\s+(?:i|my\s+\w+|he|she)\s+have\s+(?:a\s+|an\s+)?\w+",
+        r"\bwhat(?:'s|\s+is)\s+wrong\s+with\s+(?:me|my|him|her)\b",
+        r"\bdiagnose\s+(?:me|my|him|her)\b",
+    ),
+    "own_results": (
+        r"\bmy\s+(?:\w+\s+){0,3}(?:results?|levels?|test|labs?|reading|numbers?|scan|x-?ray|mri|biopsy|a1c|"
+        r"psa|cholesterol|blood\s+pressure)\b.{0,60}\b(?:mean|normal|bad|good|high|low|ok|okay|worried|"
+        r"dangerous|\d)",
+    ),
+}
+
+_HEALTH_WORDS = frozenset(
+    """
+    health medical medicine medicines medication medications meds drug drugs pill pills tablet
+    doctor doctors nurse nurses pharmacist pharmacy hospital clinic symptom symptoms sign signs pain
+    pains ache aches hurt hurts sick illness disease diseases condition conditions disorder syndrome
+    infection infections virus viral bacteria treatment treatments treat therapy surgery diagnosis
+    diagnosed test tests blood heart lung lungs liver kidney kidneys brain skin bone bones muscle
+    muscles joint joints stomach belly diet eat eating food weight sleep tired fever cough cold flu
+    allergy allergies rash dizzy headache migraine pregnant pregnancy baby babies child children kid
+    kids vaccine vaccines shot shots dose doses side effects effect cancer diabetes asthma pressure
+    cholesterol sugar insulin injury wound cut burn breathe breathing breath exercise mental anxiety
+    depression stress smoking alcohol vitamin vitamins supplement supplements healthy care caregiver
+    patient patients body eye eyes ear ears teeth tooth mouth throat nose back neck leg legs arm
+    arms hand hands foot feet chest hip knee period menopause prostate bladder bowel sex std hiv
+    genetic gene genes inherited risk prevent prevention recover recovery cure chronic acute
+    emergency ambulance poison swallow swallowed lump swelling swollen itch itchy sore nausea vomit
+    vomiting diarrhea constipation
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class PatternCheck:
+    """Matches any of its patterns, grouped by category, and returns a fixed decision."""
+
+    name: str
+    groups: dict[str, tuple[str, ...]]
+    action: str
+    message: str = ""
+    notice: str = ""
+    _compiled: dict[str, tuple[re.Pattern[str], ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_compiled", {k: _compile(v) for k, v in self.groups.items()})
+
+    def matches(self, text: str) -> list[str]:
+        normalised = _normalise(text)
+        return [k for k, patterns in self._compiled.items() if any(p.search(normalised) for p in patterns)]
+
+    def check(self, text: str, context: CheckContext) -> GuardDecision:
+        found = self.matches(text)
+        if not found:
+            return GuardDecision(action="allow", redacted=text)
+        return GuardDecision(
+            action=self.action,  # type: ignore[arg-type]
+            redacted=text,
+            reasons=tuple(f"{self.name}: {k.replace('_', ' ')}" for k in found),
+            checks=(self.name,),
+            message=self.message,
+            notice=self.notice,
+            category=f"{self.name}.{found[0]}",
+            flags=tuple(found),
+        )
+
+
+def harmful_request_check(message: str) -> PatternCheck:
+    return PatternCheck("harmful_request", HARMFUL_PATTERNS, "refuse", message=message)
+
+
+def injection_check(message: str) -> PatternCheck:
+    return PatternCheck("prompt_injection", {"instructions": INJECTION_PATTERNS}, "refuse", message=message)
+
+
+def personal_decision_check(notice: str) -> PatternCheck:
+    return PatternCheck("personal_decision", PERSONAL_DECISION_PATTERNS, "allow", notice=notice)
+
+
+def passage_injection_found(passage: str) -> bool:
+    """True when a retrieved passage carries instructions (indirect injection): passages are data."""
+    normalised = _normalise(passage)
+    return any(p.search(normalised) for p in _PASSAGE_COMPILED)
+
+
+_PASSAGE_COMPILED = _compile(PASSAGE_INJECTION_PATTERNS)
+
+
+@dataclass(frozen=True)
+class MessageSizeCheck:
+    max_chars: int
+    message: str
+    name: str = "message_size"
+
+    def check(self, text: str, context: CheckContext) -> GuardDecision:
+        if len(text) <= self.max_chars:
+            return GuardDecision(action="allow", redacted=text)
+        return GuardDecision(
+            action="refuse",
+            redacted=text[: self.max_chars],
+            reasons=(f"message is {len(text)} characters, over the {self.max_chars} limit",),
+            checks=(self.name,),
+            message=self.message,
+            category="message_size",
+        )
+
+
+_WORDS = re.compile(r"[a-z][a-z'-]+")
+_STOP = frozenset(
+    """the a an and or but of to in on for with at by from is are was were be been am i you he she it we they
+    me my your his her our their this that these those what which who whom how why when where can could should
+    would will do does did have has had not no yes please tell about some any more most very just so if then
+    than there here get got make made know want need like""".split()
+)
+
+
+@dataclass(frozen=True)
+class ScopeCheck:
+    """Redirects clearly non-health requests; any health or knowledge-base word keeps it in scope."""
+
+    message: str
+    vocabulary: frozenset[str] = frozenset()
+    min_content_words: int = 3
+    name: str = "scope"
+
+    def check(self, text: str, context: CheckContext) -> GuardDecision:
+        words = [w.strip("'-") for w in _WORDS.findall(_normalise(text).lower())]
+        content = [w for w in words if w and w not in _STOP]
+        in_scope = any(w in _HEALTH_WORDS or w in self.vocabulary for w in content)
+        if in_scope or len(content) < self.min_content_words or context.history:
+            return GuardDecision(action="allow", redacted=text)
+        return GuardDecision(
+            action="refuse",
+            redacted=text,
+            reasons=("not a health question",),
+            checks=(self.name,),
+            message=self.message,
+            category="out_of_scope",
+        )

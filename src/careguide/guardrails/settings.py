@@ -1,0 +1,82 @@
+"""The guardrails policy file (configs/guardrails.yaml), typed and validated like the main settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from careguide.config import DEFAULT_PROFILE, ConfigError, describe_validation_error, read_profile
+
+DEFAULT_POLICY = DEFAULT_PROFILE.with_name("guardrails.yaml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Numbers(_Section):
+    emergency: str
+    crisis: str
+    poison: str
+    violence: str
+
+
+class Messages(_Section):
+    emergency: str
+    self_harm: str
+    poisoning: str
+    harm_others: str
+    harmful_request: str
+    prompt_injection: str
+    out_of_scope: str
+    message_too_long: str
+    personal_decision: str
+    phi_removed: str
+
+
+class Checks(_Section):
+    phi: bool = True
+    message_size: bool = True
+    triage: bool = True
+    harmful_request: bool = True
+    prompt_injection: bool = True
+    personal_decision: bool = True
+    scope: bool = True
+
+
+class PhiPolicy(_Section):
+    score_threshold: float = Field(0.4, ge=0.0, le=1.0)
+    entities: tuple[str, ...]
+    placeholders: dict[str, str]
+    allow_list: tuple[str, ...] = ()
+
+
+class GuardrailsPolicy(_Section):
+    locale: str = "en-US"
+    numbers: dict[str, Numbers]
+    messages: Messages
+    checks: Checks = Checks()
+    phi: PhiPolicy
+    max_message_chars: int = Field(4000, ge=100)
+    audit_log: Path = Path("data/audit.jsonl")
+
+    @model_validator(mode="after")
+    def _locale_has_numbers(self) -> GuardrailsPolicy:
+        if self.locale not in self.numbers:
+            raise ValueError(f"locale '{self.locale}' has no emergency numbers under 'numbers'")
+        return self
+
+    def message(self, name: str, **values: str) -> str:
+        """A reviewed message with the active locale's numbers filled in."""
+        text: str = getattr(self.messages, name)
+        return text.format(**self.numbers[self.locale].model_dump(), **values)
+
+
+def load_policy(path: Path | None = None) -> GuardrailsPolicy:
+    path = path or DEFAULT_POLICY
+    values = read_profile(path)
+    try:
+        return GuardrailsPolicy(**values)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(dict(exc.errors()[0]), str(path))) from None
