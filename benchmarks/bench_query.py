@@ -16,7 +16,7 @@ from careguide.config import load_settings
 from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
 from careguide.ingest import ChromaStore, load_embedder
 from careguide.rag import Retriever
-from careguide.rag.retrieval import DenseRetriever
+from careguide.rag.retrieval import DenseRetriever, LexicalRetriever
 
 
 def timed(call: Callable[[str], object], questions: list[str]) -> list[float]:
@@ -47,7 +47,9 @@ def run(n_questions: int) -> None:
     pairs = answered_pairs(settings.medquad_dir, settings.knowledge_base.medquad_subsets)
     questions = [q.question for q in with_variants(sample_dev_set(pairs, n_questions, 1), 1)["consumer"]]
     chroma_dense = DenseRetriever(store, embedder, strategy="chroma")
-    ours_dense = DenseRetriever(store, embedder, settings.retrieval.filter_overfetch, "overfetch")
+    overfetch_dense = DenseRetriever(store, embedder, settings.retrieval.filter_overfetch, "overfetch")
+    index = retriever.lexical.index if isinstance(retriever.lexical, LexicalRetriever) else None
+    exact_dense = DenseRetriever(store, embedder, strategy="exact", exact_index=index)
     k = settings.retrieval.k
     filters = {
         "source=GHR (33%)": {"source": "GHR"},
@@ -55,13 +57,16 @@ def run(n_questions: int) -> None:
         "topic=Acromegaly (rare)": {"topic": "Acromegaly"},
     }
     cases: list[tuple[str, Callable[[str], object]]] = [
-        ("dense, no filter", lambda q: ours_dense.run([q], k, {})),
+        ("dense, no filter", lambda q: exact_dense.run([q], k, {})),
         ("hybrid, no filter", lambda q: retriever.search(q, k)),
     ]
     for label, where in filters.items():
         cases.append((f"dense, {label}, Chroma where", functools.partial(dense_call, chroma_dense, k, where)))
-        cases.append((f"dense, {label}, over-fetch", functools.partial(dense_call, ours_dense, k, where)))
-        cases.append((f"hybrid, {label}, over-fetch", functools.partial(hybrid_call, retriever, k, where)))
+        cases.append(
+            (f"dense, {label}, over-fetch", functools.partial(dense_call, overfetch_dense, k, where))
+        )
+        cases.append((f"dense, {label}, exact", functools.partial(dense_call, exact_dense, k, where)))
+        cases.append((f"hybrid, {label}, exact", functools.partial(hybrid_call, retriever, k, where)))
     rows = []
     baseline = 0.0
     for label, call in cases:
@@ -71,7 +76,7 @@ def run(n_questions: int) -> None:
         rows.append((label, f"{p50:.1f}", f"{percentile(latencies, 95):.1f}", f"{p50 / baseline:.2f}"))
     print_table(
         f"Search latency, {store.count()} chunks, {len(questions)} consumer-style questions, k={k} "
-        f"(baseline = dense, no filter; over-fetch fell back to Chroma {ours_dense.fallbacks} times)",
+        f"(baseline = dense, no filter; over-fetch fell back to Chroma {overfetch_dense.fallbacks} times)",
         ("case", "p50 ms", "p95 ms", "p50 vs baseline"),
         rows,
     )

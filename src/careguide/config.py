@@ -73,7 +73,7 @@ class RetrievalSettings(_Section):
     rrf_k: int = Field(20, ge=1)
     dense_weight: float = Field(1.0, ge=0.0)
     bm25_weight: float = Field(0.5, ge=0.0)
-    filter_strategy: Literal["overfetch", "chroma"] = "overfetch"
+    filter_strategy: Literal["exact", "overfetch", "chroma"] = "exact"
     filter_overfetch: int = Field(8, ge=1, le=100)
     """Dense search with a metadata filter first over-fetches this many times the candidates
     unfiltered (fast) and filters in memory; Chroma's slower filtered query is the fallback."""

@@ -26,7 +26,8 @@ def metadata_matches(meta: dict[str, MetadataValue], where: dict[str, str]) -> b
 
 STATE_FILE = "state.json"
 CHUNKS_FILE = "chunks.jsonl"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+VECTORS_FILE = "vectors.npy"
 
 
 def corpus_fingerprint(chunk_ids: Iterable[str]) -> str:
@@ -51,18 +52,30 @@ class LexicalHit:
 class LexicalIndex:
     """BM25 over the chunks' indexed text, with the chunks kept for filtering and display."""
 
-    def __init__(self, retriever: Any, chunks: Sequence[Chunk], fingerprint: str) -> None:
+    def __init__(
+        self,
+        retriever: Any,
+        chunks: Sequence[Chunk],
+        fingerprint: str,
+        vectors: np.ndarray | None = None,
+    ) -> None:
         self.retriever = retriever
         self.chunks = list(chunks)
         self.fingerprint = fingerprint
+        self.vectors = vectors
         self.stemmer = _stemmer()
         self._masks: dict[tuple[tuple[str, str], ...], np.ndarray] = {}
 
     @classmethod
-    def build(cls, chunks: Sequence[Chunk]) -> LexicalIndex:
+    def build(cls, chunks: Sequence[Chunk], vectors: np.ndarray | None = None) -> LexicalIndex:
+        """Index the chunks; ``vectors`` (one embedding per chunk, same order) enable exact
+        filtered dense search (:meth:`search_vectors`)."""
         import bm25s
 
-        chunks = sorted(chunks, key=lambda c: c.chunk_id)
+        order = sorted(range(len(chunks)), key=lambda i: chunks[i].chunk_id)
+        chunks = [chunks[i] for i in order]
+        if vectors is not None:
+            vectors = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32)[order])
         retriever = bm25s.BM25()
         if chunks:
             tokens = bm25s.tokenize(
@@ -72,7 +85,7 @@ class LexicalIndex:
                 show_progress=False,
             )
             retriever.index(tokens, show_progress=False)
-        return cls(retriever, chunks, corpus_fingerprint(c.chunk_id for c in chunks))
+        return cls(retriever, chunks, corpus_fingerprint(c.chunk_id for c in chunks), vectors)
 
     def save(self, directory: Path) -> None:
         """Write the index atomically: a killed save leaves the previous index in place."""
@@ -81,6 +94,8 @@ class LexicalIndex:
         staging.mkdir(parents=True)
         if self.chunks:
             self.retriever.save(str(staging / "bm25"))
+        if self.vectors is not None:
+            np.save(staging / VECTORS_FILE, self.vectors)
         with (staging / CHUNKS_FILE).open("w", encoding="utf-8") as handle:
             for chunk in self.chunks:
                 record = {"id": chunk.chunk_id, "text": chunk.text, "meta": chunk.to_metadata()}
@@ -120,7 +135,9 @@ class LexicalIndex:
                 record = json.loads(line)
                 chunks.append(Chunk.from_metadata(record["id"], record["text"], record["meta"]))
         retriever = bm25s.BM25.load(str(directory / "bm25")) if chunks else bm25s.BM25()
-        return cls(retriever, chunks, str(state["fingerprint"]))
+        vectors_path = directory / VECTORS_FILE
+        vectors = np.load(vectors_path, mmap_mode="r") if vectors_path.is_file() else None
+        return cls(retriever, chunks, str(state["fingerprint"]), vectors)
 
     def _mask(self, where: dict[str, str]) -> np.ndarray:
         key = tuple(sorted(where.items()))
@@ -168,4 +185,26 @@ class LexicalIndex:
                     if s > 0
                 ]
             )
+        return results
+
+    def search_vectors(
+        self, queries: np.ndarray, k: int, where: dict[str, str]
+    ) -> list[list[LexicalHit]] | None:
+        """Exact filtered dense search over the stored embeddings (cosine; vectors are normalised).
+
+        Only the chunks that pass the filter are scored, so a rare filter value costs less than an
+        unfiltered search. None when this index was built without vectors.
+        """
+        if self.vectors is None:
+            return None
+        rows = np.flatnonzero(self._mask(where))
+        if rows.size == 0:
+            return [[] for _ in range(len(queries))]
+        scores = np.asarray(self.vectors[rows], dtype=np.float32) @ np.asarray(queries, dtype=np.float32).T
+        k = min(k, rows.size)
+        results: list[list[LexicalHit]] = []
+        for column in scores.T:
+            top = np.argpartition(-column, k - 1)[:k]
+            top = top[np.argsort(-column[top], kind="stable")]
+            results.append([LexicalHit(self.chunks[int(rows[i])], float(column[i])) for i in top])
         return results

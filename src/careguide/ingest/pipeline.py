@@ -113,10 +113,12 @@ def refresh_lexical_index(store: ChromaStore) -> bool:
     directory = store.lexical_dir
     marker = dirty_marker(store)
     state = LexicalIndex.read_state(directory)
-    if not marker.exists() and state is not None and state.get("count") == store.count():
+    dirty = marker.exists()
+    if not dirty and state is not None and state.get("count") == store.count():
         return False
-    index = LexicalIndex.build(list(store.chunks()))
-    rewritten = state is None or state.get("fingerprint") != index.fingerprint
+    index = LexicalIndex.build(*store.chunks_with_vectors())
+    rewritten = state is None or state.get("fingerprint") != index.fingerprint or dirty
+
     if rewritten:
         directory.parent.mkdir(parents=True, exist_ok=True)
         index.save(directory)

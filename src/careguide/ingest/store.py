@@ -153,6 +153,19 @@ class ChromaStore:
             for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
                 yield Chunk.from_metadata(chunk_id, text or "", dict(meta))
 
+    def chunks_with_vectors(self) -> tuple[list[Chunk], Vectors]:
+        """Every stored chunk and its embedding (same order)."""
+        chunks: list[Chunk] = []
+        vectors: list[Any] = []
+        for page in self._pages(["documents", "metadatas", "embeddings"]):
+            for chunk_id, text, meta, vector in zip(
+                page["ids"], page["documents"], page["metadatas"], page["embeddings"], strict=True
+            ):
+                chunks.append(Chunk.from_metadata(chunk_id, text or "", dict(meta)))
+                vectors.append(vector)
+        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1)
+        return chunks, matrix
+
     def query(
         self,
         vectors: Vectors,

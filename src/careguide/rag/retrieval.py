@@ -95,12 +95,18 @@ class DenseRetriever:
     """
 
     def __init__(
-        self, store: ChromaStore, embedder: Embedder, overfetch: int = 8, strategy: str = "overfetch"
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        overfetch: int = 8,
+        strategy: str = "exact",
+        exact_index: LexicalIndex | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.overfetch = overfetch
         self.strategy = strategy
+        self.exact_index = exact_index
         self.fallbacks = 0
 
     def run(self, questions: Sequence[str], k: int, where: dict[str, str]) -> list[list[Passage]]:
@@ -108,6 +114,10 @@ class DenseRetriever:
         if not where:
             found = self.store.query(vectors, k)
             return [[Passage(hit.chunk, hit.score) for hit in hits] for hits in found]
+        if self.strategy == "exact" and self.exact_index is not None:
+            exact = self.exact_index.search_vectors(vectors, k, where)
+            if exact is not None:
+                return [[Passage(hit.chunk, hit.score) for hit in hits] for hits in exact]
         if self.strategy == "chroma":
             found = self.store.query(vectors, k, chroma_where(where))
             return [[Passage(hit.chunk, hit.score) for hit in hits] for hits in found]
@@ -174,7 +184,7 @@ class Retriever:
         index = LexicalIndex.load(store.lexical_dir) or LexicalIndex.build([])
         return cls(
             settings,
-            DenseRetriever(store, embedder, settings.filter_overfetch, settings.filter_strategy),
+            DenseRetriever(store, embedder, settings.filter_overfetch, settings.filter_strategy, index),
             LexicalRetriever(index),
         )
 
