@@ -18,9 +18,10 @@ _UNITS = (
 DOSE_INSTRUCTION_PATTERNS = tuple(
     re.compile(p, re.IGNORECASE)
     for p in (
-        r"\b(?:take|give|inject|use|apply|swallow|increase\s+to|decrease\s+to)\s+(?:\w+\s+){0,2}\d+(?:\.\d+)?\s*"
-        + _UNITS
-        + r"\b",
+        # An imperative ("Take 2 tablets") or an instruction to the reader ("you should inject 10 units").
+        r"(?:^|[:;]\s*|\byou\s+(?:should\s+|can\s+|need\s+to\s+|must\s+|could\s+)?)(?:please\s+)?"
+        r"(?:take|give|inject|use|apply|swallow|increase\s+(?:it\s+)?to|decrease\s+(?:it\s+)?to)\s+"
+        r"(?:\w+\s+){0,2}\d+(?:\.\d+)?\s*" + _UNITS + r"\b",
         r"\byou\s+should\s+(?:take|stop|start|double|increase|decrease|skip|change)\b",
         r"\b(?:stop|start|double|increase|decrease|skip|change)\s+(?:taking\s+)?your\s+(?:dose|dosage|medicine|"
         r"medication|meds|insulin|pills?|tablets?)\b",

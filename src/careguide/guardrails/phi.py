@@ -209,10 +209,33 @@ def identifying_date(span_text: str) -> bool:
     return years_only is None
 
 
+# When spans overlap, the more specific type wins (an MRN is also a number that looks like a date
+# or a licence); then the longer span; then the higher score.
+TYPE_PRIORITY = {
+    "MEDICAL_RECORD_NUMBER": 5,
+    "HEALTH_PLAN_ID": 5,
+    "DATE_OF_BIRTH": 5,
+    "US_SSN": 4,
+    "AGE": 4,
+    "EMAIL_ADDRESS": 4,
+    "CREDIT_CARD": 4,
+    "IBAN_CODE": 4,
+    "STREET_ADDRESS": 3,
+    "HEALTHCARE_FACILITY": 3,
+    "PERSON": 2,
+    "DATE_TIME": 0,
+    "US_DRIVER_LICENSE": 0,
+    "US_BANK_NUMBER": 0,
+}
+
+
 def resolve_overlaps(spans: Sequence[Span]) -> list[Span]:
-    """Keep non-overlapping spans, preferring longer then higher-scoring ones."""
+    """Keep non-overlapping spans: most specific type first, then longer, then higher-scoring."""
     kept: list[Span] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), -s.score, s.start)):
+    ranked = sorted(
+        spans, key=lambda s: (-TYPE_PRIORITY.get(s.entity_type, 1), -(s.end - s.start), -s.score, s.start)
+    )
+    for span in ranked:
         if all(span.end <= other.start or span.start >= other.end for other in kept):
             kept.append(span)
     return sorted(kept, key=lambda s: s.start)

@@ -48,8 +48,8 @@ HARMFUL_PATTERNS: dict[str, tuple[str, ...]] = {
     "dangerous_cure": (
         r"\b(?:drink|drinking|swallow|inject|injecting|gargle)\w*\s+(?:\w+\s+){0,2}(?:bleach|chlorine\s+dioxide|"
         r"mms|hydrogen\s+peroxide|turpentine|kerosene|methanol|disinfectant)",
-        r"\b(?:bleach|chlorine\s+dioxide|mms|turpentine|kerosene)\b.{0,40}\b(?:cure|treat|kill\s+(?:the\s+)?"
-        r"(?:virus|cancer|parasites?)|detox)",
+        r"\b(?:bleach|chlorine\s+dioxide|mms|turpentine|kerosene)\b(?!\s+(?:poisoning|exposure|burns?))"
+        r".{0,40}\b(?:cures?|to\s+treat|kills?\s+(?:the\s+)?(?:virus|cancer|parasites?)|detox)",
         r"\b(?:cure|treat)\s+(?:my\s+)?(?:cancer|diabetes|hiv|autism)\b.{0,40}\binstead\s+of\s+"
         r"(?:chemo\w*|insulin|medicine|medication|treatment|doctors?)\b",
         r"\b(?:stop|quit)\s+(?:taking\s+)?(?:my\s+)?(?:insulin|chemo\w*|hiv\s+meds)\b.{0,40}\b(?:cure|naturally|"

@@ -70,6 +70,15 @@ class HealthPlanIdRecognizer(ContextPatternRecognizer):
         return not value.isalpha() and not value.lower().startswith(("type", "number"))
 
 
+class SocialSecurityNumberRecognizer(ContextPatternRecognizer):
+    """An SSN named as such, even one Presidio's checksum rules reject (typos are still PHI)."""
+
+    ENTITY = "US_SSN"
+    PATTERNS = (
+        r"\b(?:SSN|social\s+security(?:\s+(?:number|no\.?|#))?)\s*(?:is|:|#)?\s*(?P<phi>\d{3}-?\d{2}-?\d{4})\b",
+    )
+
+
 class AgeOver89Recognizer(ContextPatternRecognizer):
     """HIPAA Safe Harbor: ages over 89 identify; younger ages are kept for context."""
 
@@ -163,6 +172,7 @@ class HealthcareFacilityRecognizer(ContextPatternRecognizer):
 CUSTOM_RECOGNIZERS: tuple[type[ContextPatternRecognizer], ...] = (
     MedicalRecordNumberRecognizer,
     HealthPlanIdRecognizer,
+    SocialSecurityNumberRecognizer,
     AgeOver89Recognizer,
     StreetAddressRecognizer,
     StatedAddressRecognizer,

@@ -73,7 +73,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:swelling|swollen)\s+(?:tongue|throat|lips?|face)\b",
     ),
     "bleeding": (
-        r"\bbleeding\s+(?:won'?t|will\s+not|doesn'?t|does\s+not|isn'?t)\s+stop",
+        r"\bbleeding\b.{0,25}\b(?:won'?t|will\s+not|doesn'?t|does\s+not|isn'?t)\s+stop",
         r"\bcan'?t\s+(?:get\s+(?:it|the\s+bleeding)\s+to\s+)?stop(?:\s+the)?\s+bleeding\b|\bcan'?t\s+get\s+it\s+to\s+stop\b",
         r"\bblood\s+(?:is\s+)?(?:spurting|pouring|gushing|everywhere)\b",
         r"\b(?:vomiting|throwing\s+up|coughing\s+up|puking|spitting\s+up)\s+(?:a\s+lot\s+of\s+|lots\s+of\s+)?blood\b",

@@ -1,0 +1,63 @@
+"""PHI redaction with real Presidio and the packaged spaCy model."""
+
+from __future__ import annotations
+
+import pytest
+
+from careguide.guardrails import Guardrails, load_policy
+from careguide.guardrails.kb_terms import KnowledgeBaseTerms
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def guard() -> Guardrails:
+    terms = KnowledgeBaseTerms(topics=("Guillain-Barre syndrome", "Hashimoto thyroiditis", "Crohn's Disease"))
+    return Guardrails(load_policy(), terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "placeholder", "secret"),
+    [
+        ("My name is John Smith and I have asthma.", "<NAME>", "John Smith"),
+        ("My MRN is 48392017, can you check it?", "<MRN>", "48392017"),
+        ("medical record number: AB-1234567", "<MRN>", "1234567"),
+        ("My member ID is XJH4829301 with Aetna", "<INSURANCE_ID>", "XJH4829301"),
+        ("Medicare number 1EG4TE5MK73", "<INSURANCE_ID>", "1EG4TE5MK73"),
+        ("My grandmother is 93 years old", "<AGE>", "93"),
+        ("I live at 42 Oak Street, Springfield, IL 62704", "<ADDRESS>", "42 Oak Street"),
+        ("DOB: March 14, 1962", "<DATE>", "March 14, 1962"),
+        ("I was born on 14/03/1962", "<DATE>", "14/03/1962"),
+        ("I was treated at Mercy General Hospital last year", "<FACILITY>", "Mercy General"),
+        ("call me at 312-555-0199", "<PHONE>", "555-0199"),
+        ("email jane.doe@example.com", "<EMAIL>", "jane.doe@example.com"),
+        ("my SSN is 078-05-1120", "<SSN>", "078-05-1120"),
+    ],
+)
+def test_phi_is_replaced_by_a_typed_placeholder(guard, text, placeholder, secret):
+    decision = guard.redact(text)
+    assert decision.action == "redact"
+    assert placeholder in decision.redacted
+    assert secret not in decision.redacted
+    assert decision.notice.startswith("To protect your privacy")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was diagnosed with Guillain-Barre syndrome",
+        "Does Hashimoto cause weight gain?",
+        "Is Ozempic safe with Crohn's disease?",
+        "What is Parkinson disease?",
+        "My 45 year old husband has high blood pressure",
+        "I have had diabetes since 2019",
+        "Is Down syndrome inherited?",
+    ],
+)
+def test_medical_terms_and_non_identifying_details_stay(guard, text):
+    decision = guard.redact(text)
+    assert decision.redacted == text, decision.reasons
+
+
+def test_a_person_named_like_a_disease_is_still_a_person(guard):
+    assert "James" not in guard.redact("My neighbour James Parkinson has a cough").redacted
