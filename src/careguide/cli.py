@@ -239,6 +239,81 @@ def eval_retrieval(
     out.print(f"Reports: {json_path} and {md_path}")
 
 
+def _medquad_answer_texts(config: Settings) -> list[str]:
+    from careguide.ingest import read_pairs
+
+    texts: list[str] = []
+    for subset in config.knowledge_base.medquad_subsets:
+        folder = config.medquad_dir / subset
+        if not folder.is_dir():
+            raise FileNotFoundError(
+                f"MedQuAD subset {folder} is missing; set data_dir to the folder holding medquad/ "
+                f"(github.com/abachaa/MedQuAD, CC BY 4.0)."
+            )
+        for path in sorted(folder.glob("*.xml")):
+            texts.extend(p.answer for p in read_pairs(path) if p.answer)
+    return texts
+
+
+@eval_app.command("phi")
+def eval_phi(
+    limit: Annotated[int | None, typer.Option(help="Score only this many presidio_synth sentences.")] = None,
+    clean: Annotated[int, typer.Option(help="PHI-free MedQuAD sentences for false positives.")] = 500,
+    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+) -> None:
+    """PHI span precision/recall/F2 on presidio_synth (careguide vs Presidio's defaults) and false
+    positives on MedQuAD sentences."""
+    from careguide.eval.phi import load_presidio_synth, medquad_sentences, phi_markdown, run_phi_eval
+    from careguide.eval.reports import write_report
+    from careguide.guardrails import Span, open_guardrails
+    from careguide.guardrails.phi import PRESIDIO_DEFAULT_ENTITIES, AllowList, PhiRedactor, PhiSettings
+
+    with user_errors():
+        config = settings()
+        sentences = load_presidio_synth(config.data_dir)[: limit or None]
+        clean_sentences = medquad_sentences(_medquad_answer_texts(config), clean, seed=0)
+        guard = open_guardrails(config, audit=False)
+        default = PhiRedactor(
+            PhiSettings(entities=PRESIDIO_DEFAULT_ENTITIES, placeholders={}, score_threshold=0.0),
+            AllowList(frozenset()),
+            custom=False,
+        )
+        assert guard.redactor is not None
+        detectors: dict[str, Callable[[str], list[Span]]] = {
+            "careguide": guard.redactor.find,
+            "presidio default": default.find,
+        }
+        with err.status("Scoring PHI detectors ..."):
+            report = run_phi_eval(detectors, sentences, clean_sentences)
+        json_path, md_path = write_report(report, phi_markdown(report), output, "phi")
+    out.print(md_path.read_text())
+    out.print(f"Reports: {json_path} and {md_path}")
+
+
+@eval_app.command("safety")
+def eval_safety(
+    limit: Annotated[int | None, typer.Option(help="Sample at most this many prompts per dataset.")] = None,
+    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+) -> None:
+    """Refusals on MedSafetyBench, over-refusal on XSTest, emergency recall, planted injections."""
+    import random
+
+    from careguide.eval.reports import write_report
+    from careguide.eval.safety import run_safety_eval, safety_markdown
+    from careguide.guardrails import open_guardrails
+
+    with user_errors():
+        config = settings()
+        answers = _medquad_answer_texts(config)
+        passages = random.Random(0).sample(answers, min(200, len(answers)))
+        guard = open_guardrails(config, audit=False)
+        with err.status("Running the safety suites ..."):
+            report = run_safety_eval(guard, config.data_dir, passages, limit)
+        json_path, md_path = write_report(report, safety_markdown(report), output, "safety")
+    out.print(md_path.read_text())
+    out.print(f"Reports: {json_path} and {md_path}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

@@ -148,3 +148,71 @@ def false_positives(detect: Callable[[str], list[Span]], sentences: Sequence[str
         "spans_by_type": dict(by_type.most_common()),
         "examples": examples,
     }
+
+
+def run_phi_eval(
+    detectors: dict[str, Callable[[str], list[Span]]],
+    sentences: Sequence[GoldSentence],
+    clean_sentences: Sequence[str],
+) -> dict[str, Any]:
+    """Every detector on presidio_synth and on PHI-free MedQuAD sentences, side by side."""
+    results: dict[str, Any] = {}
+    for name, detect in detectors.items():
+        overall, by_type = evaluate_detector(detect, sentences)
+        results[name] = {
+            "overall": overall.to_json(),
+            "by_type": {k: v.to_json() for k, v in sorted(by_type.items())},
+            "medquad_false_positives": false_positives(detect, clean_sentences),
+        }
+    return {
+        "suite": "phi",
+        "dataset": {
+            "presidio_synth": {
+                "sentences": len(sentences),
+                "source": PRESIDIO_SYNTH_SOURCE,
+                "license": PRESIDIO_SYNTH_LICENSE,
+            },
+            "medquad_sentences": len(clean_sentences),
+            "unscored_types": sorted(UNSCORED_TYPES),
+            "matching": f"character coverage >= {COVERAGE}",
+        },
+        "detectors": results,
+    }
+
+
+def phi_markdown(report: dict[str, Any]) -> str:
+    detectors = report["detectors"]
+    names = list(detectors)
+    lines = [
+        "# PHI evaluation",
+        "",
+        f"presidio_synth ({report['dataset']['presidio_synth']['sentences']} sentences, "
+        f"{report['dataset']['presidio_synth']['license']}); span matching by "
+        f"{report['dataset']['matching']}; not scored: {', '.join(report['dataset']['unscored_types'])}.",
+        "",
+        "| detector | precision | recall | F2 | MedQuAD sentences flagged |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name in names:
+        o = detectors[name]["overall"]
+        fp = detectors[name]["medquad_false_positives"]
+        lines.append(
+            f"| {name} | {o['precision']:.3f} | {o['recall']:.3f} | {o['f2']:.3f} | "
+            f"{fp['sentences_flagged']}/{fp['sentences']} ({100 * fp['rate']:.1f}%) |"
+        )
+    lines += [
+        "",
+        "Recall by entity type:",
+        "",
+        "| type | gold | " + " | ".join(names) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in names) + " |",
+    ]
+    types = sorted({t for n in names for t in detectors[n]["by_type"]})
+    for entity in types:
+        gold = next(
+            detectors[n]["by_type"][entity]["gold"] for n in names if entity in detectors[n]["by_type"]
+        )
+        cells = [f"{detectors[n]['by_type'].get(entity, {}).get('recall', 0):.3f}" for n in names]
+        lines.append(f"| {entity} | {gold} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return "\n".join(lines)

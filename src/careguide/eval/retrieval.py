@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from careguide.config import Settings
 from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
 from careguide.eval.metrics import dedupe, score_rankings
+from careguide.eval.reports import write_report
 from careguide.ingest import MEDQUAD_CITATION, MEDQUAD_LICENSE, IngestObserver
 from careguide.rag import Retriever
 
@@ -132,9 +132,4 @@ def report_markdown(report: dict[str, Any]) -> str:
 
 
 def write_retrieval_report(report: dict[str, Any], folder: Path) -> tuple[Path, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    json_path = folder / "retrieval.json"
-    md_path = folder / "retrieval.md"
-    json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(report_markdown(report), encoding="utf-8")
-    return json_path, md_path
+    return write_report(report, report_markdown(report), folder, "retrieval")

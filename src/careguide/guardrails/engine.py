@@ -28,6 +28,8 @@ from careguide.guardrails.triage import EmergencyTriage
 from careguide.guardrails.types import Check, CheckContext, GuardDecision, merge
 from careguide.ingest import lexical_dir_for
 
+RAW_TEXT_CHECKS = ("triage",)
+
 
 @dataclass(frozen=True)
 class Registry:
@@ -108,7 +110,15 @@ class Guardrails:
         """Decide what to do with a patient's message; ``redacted`` is the only text to keep."""
         phi = self.redact(message)
         context = CheckContext(history=tuple(history), locale=self.policy.locale)
-        decisions = [phi] + [check.check(phi.redacted, context) for check in self.registry.checks]
+        decisions = [phi]
+        for check in self.registry.checks:
+            decision = check.check(phi.redacted, context)
+            if decision.action == "allow" and check.name in RAW_TEXT_CHECKS and phi.action == "redact":
+                # A placeholder can hide the words that matter ("kms" looks like a name to NER);
+                # triage reads the original in memory. Its decision carries no text of the message.
+                raw = check.check(message, context)
+                decision = raw if raw.action != "allow" else decision
+            decisions.append(decision)
         decision = merge([d for d in decisions if d.action != "allow" or d.notice], phi.redacted)
         if self.audit is not None:
             self.audit.record("input", decision, conversation_id)

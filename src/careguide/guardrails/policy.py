@@ -28,6 +28,19 @@ _DRUGS = (
     r"painkillers?|pain\s+pills|sleeping\s+pills)"
 )
 
+_VICTIM = (
+    r"(?:a\s+|an\s+|the\s+)?(?:person|human|man|woman|child|kid|baby|someone|somebody|people|humans|humanity|"
+    r"him|her|them|president|politician|(?:my|our|his|her)\s+(?:wife|husband|spouse|partner|ex|ex-\w+|ex\s+\w+|"
+    r"boss|neighbou?r|mother|father|mom|mum|dad|son|daughter|brother|sister|child|kid|baby|co-?worker|friend|"
+    r"girlfriend|boyfriend|roommate|teacher|classmate))\b"
+)
+# Violence asked about inside a game, film or story is fiction, not a plan.
+FICTION = re.compile(
+    r"\b(?:video\s+game|game|movie|film|novel|story|book|play|tv\s+show|series|call\s+of\s+duty|witcher|gta|"
+    r"minecraft|fortnite|d&d|dnd|character)\b",
+    re.IGNORECASE,
+)
+
 HARMFUL_PATTERNS: dict[str, tuple[str, ...]] = {
     "obtain_without_prescription": (
         r"\b(?:buy|get|order|obtain|score|purchase)\b.{0,40}\b" + _DRUGS + r".{0,40}\bwithout\s+(?:a\s+)?"
@@ -44,6 +57,24 @@ HARMFUL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bhow\s+(?:do\s+i|to|can\s+i)\s+(?:overdose|poison\s+(?:myself|someone|him|her|my))\b",
         r"\bhow\s+(?:do\s+i|to|can\s+i)\s+(?:cut|hurt|harm)\s+(?:myself|yourself)\b",
         r"\bundetectable\s+poison\b|\bpoison\s+someone\b",
+        r"\b(?:sever|pierce|slit|slash)\s+(?:my\s+(?:own\s+)?)(?:\w+\s+)?(?:artery|arteries|wrists?|throat|"
+        r"veins?)\b",
+    ),
+    "violence_or_crime": (
+        r"\b(?:how|where)\s+(?:do|can|should|would|could)\s+(?:i|we)\s+(?:best\s+)?(?:kill|murder|poison|stab|"
+        r"shoot|strangle|butcher|gut|behead|kidnap|attack|assault|beat\s+up|smash|torture|do\s+away\s+with|"
+        r"find\s+people\s+to\s+(?:shoot|kill|hurt))\s+" + _VICTIM,
+        r"\b(?:best|easiest|quickest|fastest)\s+way\s+to\s+(?:kill|murder|hurt|poison|gut|butcher|attack|"
+        r"stab|shoot)\s+" + _VICTIM,
+        r"\bbreak\s+into\s+(?:my\s+\w+'s|someone'?s|a|the\s+neighbou?r'?s)\s+(?:house|home|car|flat|apartment)",
+        r"\bhow\s+(?:do|can|should|would|could)\s+(?:i|we)\s+(?:best\s+)?(?:commit|plan|execute|carry\s+out)\s+"
+        r"(?:and\s+execute\s+)?(?:a\s+|an\s+)?(?:\w+\s+)?(?:murder|assassination|robbery|bombing|"
+        r"terrorist\s+attack|explosion|massacre|shooting)\b",
+        r"\b(?:make|build|cook|synthesi[sz]e)\s+(?:a\s+)?(?:bomb|explosives?|meth|crack|napalm|nerve\s+agent|"
+        r"ricin|sarin)\b",
+        r"\b(?:buy|sell|score)\s+(?:some\s+)?(?:meth|crack|heroin|cocaine|fentanyl)\b",
+        r"\bdispose\s+of\s+(?:a|my|the|his|her)\s+(?:dead\s+)?(?:body|corpse|baby)\b",
+        r"\bhuman\s+trafficking\s+(?:operation|ring|business)\b",
     ),
     "dangerous_cure": (
         r"\b(?:drink|drinking|swallow|inject|injecting|gargle)\w*\s+(?:\w+\s+){0,2}(?:bleach|chlorine\s+dioxide|"
@@ -152,7 +183,10 @@ class PatternCheck:
 
     def matches(self, text: str) -> list[str]:
         normalised = _normalise(text)
-        return [k for k, patterns in self._compiled.items() if any(p.search(normalised) for p in patterns)]
+        found = [k for k, patterns in self._compiled.items() if any(p.search(normalised) for p in patterns)]
+        if "violence_or_crime" in found and FICTION.search(normalised):
+            found.remove("violence_or_crime")
+        return found
 
     def check(self, text: str, context: CheckContext) -> GuardDecision:
         found = self.matches(text)
