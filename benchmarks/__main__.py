@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import bench_ingest, bench_query
+from benchmarks import bench_guardrails, bench_ingest, bench_query
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--only", choices=("ingest", "query"), default=None)
+    parser.add_argument("--only", choices=("ingest", "query", "guardrails"), default=None)
     parser.add_argument("--docs", type=int, default=None, help="Ingest sample size (default: all).")
     parser.add_argument("--questions", type=int, default=200, help="Query benchmark questions.")
     args = parser.parse_args()
     if args.only in (None, "query"):
         bench_query.run(args.questions)
+    if args.only in (None, "guardrails"):
+        bench_guardrails.run()
     if args.only in (None, "ingest"):
         bench_ingest.run(args.docs)
 
