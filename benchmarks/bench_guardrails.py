@@ -75,9 +75,8 @@ def run(n: int = 200) -> None:
         ("check_input (PHI + all checks)", inputs),
         ("check_output (PHI + verifier)", outputs),
     ):
-        rows.append(
-            (label, f"{median(values):.1f}", f"{percentile(values, 95):.1f}", f"{median(values) / base:.2f}")
-        )
+        p50, p95 = median(values), percentile(values, 95)
+        rows.append((label, f"{p50:.1f}", f"{p95:.1f}", f"{p50 / base:.2f}"))
     share = sum(presidio) / sum(inputs)
     print_table(
         f"Guardrails latency, {len(texts)} messages (Presidio is {100 * share:.0f}% of check_input time)",

@@ -26,7 +26,7 @@ from careguide.guardrails.policy import (
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
 from careguide.guardrails.triage import EmergencyTriage
 from careguide.guardrails.types import Check, CheckContext, GuardDecision, merge
-from careguide.ingest import lexical_dir_for
+from careguide.ingest import ChromaStore, refresh_lexical_index
 
 RAW_TEXT_CHECKS = ("triage",)
 
@@ -150,5 +150,7 @@ class Guardrails:
 def open_guardrails(settings: Settings, audit: bool = True) -> Guardrails:
     """Guardrails from the configured policy, with the knowledge base's own terms in the allow-list."""
     policy = load_policy(settings.guardrails)
-    terms = knowledge_base_terms(lexical_dir_for(settings))
+    store = ChromaStore(settings)
+    refresh_lexical_index(store)  # the allow-list follows the knowledge base as it is now
+    terms = knowledge_base_terms(store.lexical_dir)
     return Guardrails(policy, terms, AuditLog(policy.audit_log) if audit else None)

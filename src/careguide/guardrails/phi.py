@@ -130,6 +130,7 @@ class PhiRedactor:
         self.anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
         self.settings = settings
         self.allow_list = allow_list
+        self.custom = custom
 
     def find(self, text: str) -> list[Span]:
         """PHI spans, overlaps resolved (the longer, then higher-scoring span wins)."""
@@ -145,7 +146,9 @@ class PhiRedactor:
             Span(r.entity_type, r.start, r.end, float(r.score))
             for r in results
             if not self.allow_list.covers(r.entity_type, text[r.start : r.end])
-            and not (r.entity_type == "DATE_TIME" and not identifying_date(text[r.start : r.end]))
+            and not (
+                self.custom and r.entity_type == "DATE_TIME" and not identifying_date(text[r.start : r.end])
+            )
         ]
         return resolve_overlaps(spans)
 
