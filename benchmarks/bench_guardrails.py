@@ -48,9 +48,7 @@ def run(n: int = 200) -> None:
     guard = open_guardrails(load_settings(), audit=False)
     assert guard.redactor is not None
     texts = messages(n)
-    passages = [
-        "Acromegaly is a hormonal disorder that develops when the pituitary gland makes too much growth hormone [1]."
-    ]
+    passages = ["Acromegaly is a hormonal disorder: the pituitary gland makes too much growth hormone [1]."]
     answer = "Acromegaly happens when the body makes too much growth hormone [1]. It can be treated."
     guard.check_input(texts[0])  # warm-up
     rows = []
