@@ -44,6 +44,8 @@ bench: install
 
 eval: install
 	$(BIN)/careguide eval retrieval
+	$(BIN)/careguide eval phi
+	$(BIN)/careguide eval safety
 
 clean:
 	rm -rf $(VENV) data/index reports/*.json reports/*.md
