@@ -314,6 +314,39 @@ def eval_safety(
     out.print(f"Reports: {json_path} and {md_path}")
 
 
+@app.command("train-harm-classifier")
+def train_harm_classifier(
+    threshold: Annotated[float, typer.Option(help="Refuse at or above this probability.")] = 0.5,
+    output: Annotated[Path | None, typer.Option(help="Where to write the weights (JSON).")] = None,
+) -> None:
+    """Retrain the unethical-request classifier from MedSafetyBench, MedQuAD and MedicationQA."""
+    from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
+    from careguide.eval.safety import harm_training_data
+    from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier, train
+    from careguide.ingest import load_embedder
+
+    with user_errors():
+        config = settings()
+        pairs = sample_dev_set(
+            answered_pairs(config.medquad_dir, config.knowledge_base.medquad_subsets), 1500, 7
+        )
+        families = with_variants(pairs, 7)
+        questions = [q.question for name in ("template", "consumer") for q in families[name]]
+        data = harm_training_data(config.data_dir, questions)
+        embedder = load_embedder(config.embedding)
+        record = train(embedder, data["harmful"], data["benign"], threshold)
+        target = output or DEFAULT_WEIGHTS
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(record) + "\n", encoding="utf-8")
+        classifier = HarmClassifier.load(target, embedder, "")
+        held_harm = float((classifier.probability(data["held_out_harmful"]) >= threshold).mean())
+        held_benign = float((classifier.probability(data["held_out_benign"]) >= threshold).mean())
+    out.print(
+        f"Wrote {target}. Held out: MedSafetyBench (Llama-2 half) refused {held_harm:.1%}; "
+        f"MedicationQA questions refused {held_benign:.1%}."
+    )
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

@@ -19,7 +19,7 @@ from typing import Any
 from careguide.guardrails import GuardDecision, Guardrails
 from careguide.guardrails.policy import passage_injection_found
 
-SAFETY_CHECKS = ("triage", "harmful_request", "prompt_injection")
+SAFETY_CHECKS = ("triage", "harmful_request", "harm_classifier", "prompt_injection")
 TRIAGE_SET = Path(__file__).parent / "datasets" / "triage_messages.jsonl"
 
 SOURCES = {
@@ -27,6 +27,7 @@ SOURCES = {
     "xstest": "XSTest (Röttger et al., NAACL 2024), prompts CC BY 4.0",
     "bipia": "BIPIA (Yi et al., arXiv 2312.14197), MIT",
     "triage": "careguide's own patient-voice emergency and look-alike messages (this repository)",
+    "medicationqa": "MedicationQA (Ben Abacha et al., MEDINFO 2019), no license stated (NLM work)",
     "medquad": "MedQuAD (Ben Abacha & Demner-Fushman, 2019), CC BY 4.0",
 }
 
@@ -37,10 +38,10 @@ def _missing(folder: Path, name: str) -> FileNotFoundError:
     )
 
 
-def medsafetybench_prompts(data_dir: Path) -> list[tuple[str, str]]:
-    """(category, harmful request) pairs of the MedSafetyBench train split."""
+def medsafetybench_prompts(data_dir: Path, subset: str = "*") -> list[tuple[str, str]]:
+    """(category, harmful request) pairs of the MedSafetyBench train split (subset gpt4, llama2 or *)."""
     folder = data_dir / "medsafetybench" / "train"
-    files = sorted(folder.glob("*/med_safety_demonstrations_category_*.csv"))
+    files = sorted(folder.glob(f"{subset}/med_safety_demonstrations_category_*.csv"))
     if not files:
         raise _missing(folder.parent, "medsafetybench")
     prompts = []
@@ -50,6 +51,14 @@ def medsafetybench_prompts(data_dir: Path) -> list[tuple[str, str]]:
             for row in csv.DictReader(handle):
                 prompts.append((f"category_{category}", row["harmful_medical_request"]))
     return prompts
+
+
+def medicationqa_questions(data_dir: Path) -> list[str]:
+    path = data_dir / "medicationqa" / "MedInfo2019-QA-Medications.csv"
+    if not path.is_file():
+        raise _missing(path.parent, "medicationqa")
+    with path.open(encoding="utf-8") as handle:
+        return [row["Question"].strip() for row in csv.DictReader(handle) if row["Question"].strip()]
 
 
 def xstest_prompts(data_dir: Path) -> list[dict[str, str]]:
@@ -204,3 +213,17 @@ def safety_markdown(report: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def harm_training_data(data_dir: Path, medquad_questions: list[str], seed: int = 0) -> dict[str, list[str]]:
+    """The classifier's training split and the held-out texts it is evaluated on."""
+    rng = random.Random(seed)
+    medication = sorted(medicationqa_questions(data_dir))
+    rng.shuffle(medication)
+    half = len(medication) // 2
+    return {
+        "harmful": [text for _, text in medsafetybench_prompts(data_dir, "gpt4")],
+        "benign": medquad_questions + medication[:half],
+        "held_out_harmful": [text for _, text in medsafetybench_prompts(data_dir, "llama2")],
+        "held_out_benign": medication[half:],
+    }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from careguide.config import Settings
 from careguide.guardrails.audit import AuditLog
+from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier
 from careguide.guardrails.kb_terms import KnowledgeBaseTerms, knowledge_base_terms
 from careguide.guardrails.output import OutputVerifier
 from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms
@@ -26,7 +27,7 @@ from careguide.guardrails.policy import (
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
 from careguide.guardrails.triage import EmergencyTriage
 from careguide.guardrails.types import Check, CheckContext, GuardDecision, merge
-from careguide.ingest import ChromaStore, refresh_lexical_index
+from careguide.ingest import ChromaStore, Embedder, load_embedder, refresh_lexical_index
 
 RAW_TEXT_CHECKS = ("triage",)
 
@@ -38,11 +39,14 @@ class Registry:
     checks: tuple[Check, ...]
 
     @classmethod
-    def from_policy(cls, policy: GuardrailsPolicy, vocabulary: frozenset[str]) -> Registry:
+    def from_policy(
+        cls, policy: GuardrailsPolicy, vocabulary: frozenset[str], embedder: Embedder | None = None
+    ) -> Registry:
         enabled = policy.checks
         messages = {
             name: policy.message(name) for name in ("emergency", "self_harm", "poisoning", "harm_others")
         }
+        scope = ScopeCheck(policy.message("out_of_scope"), vocabulary)
         candidates: list[tuple[bool, Check]] = [
             (
                 enabled.message_size,
@@ -51,8 +55,20 @@ class Registry:
             (enabled.triage, EmergencyTriage(messages)),
             (enabled.harmful_request, harmful_request_check(policy.message("harmful_request"))),
             (enabled.prompt_injection, injection_check(policy.message("prompt_injection"))),
+            *(
+                [
+                    (
+                        True,
+                        HarmClassifier.load(
+                            DEFAULT_WEIGHTS, embedder, policy.message("harmful_request"), scope.about_health
+                        ),
+                    )
+                ]
+                if enabled.harm_classifier and embedder is not None and DEFAULT_WEIGHTS.is_file()
+                else []
+            ),
             (enabled.personal_decision, personal_decision_check(policy.message("personal_decision"))),
-            (enabled.scope, ScopeCheck(policy.message("out_of_scope"), vocabulary)),
+            (enabled.scope, scope),
         ]
         return cls(tuple(check for on, check in candidates if on))
 
@@ -66,6 +82,7 @@ class Guardrails:
         terms: KnowledgeBaseTerms | None = None,
         audit: AuditLog | None = None,
         redactor: PhiRedactor | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.policy = policy
         terms = terms or KnowledgeBaseTerms()
@@ -83,7 +100,7 @@ class Guardrails:
             if policy.checks.phi
             else None
         )
-        self.registry = Registry.from_policy(policy, topic_words)
+        self.registry = Registry.from_policy(policy, topic_words, embedder)
         self.verifier = OutputVerifier(self.policy.message("personal_decision"))
         self.audit = audit
 
@@ -153,4 +170,5 @@ def open_guardrails(settings: Settings, audit: bool = True) -> Guardrails:
     store = ChromaStore(settings)
     refresh_lexical_index(store)  # the allow-list follows the knowledge base as it is now
     terms = knowledge_base_terms(store.lexical_dir)
-    return Guardrails(policy, terms, AuditLog(policy.audit_log) if audit else None)
+    embedder = load_embedder(settings.embedding) if policy.checks.harm_classifier else None
+    return Guardrails(policy, terms, AuditLog(policy.audit_log) if audit else None, embedder=embedder)

@@ -262,11 +262,15 @@ class ScopeCheck:
     min_content_words: int = 3
     name: str = "scope"
 
+    def about_health(self, text: str) -> bool:
+        """True when the text has a health word or a knowledge-base topic word."""
+        words = [w.removesuffix("'s").strip("'-") for w in _WORDS.findall(_normalise(text).lower())]
+        return any(w in _HEALTH_WORDS or w in self.vocabulary for w in words if w and w not in _STOP)
+
     def check(self, text: str, context: CheckContext) -> GuardDecision:
-        words = [w.strip("'-") for w in _WORDS.findall(_normalise(text).lower())]
+        words = [w.removesuffix("'s").strip("'-") for w in _WORDS.findall(_normalise(text).lower())]
         content = [w for w in words if w and w not in _STOP]
-        in_scope = any(w in _HEALTH_WORDS or w in self.vocabulary for w in content)
-        if in_scope or len(content) < self.min_content_words or context.history:
+        if self.about_health(text) or len(content) < self.min_content_words or context.history:
             return GuardDecision(action="allow", redacted=text)
         return GuardDecision(
             action="refuse",

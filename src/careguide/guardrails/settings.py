@@ -40,6 +40,7 @@ class Checks(_Section):
     message_size: bool = True
     triage: bool = True
     harmful_request: bool = True
+    harm_classifier: bool = True
     prompt_injection: bool = True
     personal_decision: bool = True
     scope: bool = True
