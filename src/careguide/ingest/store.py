@@ -163,8 +163,9 @@ class ChromaStore:
             ):
                 chunks.append(Chunk.from_metadata(chunk_id, text or "", dict(meta)))
                 vectors.append(vector)
-        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1)
-        return chunks, matrix
+        if not chunks:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return chunks, np.asarray(vectors, dtype=np.float32)
 
     def query(
         self,

@@ -118,3 +118,13 @@ def test_interrupted_ingest_leaves_a_consistent_index_and_resumes(
     ingest([corpus], clean, embedder, chunker)
     assert {c.chunk_id for c in store.chunks()} == {c.chunk_id for c in clean.chunks()}
     assert resumed.texts < clean.count()  # complete documents were not embedded again
+
+
+def test_an_empty_collection_has_an_empty_bm25_index(settings, embedder):
+    from careguide.ingest import refresh_lexical_index
+
+    store = ChromaStore(settings)
+    assert refresh_lexical_index(store)
+    retriever = Retriever.open(settings.retrieval, store, embedder)
+    assert retriever.search("anything") == []
+    assert retriever.search("anything", where={"source": "GHR"}) == []
