@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+console = Console(width=160)
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -183,9 +183,11 @@ class OnnxEmbedder(_TokenCounting):
         self.dimension = 384
 
     def embed(self, texts: Sequence[str]) -> Vectors:
+        # Batches of similar length waste little on padding (sentence-transformers does the same).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         outputs = [np.zeros((0, self.dimension), dtype=np.float32)]
-        for start in range(0, len(texts), self.batch_size):
-            batch = list(texts[start : start + self.batch_size])
+        for start in range(0, len(order), self.batch_size):
+            batch = [texts[i] for i in order[start : start + self.batch_size]]
             encoded = self.tokenizer(
                 batch,
                 padding=True,
@@ -203,7 +205,10 @@ class OnnxEmbedder(_TokenCounting):
             pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             outputs.append((pooled / np.clip(norms, 1e-12, None)).astype(np.float32))
-        return np.concatenate(outputs, axis=0)
+        vectors = np.concatenate(outputs, axis=0)
+        restored = np.empty_like(vectors)
+        restored[order] = vectors
+        return restored
 
 
 @functools.lru_cache(maxsize=4)
