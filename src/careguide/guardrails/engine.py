@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from careguide.config import Settings
+from careguide.config import ConfigError, Settings
 from careguide.guardrails.audit import AuditLog
 from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier
 from careguide.guardrails.kb_terms import KnowledgeBaseTerms, knowledge_base_terms
@@ -47,6 +47,11 @@ class Registry:
             name: policy.message(name) for name in ("emergency", "self_harm", "poisoning", "harm_others")
         }
         scope = ScopeCheck(policy.message("out_of_scope"), vocabulary)
+        if enabled.harm_classifier and embedder is not None and not DEFAULT_WEIGHTS.is_file():
+            raise ConfigError(
+                f"checks.harm_classifier is on but {DEFAULT_WEIGHTS} is missing; run "
+                f"`careguide train-harm-classifier` or set checks.harm_classifier: false."
+            )
         candidates: list[tuple[bool, Check]] = [
             (
                 enabled.message_size,
@@ -64,7 +69,7 @@ class Registry:
                         ),
                     )
                 ]
-                if enabled.harm_classifier and embedder is not None and DEFAULT_WEIGHTS.is_file()
+                if enabled.harm_classifier and embedder is not None
                 else []
             ),
             (enabled.personal_decision, personal_decision_check(policy.message("personal_decision"))),
