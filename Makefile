@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run ingest test lint typecheck unit bench eval clean
+.PHONY: install run ingest test lint typecheck unit bench eval eval-quick baseline clean
 
 install: $(STAMP)
 
@@ -38,14 +38,23 @@ typecheck: install
 
 test: lint typecheck
 	$(BIN)/pytest -q
+	$(MAKE) eval-quick
 
 bench: install
 	$(BIN)/python -m benchmarks
 
+# The full evaluation (needs the default knowledge base indexed: `make ingest`).
 eval: install
-	$(BIN)/careguide eval retrieval
-	$(BIN)/careguide eval phi
-	$(BIN)/careguide eval safety
+	$(BIN)/careguide eval run
+
+# A seeded small slice of every suite (about 2 minutes on a fresh machine), failing on a regression
+# beyond tolerance against the committed baseline. Part of `make test`.
+eval-quick: install
+	$(BIN)/careguide eval run --quick --baseline eval/baselines/quick.json
+
+# Re-record the quick baseline after an intended change (commit the file with the change).
+baseline: install
+	$(BIN)/careguide eval run --quick --write-baseline eval/baselines/quick.json
 
 clean:
 	rm -rf $(VENV) data/index reports/*.json reports/*.md

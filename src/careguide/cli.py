@@ -255,6 +255,116 @@ def _medquad_answer_texts(config: Settings) -> list[str]:
     return texts
 
 
+QUICK_SUBSETS = ("9_CDC_QA", "8_NHLBI_QA_XML")
+QUICK_COLLECTION = "eval-quick"
+
+
+@eval_app.command("run")
+def eval_run(
+    suite: Annotated[
+        str, typer.Option(help="Comma-separated suites: retrieval, phi, safety.")
+    ] = "retrieval,phi,safety",
+    limit: Annotated[int | None, typer.Option(help="Seeded sample size per suite (default: full).")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Profile to evaluate (e.g. configs/vllm.yaml).")
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option(help="Seeded small slice: index two MedQuAD subsets into 'eval-quick', limit 200.")
+    ] = False,
+    collection: Annotated[str | None, typer.Option(help="Chroma collection to evaluate.")] = None,
+    output: Annotated[Path, typer.Option(help="Parent folder of the report folder.")] = Path("reports"),
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Fail (exit 1) when a metric drops below this baseline beyond tolerance."),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option(help="Store this run's metrics as a baseline.")
+    ] = None,
+) -> None:
+    """Run evaluation suites and write reports/<timestamp>/ (results.json, summary.md, report.html)."""
+    from datetime import UTC, datetime
+
+    from careguide.eval.harness import compare_metrics, load_metrics, parse_suites, run_suites
+    from careguide.eval.rendering import comparison_markdown, report_html, summary_markdown
+
+    if config is not None:
+        _State.profile = config
+    with user_errors():
+        try:
+            suites = parse_suites(suite)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        cfg = settings()
+        if quick:
+            limit, collection = limit or 200, collection or QUICK_COLLECTION
+            if "retrieval" in suites:
+                _index_quick_slice(cfg, collection)
+        with err.status("Running the suites ...") as status:
+            results = run_suites(
+                cfg,
+                suites,
+                limit,
+                collection,
+                on_suite=lambda name: status.update(f"Running the {name} suite ..."),
+            )
+        folder = output / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        (folder / "summary.md").write_text(summary_markdown(results), encoding="utf-8")
+        (folder / "report.html").write_text(report_html(results), encoding="utf-8")
+        out.print(f"Report: {folder}/report.html (results.json, summary.md)")
+        if write_baseline is not None:
+            write_baseline.parent.mkdir(parents=True, exist_ok=True)
+            keep = ("created", "git_commit", "suites", "limit", "collection", "metrics")
+            write_baseline.write_text(json.dumps({k: results[k] for k in keep}, indent=2) + "\n")
+            out.print(f"Baseline written to {write_baseline}")
+        if baseline is not None:
+            differences = compare_metrics(load_metrics(baseline), results["metrics"])
+            regressions = [d for d in differences if d.regression]
+            print(comparison_markdown([d for d in differences if d.before is not None]))
+            if regressions:
+                raise fail(
+                    f"{len(regressions)} metric(s) fell below the baseline {baseline}: "
+                    + ", ".join(d.metric for d in regressions),
+                    code=1,
+                )
+            out.print(f"No regression against {baseline}.")
+
+
+def _index_quick_slice(config: Settings, collection: str) -> None:
+    from careguide.ingest import ChromaStore, Chunker, load_embedder
+    from careguide.ingest import ingest as run_ingest
+
+    store = ChromaStore(config, collection)
+    embedder = load_embedder(config.embedding)
+    chunker = Chunker(embedder.count_tokens, config.chunking.max_tokens, config.chunking.overlap_tokens)
+    paths = [config.medquad_dir / subset for subset in QUICK_SUBSETS]
+    for path in paths:
+        if not path.is_dir():
+            raise FileNotFoundError(
+                f"MedQuAD subset {path} is missing; set data_dir (github.com/abachaa/MedQuAD)."
+            )
+    with progress_bar() as progress:
+        run_ingest(paths, store, embedder, chunker, observer=RichObserver(progress))
+
+
+@eval_app.command("compare")
+def eval_compare(
+    before: Annotated[Path, typer.Argument(help="Report folder (or results/baseline JSON) to compare from.")],
+    after: Annotated[Path, typer.Argument(help="Report folder (or results JSON) to compare to.")],
+) -> None:
+    """Metric-by-metric differences between two runs; exit 1 when a metric regressed beyond tolerance."""
+    from careguide.eval.harness import compare_metrics, load_metrics
+    from careguide.eval.rendering import comparison_markdown
+
+    with user_errors():
+        differences = compare_metrics(load_metrics(before), load_metrics(after))
+    print(comparison_markdown(differences))
+    regressions = [d.metric for d in differences if d.regression]
+    if regressions:
+        raise fail(f"{len(regressions)} regression(s): {', '.join(regressions)}", code=1)
+
+
 @eval_app.command("phi")
 def eval_phi(
     limit: Annotated[int | None, typer.Option(help="Score only this many presidio_synth sentences.")] = None,
