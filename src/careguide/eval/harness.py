@@ -44,12 +44,12 @@ class SuiteResult:
     seconds: float
 
 
-def _retrieval(settings: Settings, limit: int | None, collection: str | None) -> SuiteResult:
+def _retrieval(settings: Settings, limit: int | None) -> SuiteResult:
     from careguide.eval.retrieval import run_retrieval_eval
     from careguide.rag import open_retriever
 
     started = time.perf_counter()
-    report = run_retrieval_eval(settings, open_retriever(settings, collection), limit or 1000, 0)
+    report = run_retrieval_eval(settings, open_retriever(settings), limit or 1000, 0)
     metrics = {
         f"retrieval.{row['variant']}.{row['mode']}.{name}": float(row[name])
         for row in report["rows"]
@@ -74,7 +74,7 @@ def _medquad_answers(settings: Settings) -> list[str]:
     return texts
 
 
-def _phi(settings: Settings, limit: int | None, collection: str | None) -> SuiteResult:
+def _phi(settings: Settings, limit: int | None) -> SuiteResult:
     from careguide.eval.phi import load_presidio_synth, medquad_sentences, run_phi_eval
     from careguide.guardrails import open_guardrails
 
@@ -94,7 +94,7 @@ def _phi(settings: Settings, limit: int | None, collection: str | None) -> Suite
     return SuiteResult(report, metrics, time.perf_counter() - started)
 
 
-def _safety(settings: Settings, limit: int | None, collection: str | None) -> SuiteResult:
+def _safety(settings: Settings, limit: int | None) -> SuiteResult:
     from careguide.eval.safety import run_safety_eval
     from careguide.guardrails import open_guardrails
 
@@ -115,7 +115,7 @@ def _safety(settings: Settings, limit: int | None, collection: str | None) -> Su
     return SuiteResult(report, {k: float(v) for k, v in metrics.items()}, time.perf_counter() - started)
 
 
-SUITES: dict[str, Callable[[Settings, int | None, str | None], SuiteResult]] = {
+SUITES: dict[str, Callable[[Settings, int | None], SuiteResult]] = {
     "retrieval": _retrieval,
     "phi": _phi,
     "safety": _safety,
@@ -156,12 +156,16 @@ def run_suites(
     """Run the suites and return results.json's content."""
     from careguide.eval.safety import SOURCES
 
+    if collection:
+        # Every suite, the guardrails' knowledge-base terms included, reads the same collection.
+        store = settings.vector_store.model_copy(update={"collection": collection})
+        settings = settings.model_copy(update={"vector_store": store})
     results: dict[str, Any] = {}
     metrics: Metrics = {}
     for name in suites:
         if on_suite is not None:
             on_suite(name)
-        result = SUITES[name](settings, limit, collection)
+        result = SUITES[name](settings, limit)
         results[name] = {"seconds": round(result.seconds, 1), "report": result.report}
         metrics.update(result.metrics)
     return {
