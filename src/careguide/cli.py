@@ -145,8 +145,14 @@ def ingest(
             license=license,
             audience=config.knowledge_base.audience,
         )
-        with progress_bar() as progress:
-            report = run_ingest(targets, store, embedder, chunker, info, prune, RichObserver(progress))
+        try:
+            with progress_bar() as progress:
+                report = run_ingest(targets, store, embedder, chunker, info, prune, RichObserver(progress))
+        except KeyboardInterrupt:
+            raise fail(
+                "Ingest interrupted; the index is consistent. Run the same command again to resume.",
+                code=130,
+            ) from None
     rate = report.chunks_indexed / report.embed_seconds if report.embed_seconds else 0.0
     err.print(
         f"{report.files_seen} files, {report.documents} documents: {report.documents_indexed} indexed "
