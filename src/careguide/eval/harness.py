@@ -58,7 +58,8 @@ def _retrieval(settings: Settings, limit: int | None) -> SuiteResult:
     return SuiteResult(report, metrics, time.perf_counter() - started)
 
 
-def _medquad_answers(settings: Settings) -> list[str]:
+def medquad_answers(settings: Settings) -> list[str]:
+    """Every answer text of the knowledge base's MedQuAD subsets (PHI-free public text)."""
     from careguide.ingest import read_pairs
 
     texts: list[str] = []
@@ -82,7 +83,7 @@ def _phi(settings: Settings, limit: int | None) -> SuiteResult:
     sentences = load_presidio_synth(settings.data_dir)
     if limit:
         sentences = random.Random(0).sample(sentences, min(limit, len(sentences)))
-    clean = medquad_sentences(_medquad_answers(settings), min(500, limit or 500), seed=0)
+    clean = medquad_sentences(medquad_answers(settings), min(500, limit or 500), seed=0)
     guard = open_guardrails(settings, audit=False)
     assert guard.redactor is not None
     report = run_phi_eval({"careguide": guard.redactor.find}, sentences, clean)
@@ -99,7 +100,7 @@ def _safety(settings: Settings, limit: int | None) -> SuiteResult:
     from careguide.guardrails import open_guardrails
 
     started = time.perf_counter()
-    answers = _medquad_answers(settings)
+    answers = medquad_answers(settings)
     passages = random.Random(0).sample(answers, min(200, len(answers)))
     report = run_safety_eval(open_guardrails(settings, audit=False), settings.data_dir, passages, limit)
     xs, em, bp = report["xstest"], report["emergency"], report["bipia_planted_in_passages"]

@@ -1,0 +1,248 @@
+"""`careguide eval ...` and `careguide train-harm-classifier`: the evaluator's commands."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from careguide.config import Settings
+from careguide.console import RichObserver, State, err, fail, out, progress_bar, settings, user_errors
+from careguide.eval.harness import medquad_answers
+
+eval_app = typer.Typer(help="Offline evaluation suites; reports go under reports/.", no_args_is_help=True)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    size: Annotated[int, typer.Option(help="Questions sampled from MedQuAD (seeded).")] = 1000,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+    collection: Annotated[str | None, typer.Option(help="Chroma collection.")] = None,
+) -> None:
+    """Recall@1/5/10, MRR@10 and nDCG@10 for dense, BM25 and hybrid on a MedQuAD dev set."""
+    from careguide.eval.retrieval import run_retrieval_eval, write_retrieval_report
+    from careguide.rag import open_retriever
+
+    with user_errors():
+        config = settings()
+        retriever = open_retriever(config, collection)
+        with progress_bar() as progress:
+            report = run_retrieval_eval(config, retriever, size, seed, RichObserver(progress))
+        json_path, md_path = write_retrieval_report(report, output)
+    table = Table(title=f"Retrieval on {report['dev_set']['questions']} MedQuAD questions")
+    for column in ("variant", "mode", "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"):
+        table.add_column(column)
+    for row in report["rows"]:
+        table.add_row(
+            row["variant"],
+            row["mode"],
+            *(f"{row[m]:.3f}" for m in ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")),
+        )
+    out.print(table)
+    out.print(f"Reports: {json_path} and {md_path}")
+
+
+QUICK_SUBSETS = ("9_CDC_QA", "8_NHLBI_QA_XML")
+QUICK_COLLECTION = "eval-quick"
+
+
+@eval_app.command("run")
+def eval_run(
+    suite: Annotated[
+        str, typer.Option(help="Comma-separated suites: retrieval, phi, safety.")
+    ] = "retrieval,phi,safety",
+    limit: Annotated[int | None, typer.Option(help="Seeded sample size per suite (default: full).")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Profile to evaluate (e.g. configs/vllm.yaml).")
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option(help="Seeded small slice: index two MedQuAD subsets into 'eval-quick', limit 200.")
+    ] = False,
+    collection: Annotated[str | None, typer.Option(help="Chroma collection to evaluate.")] = None,
+    output: Annotated[Path, typer.Option(help="Parent folder of the report folder.")] = Path("reports"),
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Fail (exit 1) when a metric drops below this baseline beyond tolerance."),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option(help="Store this run's metrics as a baseline.")
+    ] = None,
+) -> None:
+    """Run evaluation suites and write reports/<timestamp>/ (results.json, summary.md, report.html)."""
+    from datetime import UTC, datetime
+
+    from careguide.eval.harness import compare_metrics, load_metrics, parse_suites, run_suites
+    from careguide.eval.rendering import comparison_markdown, report_html, summary_markdown
+
+    if config is not None:
+        State.profile = config
+    with user_errors():
+        try:
+            suites = parse_suites(suite)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        cfg = settings()
+        if quick:
+            limit, collection = limit or 200, collection or QUICK_COLLECTION
+            if "retrieval" in suites:
+                _index_quick_slice(cfg, collection)
+        with err.status("Running the suites ...") as status:
+            results = run_suites(
+                cfg,
+                suites,
+                limit,
+                collection,
+                on_suite=lambda name: status.update(f"Running the {name} suite ..."),
+            )
+        folder = output / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        (folder / "summary.md").write_text(summary_markdown(results), encoding="utf-8")
+        (folder / "report.html").write_text(report_html(results), encoding="utf-8")
+        out.print(f"Report: {folder}/report.html (results.json, summary.md)")
+        if write_baseline is not None:
+            write_baseline.parent.mkdir(parents=True, exist_ok=True)
+            keep = ("created", "git_commit", "suites", "limit", "collection", "metrics")
+            write_baseline.write_text(json.dumps({k: results[k] for k in keep}, indent=2) + "\n")
+            out.print(f"Baseline written to {write_baseline}")
+        if baseline is not None:
+            differences = compare_metrics(load_metrics(baseline), results["metrics"])
+            regressions = [d for d in differences if d.regression]
+            print(comparison_markdown([d for d in differences if d.before is not None]))
+            if regressions:
+                raise fail(
+                    f"{len(regressions)} metric(s) fell below the baseline {baseline}: "
+                    + ", ".join(d.metric for d in regressions),
+                    code=1,
+                )
+            out.print(f"No regression against {baseline}.")
+
+
+def _index_quick_slice(config: Settings, collection: str) -> None:
+    from careguide.ingest import ChromaStore, Chunker, load_embedder
+    from careguide.ingest import ingest as run_ingest
+
+    store = ChromaStore(config, collection)
+    embedder = load_embedder(config.embedding)
+    chunker = Chunker(embedder.count_tokens, config.chunking.max_tokens, config.chunking.overlap_tokens)
+    paths = [config.medquad_dir / subset for subset in QUICK_SUBSETS]
+    for path in paths:
+        if not path.is_dir():
+            raise FileNotFoundError(
+                f"MedQuAD subset {path} is missing; set data_dir (github.com/abachaa/MedQuAD)."
+            )
+    with progress_bar() as progress:
+        run_ingest(paths, store, embedder, chunker, observer=RichObserver(progress))
+
+
+@eval_app.command("compare")
+def eval_compare(
+    before: Annotated[Path, typer.Argument(help="Report folder (or results/baseline JSON) to compare from.")],
+    after: Annotated[Path, typer.Argument(help="Report folder (or results JSON) to compare to.")],
+) -> None:
+    """Metric-by-metric differences between two runs; exit 1 when a metric regressed beyond tolerance."""
+    from careguide.eval.harness import compare_metrics, load_metrics
+    from careguide.eval.rendering import comparison_markdown
+
+    with user_errors():
+        differences = compare_metrics(load_metrics(before), load_metrics(after))
+    print(comparison_markdown(differences))
+    regressions = [d.metric for d in differences if d.regression]
+    if regressions:
+        raise fail(f"{len(regressions)} regression(s): {', '.join(regressions)}", code=1)
+
+
+@eval_app.command("phi")
+def eval_phi(
+    limit: Annotated[int | None, typer.Option(help="Score only this many presidio_synth sentences.")] = None,
+    clean: Annotated[int, typer.Option(help="PHI-free MedQuAD sentences for false positives.")] = 500,
+    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+) -> None:
+    """PHI span precision/recall/F2 on presidio_synth (careguide vs Presidio's defaults) and false
+    positives on MedQuAD sentences."""
+    from careguide.eval.phi import load_presidio_synth, medquad_sentences, phi_markdown, run_phi_eval
+    from careguide.eval.reports import write_report
+    from careguide.guardrails import Span, open_guardrails
+    from careguide.guardrails.phi import PRESIDIO_DEFAULT_ENTITIES, AllowList, PhiRedactor, PhiSettings
+
+    with user_errors():
+        config = settings()
+        sentences = load_presidio_synth(config.data_dir)[: limit or None]
+        clean_sentences = medquad_sentences(medquad_answers(config), clean, seed=0)
+        guard = open_guardrails(config, audit=False)
+        default = PhiRedactor(
+            PhiSettings(entities=PRESIDIO_DEFAULT_ENTITIES, placeholders={}, score_threshold=0.0),
+            AllowList(frozenset()),
+            custom=False,
+        )
+        assert guard.redactor is not None
+        detectors: dict[str, Callable[[str], list[Span]]] = {
+            "careguide": guard.redactor.find,
+            "presidio default": default.find,
+        }
+        with err.status("Scoring PHI detectors ..."):
+            report = run_phi_eval(detectors, sentences, clean_sentences)
+        json_path, md_path = write_report(report, phi_markdown(report), output, "phi")
+    out.print(md_path.read_text())
+    out.print(f"Reports: {json_path} and {md_path}")
+
+
+@eval_app.command("safety")
+def eval_safety(
+    limit: Annotated[int | None, typer.Option(help="Sample at most this many prompts per dataset.")] = None,
+    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+) -> None:
+    """Refusals on MedSafetyBench, over-refusal on XSTest, emergency recall, planted injections."""
+
+    from careguide.eval.reports import write_report
+    from careguide.eval.safety import run_safety_eval, safety_markdown
+    from careguide.guardrails import open_guardrails
+
+    with user_errors():
+        config = settings()
+        answers = medquad_answers(config)
+        passages = random.Random(0).sample(answers, min(200, len(answers)))
+        guard = open_guardrails(config, audit=False)
+        with err.status("Running the safety suites ..."):
+            report = run_safety_eval(guard, config.data_dir, passages, limit)
+        json_path, md_path = write_report(report, safety_markdown(report), output, "safety")
+    out.print(md_path.read_text())
+    out.print(f"Reports: {json_path} and {md_path}")
+
+
+def train_harm_classifier(
+    threshold: Annotated[float, typer.Option(help="Refuse at or above this probability.")] = 0.5,
+    output: Annotated[Path | None, typer.Option(help="Where to write the weights (JSON).")] = None,
+) -> None:
+    """Retrain the unethical-request classifier from MedSafetyBench, MedQuAD and MedicationQA."""
+    from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
+    from careguide.eval.safety import harm_training_data
+    from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier, train
+    from careguide.ingest import load_embedder
+
+    with user_errors():
+        config = settings()
+        pairs = sample_dev_set(
+            answered_pairs(config.medquad_dir, config.knowledge_base.medquad_subsets), 1500, 7
+        )
+        families = with_variants(pairs, 7)
+        questions = [q.question for name in ("template", "consumer") for q in families[name]]
+        data = harm_training_data(config.data_dir, questions)
+        embedder = load_embedder(config.embedding)
+        record = train(embedder, data["harmful"], data["benign"], threshold)
+        target = output or DEFAULT_WEIGHTS
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(record) + "\n", encoding="utf-8")
+        classifier = HarmClassifier.load(target, embedder, "")
+        held_harm = float((classifier.probability(data["held_out_harmful"]) >= threshold).mean())
+        held_benign = float((classifier.probability(data["held_out_benign"]) >= threshold).mean())
+    out.print(
+        f"Wrote {target}. Held out: MedSafetyBench (Llama-2 half) refused {held_harm:.1%}; "
+        f"MedicationQA questions refused {held_benign:.1%}."
+    )
