@@ -22,6 +22,7 @@ from careguide.console import (
     user_errors,
 )
 from careguide.eval.commands import eval_app, train_harm_classifier
+from careguide.models.commands import models_app
 
 app = typer.Typer(
     name="careguide",
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 app.add_typer(eval_app, name="eval")
 app.command("train-harm-classifier")(train_harm_classifier)
+app.add_typer(models_app, name="models")
 
 
 @app.callback()

