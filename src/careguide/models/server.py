@@ -1,0 +1,133 @@
+"""The embedded LLM server: llama-cpp-python's OpenAI-compatible server as a child process.
+
+careguide starts it on 127.0.0.1, waits until ``/v1/models`` answers, restarts it if it dies and
+stops it on exit; or it attaches to a server that is already running at a URL.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from careguide.models.assembly import ModelError
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_ready(base_url: str, timeout: float, alive: Callable[[], bool] | None = None) -> None:
+    """Poll ``/v1/models`` until it answers; fail early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if alive is not None and not alive():
+            raise ModelError("The LLM server exited while starting; see its log.")
+        try:
+            if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise ModelError(f"The LLM server at {base_url} did not become ready within {timeout:.0f} s.")
+
+
+def attach(base_url: str, timeout: float = 5) -> str:
+    """Check that an OpenAI-compatible server answers at ``base_url`` (ending in /v1)."""
+    try:
+        wait_until_ready(base_url.rstrip("/"), timeout)
+    except ModelError:
+        raise ModelError(
+            f"Cannot reach the LLM server at {base_url}; start it or fix llm.base_url."
+        ) from None
+    return base_url.rstrip("/")
+
+
+class LlamaServer:
+    """llama_cpp.server for one GGUF file, on a loopback port."""
+
+    def __init__(
+        self,
+        model: Path,
+        log: Path,
+        port: int | None = None,
+        n_ctx: int = 4096,
+        n_threads: int = 2,
+        alias: str = "local",
+    ) -> None:
+        self.model = model
+        self.log = log
+        self.port = port or free_port()
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.alias = alias
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model), "--model_alias", self.alias,
+            "--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads),
+            "--host", "127.0.0.1", "--port", str(self.port),
+        ]  # fmt: skip
+
+    def start(self, timeout: float = 180) -> str:
+        if not self.model.is_file():
+            raise ModelError(f"Model file {self.model} does not exist; run `careguide models pull`.")
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_ready(self.base_url, timeout, alive=self.alive)
+        except ModelError as exc:
+            self.stop()
+            tail = self.log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+            raise ModelError(f"{exc} Last log line: {tail[0][:200]}") from None
+        return self.base_url
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def ensure_running(self) -> str:
+        """Restart the server if it died (e.g. killed for memory); returns the base URL."""
+        if not self.alive():
+            self.restarts += 1
+            self.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.process = None
+
+    def __enter__(self) -> LlamaServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
