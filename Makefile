@@ -10,7 +10,16 @@ export TOKENIZERS_PARALLELISM := false
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run ingest test lint typecheck unit bench eval eval-quick baseline clean
+.PHONY: install llm run ingest test lint typecheck unit bench eval eval-quick baseline clean
+
+# llama-cpp-python's native build crashes on this CPU with AMX on (llama.cpp issue #20824), and pip's
+# wheel cache ignores CMAKE_ARGS: build the wheel once with these flags, keyed by version and flags,
+# in a cache outside the checkout; later installs take it from there in seconds.
+LLAMA_VERSION := 0.3.36
+LLAMA_FLAGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX_VNNI=ON -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAVA_BUILD=OFF
+LLAMA_KEY := $(shell echo "$(LLAMA_VERSION) $(LLAMA_FLAGS)" | sha256sum | cut -c1-12)
+LLAMA_WHEELS := $(HOME)/.cache/careguide/llama-cpp-python-$(LLAMA_KEY)
+LLAMA_STAMP := $(VENV)/.llama-$(LLAMA_KEY)
 
 install: $(STAMP)
 
@@ -21,6 +30,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+llm: $(LLAMA_STAMP)
+
+$(LLAMA_STAMP): $(STAMP)
+	@ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || { \
+	  echo "Building llama-cpp-python $(LLAMA_VERSION) once (about 5 minutes on 2 cores) ..."; \
+	  CMAKE_BUILD_PARALLEL_LEVEL=2 CMAKE_ARGS="$(LLAMA_FLAGS)" $(BIN)/pip wheel --quiet --no-cache-dir \
+	    --no-deps -w $(LLAMA_WHEELS) "llama-cpp-python==$(LLAMA_VERSION)"; }
+	$(BIN)/pip install --quiet --only-binary=llama-cpp-python --find-links $(LLAMA_WHEELS) \
+	  "llama-cpp-python[server]==$(LLAMA_VERSION)"
+	touch $@
 
 ingest: install
 	$(BIN)/careguide ingest
@@ -36,7 +56,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck llm
 	$(BIN)/pytest -q
 	$(MAKE) eval-quick
 

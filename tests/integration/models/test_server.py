@@ -1,0 +1,52 @@
+"""The embedded LLM server: a real llama-cpp-python server process with the real 0.5B model."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from careguide.models import MODELS, ModelError, pull
+from careguide.models.server import LlamaServer, attach, free_port
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    model = pull("qwen2.5-coder-0.5b-instruct")
+    with LlamaServer(model, tmp_path_factory.mktemp("llm") / "server.log", n_ctx=1024) as running:
+        yield running
+
+
+def test_chat_completion_over_the_openai_api(server):
+    assert attach(server.base_url) == server.base_url
+    response = httpx.post(
+        f"{server.base_url}/chat/completions",
+        json={
+            "model": "local",
+            "messages": [{"role": "user", "content": "Reply with the single word: hello"}],
+            "max_tokens": 8,
+            "temperature": 0,
+        },
+        timeout=120,
+    )
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"].strip()
+
+
+def test_a_dead_server_is_restarted(server):
+    assert server.process is not None
+    server.process.kill()
+    server.process.wait()
+    assert not server.alive()
+    url = server.ensure_running()
+    assert server.alive() and server.restarts == 1
+    assert httpx.get(f"{url}/models", timeout=10).status_code == 200
+
+
+def test_unreachable_server_and_missing_model_are_clear_errors(tmp_path):
+    with pytest.raises(ModelError, match="Cannot reach the LLM server"):
+        attach(f"http://127.0.0.1:{free_port()}/v1", timeout=1)
+    with pytest.raises(ModelError, match="does not exist"):
+        LlamaServer(tmp_path / "none.gguf", tmp_path / "log").start()
+    assert MODELS["qwen2.5-coder-0.5b-instruct"].target.is_file()
