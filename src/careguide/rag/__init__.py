@@ -1,5 +1,6 @@
-"""Retrieval-augmented answering: hybrid retrieval (dense + BM25, fused by RRF)."""
+"""Retrieval-augmented answering: hybrid retrieval (dense + BM25, fused by RRF), citation checks."""
 
+from careguide.rag.citations import CheckedSentence, render, supports, verify_answer
 from careguide.rag.retrieval import (
     FILTER_KEYS,
     FilterError,
@@ -11,6 +12,7 @@ from careguide.rag.retrieval import (
 )
 
 __all__ = [
+    "CheckedSentence",
     "FILTER_KEYS",
     "FilterError",
     "Passage",
@@ -18,4 +20,7 @@ __all__ = [
     "fuse_rankings",
     "open_retriever",
     "parse_filter",
+    "render",
+    "supports",
+    "verify_answer",
 ]

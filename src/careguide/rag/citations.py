@@ -1,0 +1,151 @@
+"""Citation verification by careguide's own code: small models cite badly, so every sentence that
+states a fact is kept only if the passage it cites supports it.
+
+Support is lexical and strict about what matters most in patient education:
+- enough of the sentence's content words (crudely stemmed) appear in the passage;
+- every number, dose, unit and frequency in the sentence appears in the passage;
+- the sentence is not negated where the passage is not (and the reverse).
+An unsupported sentence is re-attributed to a passage that supports it, or dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from careguide.ingest import split_sentences
+
+_CITATION = re.compile(r"\s*\[(\d+)\]")
+_WORD = re.compile(r"[a-z][a-z'-]+")
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)*(?:/\d+)?)\s*(%|mg|mcg|g|kg|ml|l|units?|iu|mmhg|mg/dl)?", re.I
+)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\b", re.I
+)
+_FREQUENCY = re.compile(
+    r"\b(?:once|twice|three times|daily|weekly|monthly|hourly|every \w+ hours?|a day|per day)\b", re.I
+)
+_STOP = frozenset(
+    """a an the and or but of to in on for with at by from as is are was were be been being it its this
+    that these those they them their there here he she his her you your we our i my me can could may might
+    will would should must do does did have has had not no so if than then also very more most some any
+    such other which who whom what when where why how about into over under up down out all each both
+    many much often usually people person""".split()
+)
+NON_FACTUAL = re.compile(
+    r"\b(?:ask|talk to|speak with|call|contact|see)\s+(?:your|a)\s+(?:doctor|nurse|pharmacist|care team|"
+    r"health care provider|healthcare provider)\b",
+    re.I,
+)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    return {_stem(w.strip("'-")) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def quantities(text: str) -> set[str]:
+    """Numbers with their unit if any ("500 mg", "2", "20%"), thousands separators removed."""
+    found = set()
+    for number, unit in _NUMBER.findall(text):
+        found.add(f"{number.replace(',', '')} {unit.lower()}".strip())
+    return found
+
+
+def frequencies(text: str) -> set[str]:
+    return {f.lower() for f in _FREQUENCY.findall(text)}
+
+
+@dataclass(frozen=True)
+class Support:
+    supported: bool
+    reason: str = ""
+    overlap: float = 0.0
+
+
+def supports(sentence: str, passage: str, min_overlap: float = 0.5) -> Support:
+    """Whether ``passage`` supports ``sentence`` (without its citation markers)."""
+    claim = _CITATION.sub("", sentence)
+    missing = quantities(claim) - quantities(passage)
+    if missing:
+        return Support(False, f"numbers not in the passage: {', '.join(sorted(missing))}")
+    missing_freq = frequencies(claim) - frequencies(passage)
+    if missing_freq:
+        return Support(False, f"frequency not in the passage: {', '.join(sorted(missing_freq))}")
+    words = content_words(claim)
+    if not words:
+        return Support(True, "no content words", 1.0)
+    overlap = len(words & content_words(passage)) / len(words)
+    if overlap < min_overlap:
+        return Support(False, f"only {overlap:.0%} of its words are in the passage", overlap)
+    if bool(_NEGATION.search(claim)) != bool(_best_window_negated(words, passage)):
+        return Support(False, "negation differs from the passage", overlap)
+    return Support(True, "", overlap)
+
+
+def _best_window_negated(words: set[str], passage: str) -> bool:
+    """Is the passage sentence that best matches the claim negated?"""
+    best, best_score = "", -1.0
+    for candidate in split_sentences(passage) or [passage]:
+        score = len(words & content_words(candidate))
+        if score > best_score:
+            best, best_score = candidate, score
+    return bool(_NEGATION.search(best))
+
+
+@dataclass(frozen=True)
+class CheckedSentence:
+    text: str
+    cited: tuple[int, ...]
+    kept: bool
+    reason: str = ""
+    reattributed: bool = False
+
+
+def verify_answer(answer: str, passages: Sequence[str], min_overlap: float = 0.5) -> list[CheckedSentence]:
+    """Check every sentence of an answer against the passages it cites ([1] is ``passages[0]``)."""
+    checked: list[CheckedSentence] = []
+    for sentence in split_sentences(answer):
+        cited = tuple(int(n) for n in _CITATION.findall(sentence) if 1 <= int(n) <= len(passages))
+        plain = _CITATION.sub("", sentence).strip()
+        if not cited and NON_FACTUAL.search(plain) and not quantities(plain):
+            checked.append(CheckedSentence(plain, (), True, "advice to consult the care team"))
+            continue
+        if cited and all(supports(plain, passages[n - 1], min_overlap).supported for n in cited):
+            checked.append(CheckedSentence(plain, cited, True))
+            continue
+        verdicts = [(n, supports(plain, p, min_overlap)) for n, p in enumerate(passages, start=1)]
+        good = [(n, v) for n, v in verdicts if v.supported]
+        if good:
+            best = max(good, key=lambda item: item[1].overlap)[0]
+            checked.append(CheckedSentence(plain, (best,), True, "re-attributed", reattributed=True))
+            continue
+        why = (
+            supports(plain, passages[cited[0] - 1], min_overlap).reason if cited else "no passage supports it"
+        )
+        checked.append(CheckedSentence(plain, cited, False, why))
+    return checked
+
+
+def render(checked: Sequence[CheckedSentence]) -> str:
+    """The kept sentences, each followed by its citation markers."""
+    parts = []
+    for sentence in checked:
+        if not sentence.kept:
+            continue
+        body = sentence.text.rstrip()
+        marks = "".join(f"[{n}]" for n in sentence.cited)
+        if marks and body[-1:] in ".!?":
+            body = f"{body[:-1]} {marks}{body[-1]}"
+        elif marks:
+            body = f"{body} {marks}"
+        parts.append(body)
+    return " ".join(parts)

@@ -1,0 +1,81 @@
+import pytest
+
+from careguide.rag.citations import quantities, render, supports, verify_answer
+
+PASSAGES = [
+    "Acromegaly is a hormonal disorder that develops when the pituitary gland produces too much growth "
+    "hormone during adulthood. Common symptoms include enlarged hands and feet.",
+    "Adults with type 2 diabetes often start metformin at 500 mg twice a day with meals. "
+    "Metformin does not cause low blood sugar when taken alone.",
+    "Surgery is usually the first treatment for acromegaly.",
+]
+
+
+def kept(answer: str) -> list[tuple[str, tuple[int, ...]]]:
+    return [(s.text, s.cited) for s in verify_answer(answer, PASSAGES) if s.kept]
+
+
+def test_supported_sentence_with_the_right_citation_is_kept():
+    result = verify_answer(
+        "Acromegaly happens when the pituitary gland produces too much growth hormone [1].", PASSAGES
+    )
+    assert result[0].kept and result[0].cited == (1,) and not result[0].reattributed
+
+
+def test_wrong_citation_is_reattributed():
+    (sentence,) = verify_answer("Surgery is usually the first treatment for acromegaly [2].", PASSAGES)
+    assert sentence.kept and sentence.reattributed and sentence.cited == (3,)
+
+
+def test_invented_dose_is_dropped():
+    (sentence,) = verify_answer("Adults often start metformin at 850 mg twice a day [2].", PASSAGES)
+    assert not sentence.kept and "850 mg" in sentence.reason
+
+
+def test_changed_frequency_is_dropped():
+    (sentence,) = verify_answer("Adults often start metformin at 500 mg once a day with meals [2].", PASSAGES)
+    assert not sentence.kept and "frequency" in sentence.reason
+
+
+def test_flipped_negation_is_dropped():
+    (sentence,) = verify_answer("Metformin can cause low blood sugar when taken alone [2].", PASSAGES)
+    assert not sentence.kept and "negation" in sentence.reason
+    negated = verify_answer("Metformin does not cause low blood sugar when taken alone [2].", PASSAGES)
+    assert negated[0].kept
+
+
+def test_sentence_from_no_passage_is_dropped():
+    (sentence,) = verify_answer("Acromegaly is caused by eating too much sugar as a child [1].", PASSAGES)
+    assert not sentence.kept
+
+
+def test_advice_to_ask_the_care_team_needs_no_citation():
+    assert kept("Ask your doctor about the best treatment for you.") == [
+        ("Ask your doctor about the best treatment for you.", ())
+    ]
+
+
+def test_out_of_range_citation_is_ignored_and_checked_against_all_passages():
+    (sentence,) = verify_answer("Surgery is usually the first treatment for acromegaly [9].", PASSAGES)
+    assert sentence.kept and sentence.cited == (3,)
+
+
+def test_render_keeps_markers_before_the_full_stop():
+    answer = "Surgery is usually the first treatment for acromegaly [3]. It cures everything in 2 days [3]."
+    assert (
+        render(verify_answer(answer, PASSAGES))
+        == "Surgery is usually the first treatment for acromegaly [3]."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("500 mg twice", {"500 mg"}), ("1,000 units", {"1000 units"}), ("20% of people", {"20 %"})],
+)
+def test_quantities(text, expected):
+    assert quantities(text) == expected
+
+
+def test_supports_reports_low_overlap():
+    verdict = supports("Bananas are yellow fruit grown in warm places", PASSAGES[0])
+    assert not verdict.supported and "words" in verdict.reason
