@@ -12,8 +12,8 @@ from careguide.rag.retrieval import (
 )
 
 __all__ = [
-    "CheckedSentence",
     "FILTER_KEYS",
+    "CheckedSentence",
     "FilterError",
     "Passage",
     "Retriever",
