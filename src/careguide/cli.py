@@ -167,6 +167,40 @@ def search(
 
 
 @app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, or '-' to read one per line from stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON (see README).")] = False,
+    model: Annotated[str, typer.Option(help="Embedded model name (see `careguide models list`).")] = (
+        "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    ),
+) -> None:
+    """Answer a health question from the knowledge base with checked citations (embedded model)."""
+    from careguide.models import ModelError, pull
+    from careguide.models.server import LlamaServer
+    from careguide.rag import open_retriever
+    from careguide.rag.assistant import Assistant, LLMError
+
+    with user_errors():
+        config = settings()
+        retriever = open_retriever(config)
+        try:
+            path = pull(model)
+            with LlamaServer(path, config.index_dir.parent / "logs" / "llm-server.log") as server:
+                assistant = Assistant(retriever, server.ensure_running)
+                for item in _read_questions() if question == "-" else [question]:
+                    answer = assistant.ask(item)
+                    if as_json or question == "-":
+                        print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+                        continue
+                    out.print(answer.answer, highlight=False)
+                    for citation in answer.citations:
+                        c = citation.passage.chunk
+                        out.print(f"  [{citation.n}] {c.title} — {c.organisation} — {c.url}", highlight=False)
+        except (ModelError, LLMError, ValueError) as exc:
+            raise fail(str(exc)) from None
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,

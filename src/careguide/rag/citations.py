@@ -60,6 +60,15 @@ def quantities(text: str) -> set[str]:
     return found
 
 
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]*[a-z][\w'-]*\b|\b\w+-\w+(?:-\w+)*\b")
+
+
+def names(text: str) -> set[str]:
+    """Names of conditions, drugs and people (capitalised mid-sentence, or hyphenated), lower-cased:
+    an answer about "Holmes-Adie syndrome" must not cite a passage about another syndrome."""
+    return {n.lower().removesuffix("'s") for n in _NAME.findall(text.strip())}
+
+
 def frequencies(text: str) -> set[str]:
     return {f.lower() for f in _FREQUENCY.findall(text)}
 
@@ -80,6 +89,9 @@ def supports(sentence: str, passage: str, min_overlap: float = 0.5) -> Support:
     missing_freq = frequencies(claim) - frequencies(passage)
     if missing_freq:
         return Support(False, f"frequency not in the passage: {', '.join(sorted(missing_freq))}")
+    missing_names = {n for n in names(claim) if n not in passage.lower()}
+    if missing_names:
+        return Support(False, f"names not in the passage: {', '.join(sorted(missing_names))}")
     words = content_words(claim)
     if not words:
         return Support(True, "no content words", 1.0)
@@ -91,14 +103,20 @@ def supports(sentence: str, passage: str, min_overlap: float = 0.5) -> Support:
     return Support(True, "", overlap)
 
 
-def _best_window_negated(words: set[str], passage: str) -> bool:
-    """Is the passage sentence that best matches the claim negated?"""
-    best, best_score = "", -1.0
+def best_sentence(claim: str, passage: str) -> str:
+    """The passage sentence sharing the most content words with the claim (the quote to show)."""
+    words = content_words(_CITATION.sub("", claim))
+    best, best_score = passage, -1
     for candidate in split_sentences(passage) or [passage]:
         score = len(words & content_words(candidate))
         if score > best_score:
             best, best_score = candidate, score
-    return bool(_NEGATION.search(best))
+    return best
+
+
+def _best_window_negated(words: set[str], passage: str) -> bool:
+    """Is the passage sentence that best matches the claim negated?"""
+    return bool(_NEGATION.search(best_sentence(" ".join(words), passage)))
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,8 @@ def verify_answer(answer: str, passages: Sequence[str], min_overlap: float = 0.5
     for sentence in split_sentences(answer):
         cited = tuple(int(n) for n in _CITATION.findall(sentence) if 1 <= int(n) <= len(passages))
         plain = _CITATION.sub("", sentence).strip()
+        if not re.search(r"[A-Za-z]", plain):
+            continue  # a stray marker or punctuation, not a sentence
         if not cited and NON_FACTUAL.search(plain) and not quantities(plain):
             checked.append(CheckedSentence(plain, (), True, "advice to consult the care team"))
             continue
@@ -142,6 +162,8 @@ def render(checked: Sequence[CheckedSentence]) -> str:
         if not sentence.kept:
             continue
         body = sentence.text.rstrip()
+        if not body:
+            continue
         marks = "".join(f"[{n}]" for n in sentence.cited)
         if marks and body[-1:] in ".!?":
             body = f"{body[:-1]} {marks}{body[-1]}"

@@ -79,3 +79,21 @@ def test_quantities(text, expected):
 def test_supports_reports_low_overlap():
     verdict = supports("Bananas are yellow fruit grown in warm places", PASSAGES[0])
     assert not verdict.supported and "words" in verdict.reason
+
+
+def test_stray_markers_are_not_sentences():
+    answer = "Surgery is usually the first treatment for acromegaly [3]. [1]."
+    assert (
+        render(verify_answer(answer, PASSAGES))
+        == "Surgery is usually the first treatment for acromegaly [3]."
+    )
+
+
+def test_a_claim_about_another_condition_is_dropped():
+    passage = (
+        "Treatment is directed towards the specific symptoms of Townes-Brocks syndrome, including surgery."
+    )
+    (sentence,) = verify_answer(
+        "The treatment for Holmes-Adie syndrome is directed towards the specific symptoms [1].", [passage]
+    )
+    assert not sentence.kept and "holmes-adie" in sentence.reason

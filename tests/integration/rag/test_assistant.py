@@ -1,0 +1,41 @@
+"""The Assistant end to end: real index, real llama.cpp server, the real default (1.5B) model."""
+
+from __future__ import annotations
+
+import pytest
+
+from careguide.ingest import ChromaStore, ingest
+from careguide.models import pull
+from careguide.models.server import LlamaServer
+from careguide.rag import Retriever
+from careguide.rag.assistant import ABSTENTION, Assistant
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("settings", ["embedded"], indirect=True)
+def test_cited_answer_and_abstention(settings, embedder, chunker, medquad_sample, tmp_path):
+    store = ChromaStore(settings)
+    ingest([medquad_sample], store, embedder, chunker)
+    retriever = Retriever.open(settings.retrieval, store, embedder)
+    with LlamaServer(pull("qwen2.5-coder-1.5b-instruct-q4_k_m"), tmp_path / "llm.log") as server:
+        assistant = Assistant(retriever, server.ensure_running)
+        streamed: list[str] = []
+        answer = assistant.ask("What are the symptoms of acromegaly?", on_token=streamed.append)
+        assert streamed and not answer.abstained
+        assert answer.citations and all(
+            c.passage.chunk.answer_id.startswith("NIDDK_0000001") for c in answer.citations
+        )
+        for citation in answer.citations:
+            assert citation.quote in citation.passage.chunk.text
+            assert f"[{citation.n}]" in answer.answer
+        assert set(answer.to_json()) == {
+            "question",
+            "answer",
+            "citations",
+            "abstained",
+            "dropped_sentences",
+            "timings",
+        }
+        unknown = assistant.ask("How do I fix the brakes on my bicycle?")
+        assert unknown.abstained and unknown.answer == ABSTENTION and not unknown.citations
