@@ -175,22 +175,26 @@ def ask(
     ),
 ) -> None:
     """Answer a health question from the knowledge base with checked citations (embedded model)."""
+    from careguide.guardrails import open_guardrails
     from careguide.models import ModelError, pull
     from careguide.models.server import LlamaServer
     from careguide.rag import open_retriever
     from careguide.rag.assistant import Assistant, LLMError
+    from careguide.rag.guarded import answer_safely
 
     with user_errors():
         config = settings()
         retriever = open_retriever(config)
+        guard = open_guardrails(config)
         try:
             path = pull(model)
             with LlamaServer(path, config.index_dir.parent / "logs" / "llm-server.log") as server:
                 assistant = Assistant(retriever, server.ensure_running)
                 for item in _read_questions() if question == "-" else [question]:
-                    answer = assistant.ask(item)
+                    guarded = answer_safely(assistant, guard, item, conversation_id="cli")
+                    answer = guarded.answer
                     if as_json or question == "-":
-                        print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+                        print(json.dumps(guarded.to_json(), ensure_ascii=False), flush=True)
                         continue
                     out.print(answer.answer, highlight=False)
                     for citation in answer.citations:

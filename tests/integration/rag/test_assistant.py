@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from careguide.guardrails import AuditLog, Guardrails, load_policy
 from careguide.ingest import ChromaStore, ingest
 from careguide.models import pull
 from careguide.models.server import LlamaServer
 from careguide.rag import Retriever
 from careguide.rag.assistant import ABSTENTION, Assistant
+from careguide.rag.guarded import answer_safely
 
 pytestmark = pytest.mark.integration
 
@@ -39,3 +41,23 @@ def test_cited_answer_and_abstention(settings, embedder, chunker, medquad_sample
         }
         unknown = assistant.ask("How do I fix the brakes on my bicycle?")
         assert unknown.abstained and unknown.answer == ABSTENTION and not unknown.citations
+
+        guard = Guardrails(load_policy(), audit=AuditLog(tmp_path / "audit.jsonl"))
+        guarded = answer_safely(assistant, guard, "I'm Maria Lopez. What are the symptoms of acromegaly?")
+        record = guarded.to_json()
+        assert record["guard"]["input"]["action"] == "redact" and record["guard"]["output"] is not None
+        assert "Maria" not in guarded.answer.question and "Maria" not in guarded.answer.answer
+        assert "protect your privacy" in guarded.answer.answer and not guarded.answer.abstained
+
+
+def test_emergencies_never_reach_the_model(settings, tmp_path):
+    def no_model() -> str:
+        raise AssertionError("the model was called")
+
+    store = ChromaStore(settings)
+    assistant = Assistant(Retriever(settings.retrieval, None, None), no_model)
+    guard = Guardrails(load_policy(), audit=AuditLog(tmp_path / "audit.jsonl"))
+    guarded = answer_safely(assistant, guard, "my throat is closing after eating peanuts")
+    assert guarded.input.action == "escalate" and "911" in guarded.answer.answer
+    assert guarded.to_json()["guard"]["input"]["category"] == "emergency.anaphylaxis"
+    assert store.count() == 0

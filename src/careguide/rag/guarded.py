@@ -1,0 +1,54 @@
+"""The path of one question with the guardrails on both sides of the Assistant.
+
+check_input first (PHI redacted; emergencies, refusals and redirects answered with fixed text and
+no model call), the Assistant on the redacted question, then check_output on the answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from careguide.guardrails import GuardDecision, Guardrails
+from careguide.rag.assistant import Answer, Assistant
+
+
+@dataclass(frozen=True)
+class GuardedAnswer:
+    answer: Answer
+    input: GuardDecision
+    output: GuardDecision | None
+
+    def to_json(self) -> dict[str, object]:
+        record = self.answer.to_json()
+        record["guard"] = {
+            "input": {"action": self.input.action, "category": self.input.category,
+                      "reasons": list(self.input.reasons)},
+            "output": None if self.output is None else {
+                "action": self.output.action, "category": self.output.category,
+                "reasons": list(self.output.reasons),
+            },
+        }  # fmt: skip
+        return record
+
+
+def answer_safely(
+    assistant: Assistant, guard: Guardrails, message: str, conversation_id: str = ""
+) -> GuardedAnswer:
+    decision = guard.check_input(message, conversation_id=conversation_id)
+    if decision.blocks_model:
+        fixed = Answer(decision.redacted, decision.message, (), True, (), {})
+        return GuardedAnswer(fixed, decision, None)
+    answer = assistant.ask(decision.redacted)
+    if answer.abstained:
+        checked = None
+    else:
+        passages = [c.passage.chunk.text for c in answer.citations]
+        checked = guard.check_output(answer.answer, passages, conversation_id=conversation_id)
+        if checked.action in ("rewrite", "redact"):
+            answer = replace(answer, answer=checked.redacted)
+        elif checked.action == "refuse":
+            answer = replace(answer, answer=checked.message, citations=(), abstained=True)
+    notices = " ".join(n for n in (decision.notice, checked.notice if checked else "") if n)
+    if notices:
+        answer = replace(answer, answer=f"{answer.answer}\n\n{notices}")
+    return GuardedAnswer(answer, decision, checked)
