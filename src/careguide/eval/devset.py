@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,9 +25,8 @@ class DevQuestion:
     variant: str = "template"
 
 
-def answered_pairs(medquad_dir: Path, subsets: Iterable[str]) -> list[DevQuestion]:
-    """Every answered MedQuAD question of the given subsets, one per answer id, sorted by id."""
-    found: dict[str, DevQuestion] = {}
+def medquad_files(medquad_dir: Path, subsets: Iterable[str]) -> Iterator[Path]:
+    """The XML files of the given subsets, in order; a missing subset is a clear error."""
     for subset in subsets:
         folder = medquad_dir / subset
         if not folder.is_dir():
@@ -35,12 +34,18 @@ def answered_pairs(medquad_dir: Path, subsets: Iterable[str]) -> list[DevQuestio
                 f"MedQuAD subset {folder} is missing; set data_dir to the folder holding medquad/ "
                 f"(source: github.com/abachaa/MedQuAD, CC BY 4.0)."
             )
-        for path in sorted(folder.glob("*.xml")):
-            for pair in read_pairs(path):
-                if pair.answer and pair.question and pair.answer_id not in found:
-                    found[pair.answer_id] = DevQuestion(
-                        pair.question, pair.answer_id, pair.focus, pair.question_type
-                    )
+        yield from sorted(folder.glob("*.xml"))
+
+
+def answered_pairs(medquad_dir: Path, subsets: Iterable[str]) -> list[DevQuestion]:
+    """Every answered MedQuAD question of the given subsets, one per answer id, sorted by id."""
+    found: dict[str, DevQuestion] = {}
+    for path in medquad_files(medquad_dir, subsets):
+        for pair in read_pairs(path):
+            if pair.answer and pair.question and pair.answer_id not in found:
+                found[pair.answer_id] = DevQuestion(
+                    pair.question, pair.answer_id, pair.focus, pair.question_type
+                )
     return [found[key] for key in sorted(found)]
 
 

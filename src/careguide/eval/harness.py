@@ -60,19 +60,11 @@ def _retrieval(settings: Settings, limit: int | None) -> SuiteResult:
 
 def medquad_answers(settings: Settings) -> list[str]:
     """Every answer text of the knowledge base's MedQuAD subsets (PHI-free public text)."""
+    from careguide.eval.devset import medquad_files
     from careguide.ingest import read_pairs
 
-    texts: list[str] = []
-    for subset in settings.knowledge_base.medquad_subsets:
-        folder = settings.medquad_dir / subset
-        if not folder.is_dir():
-            raise FileNotFoundError(
-                f"MedQuAD subset {folder} is missing; set data_dir to the folder holding medquad/ "
-                f"(github.com/abachaa/MedQuAD, CC BY 4.0)."
-            )
-        for path in sorted(folder.glob("*.xml")):
-            texts.extend(p.answer for p in read_pairs(path) if p.answer)
-    return texts
+    files = medquad_files(settings.medquad_dir, settings.knowledge_base.medquad_subsets)
+    return [p.answer for path in files for p in read_pairs(path) if p.answer]
 
 
 def _phi(settings: Settings, limit: int | None) -> SuiteResult:

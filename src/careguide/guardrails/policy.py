@@ -262,15 +262,19 @@ class ScopeCheck:
     min_content_words: int = 3
     name: str = "scope"
 
+    @staticmethod
+    def content_words(text: str) -> list[str]:
+        words = (w.removesuffix("'s").strip("'-") for w in _WORDS.findall(_normalise(text).lower()))
+        return [w for w in words if w and w not in _STOP]
+
     def about_health(self, text: str) -> bool:
         """True when the text has a health word or a knowledge-base topic word."""
-        words = [w.removesuffix("'s").strip("'-") for w in _WORDS.findall(_normalise(text).lower())]
-        return any(w in _HEALTH_WORDS or w in self.vocabulary for w in words if w and w not in _STOP)
+        return any(w in _HEALTH_WORDS or w in self.vocabulary for w in self.content_words(text))
 
     def check(self, text: str, context: CheckContext) -> GuardDecision:
-        words = [w.removesuffix("'s").strip("'-") for w in _WORDS.findall(_normalise(text).lower())]
-        content = [w for w in words if w and w not in _STOP]
-        if self.about_health(text) or len(content) < self.min_content_words or context.history:
+        content = self.content_words(text)
+        in_scope = any(w in _HEALTH_WORDS or w in self.vocabulary for w in content)
+        if in_scope or len(content) < self.min_content_words or context.history:
             return GuardDecision(action="allow", redacted=text)
         return GuardDecision(
             action="refuse",
