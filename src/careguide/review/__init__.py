@@ -1,0 +1,41 @@
+"""Clinician review workspace: users, materials with versions and decisions, feedback and the
+review queue (SQLAlchemy; SQLite file by default, PostgreSQL URL at scale), exports of approved
+material and its publishing into the knowledge base."""
+
+from careguide.review.database import DEFAULT_DATABASE_URL, database_url
+from careguide.review.export import to_html, to_markdown, to_pdf
+from careguide.review.publish import Published, clinic_name, material_document, publish, unpublish
+from careguide.review.store import ReviewStore, open_review_store
+from careguide.review.types import (
+    Decision,
+    HistoryEntry,
+    Material,
+    MaterialCitation,
+    QueueItem,
+    ReviewError,
+    User,
+    Version,
+)
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "Decision",
+    "HistoryEntry",
+    "Material",
+    "MaterialCitation",
+    "Published",
+    "QueueItem",
+    "ReviewError",
+    "ReviewStore",
+    "User",
+    "Version",
+    "clinic_name",
+    "database_url",
+    "material_document",
+    "open_review_store",
+    "publish",
+    "to_html",
+    "to_markdown",
+    "to_pdf",
+    "unpublish",
+]

@@ -1,0 +1,92 @@
+"""Engines for the review database and its migrations.
+
+SQLite (the default, one file) is set up for several processes at once: WAL journal (readers never
+block the writer), foreign keys on, and every transaction opened with ``BEGIN IMMEDIATE``, so a
+transaction takes the write lock before it reads and two writers queue on the busy timeout instead
+of failing halfway. pysqlite's own implicit transactions are switched off for this (the SQLAlchemy
+"pysqlite serializable" recipe); it also makes DDL transactional, so a migration is all or nothing.
+PostgreSQL URLs are used as given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+
+from careguide.review.types import ReviewError
+
+DEFAULT_DATABASE_URL = "sqlite:///data/careguide.db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def database_url(settings: object) -> str:
+    """The review database URL of ``settings`` (``review.database_url``), or the default file."""
+    url = getattr(getattr(settings, "review", None), "database_url", DEFAULT_DATABASE_URL)
+    return str(url)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_review_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get their folder created and the pragmas above."""
+    try:
+        sqlite_file = _sqlite_file(url)
+    except Exception:  # sqlalchemy raises ArgumentError and ValueError for unparsable URLs
+        raise ReviewError(
+            f"Review database URL '{url}' is not a valid SQLAlchemy URL; use e.g. "
+            f"{DEFAULT_DATABASE_URL} or postgresql+psycopg://user@host/db."
+        ) from None
+    if sqlite_file is not None:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see module docstring)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An alembic configuration pointing at the migrations shipped in this package (no .ini file)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if url:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` in one transaction (under SQLite's write lock)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
