@@ -170,28 +170,50 @@ def search(
 def ask(
     question: Annotated[str, typer.Argument(help="The question, or '-' to read one per line from stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON (see README).")] = False,
-    model: Annotated[str, typer.Option(help="Embedded model name (see `careguide models list`).")] = (
-        "qwen2.5-coder-1.5b-instruct-q4_k_m"
-    ),
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Show the model's draft as it is written.")
+    ] = False,
+    level: Annotated[
+        str | None, typer.Option("--level", help="Reading level: standard (grade 6-8) or simpler.")
+    ] = None,
+    follow_up: Annotated[
+        bool,
+        typer.Option(
+            "--conversation/--no-conversation",
+            help="With '-': treat the lines as one conversation, so follow-ups borrow earlier topics.",
+        ),
+    ] = False,
+    model: Annotated[
+        str | None, typer.Option(help="Override llm.model: a packaged model name or a GGUF path.")
+    ] = None,
 ) -> None:
-    """Answer a health question from the knowledge base with checked citations (embedded model)."""
+    """Answer a health question from the knowledge base with checked citations.
+
+    The model is the configured backend (llm section): by default the embedded llama.cpp server,
+    started for this command and stopped after it.
+    """
     from careguide.guardrails import open_guardrails
-    from careguide.models import ModelError, pull
-    from careguide.models.server import LlamaServer
-    from careguide.rag import open_retriever
-    from careguide.rag.assistant import Assistant, LLMError
-    from careguide.rag.guarded import answer_safely
+    from careguide.models import ModelError, open_backend
+    from careguide.rag import LLMError, answer_safely, open_assistant, open_retriever
 
     with user_errors():
         config = settings()
+        if model:
+            config = config.model_copy(update={"llm": config.llm.model_copy(update={"model": model})})
         retriever = open_retriever(config)
         guard = open_guardrails(config)
+        history: list[str] = []
         try:
-            path = pull(model)
-            with LlamaServer(path, config.index_dir.parent / "logs" / "llm-server.log") as server:
-                assistant = Assistant(retriever, server.ensure_running)
+            with open_backend(config) as backend:
+                assistant = open_assistant(config, retriever, backend)
                 for item in _read_questions() if question == "-" else [question]:
-                    guarded = answer_safely(assistant, guard, item, conversation_id="cli")
+                    on_token = (lambda t: err.print(t, end="", highlight=False)) if stream else None
+                    guarded = answer_safely(
+                        assistant, guard, item, "cli", history if follow_up else (), level, on_token
+                    )
+                    history.append(guarded.input.redacted)
+                    if stream:
+                        err.print()
                     answer = guarded.answer
                     if as_json or question == "-":
                         print(json.dumps(guarded.to_json(), ensure_ascii=False), flush=True)
@@ -221,6 +243,21 @@ def serve(
         retriever = open_retriever(config)
         err.print(f"careguide is serving on http://{host}:{port} (Ctrl-C to stop)")
         uvicorn.run(create_app(config, retriever), host=host, port=port, log_level="warning")
+
+
+@app.command("serve-llm")
+def serve_llm(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the vllm command and exit.")] = False,
+) -> None:
+    """Run a vLLM server with the llm.vllm settings (see configs/vllm.yaml) until Ctrl-C."""
+    from careguide.models import ModelError
+    from careguide.models.vllm import run_serve_llm
+
+    with user_errors():
+        try:
+            raise typer.Exit(run_serve_llm(settings(), dry_run))
+        except ModelError as exc:
+            raise fail(str(exc)) from None
 
 
 def _texts(text: str) -> Iterator[str]:

@@ -79,6 +79,70 @@ class RetrievalSettings(_Section):
     unfiltered (fast) and filters in memory; Chroma's slower filtered query is the fallback."""
 
 
+class VllmSettings(_Section):
+    """How `careguide serve-llm` starts vLLM (GPU in production); see configs/vllm.yaml."""
+
+    model: str = ""
+    """A model directory (converted from the GGUF, or any Hugging Face layout) or a hub id."""
+    host: str = "127.0.0.1"
+    port: int = Field(8001, ge=1, le=65535)
+    tensor_parallel_size: int = Field(1, ge=1)
+    max_model_len: int = Field(4096, ge=256)
+    enable_prefix_caching: bool = True
+    gpu_memory_utilization: float = Field(0.9, gt=0.0, le=1.0)
+    dtype: str = "auto"
+    extra_args: tuple[str, ...] = ()
+    executable: str = "vllm"
+    """The `vllm` command (e.g. a separate virtualenv's .venv-vllm/bin/vllm)."""
+    guided_citations: bool = True
+    """Ask vLLM's structured output to end every sentence with a [n] citation."""
+
+
+class LLMSettings(_Section):
+    """The language model behind the OpenAI chat-completions API."""
+
+    backend: Literal["llamacpp", "vllm", "openai"] = "llamacpp"
+    model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    """llamacpp: a packaged model name (`careguide models list`) or a local GGUF path."""
+    sha256: str | None = None
+    """Expected sha256 of a local GGUF path (packaged models carry their own)."""
+    base_url: str | None = None
+    """Attach to a server that is already running (…/v1); empty starts the embedded llama.cpp server.
+    Required for the openai backend; for vllm it defaults to http://<vllm.host>:<vllm.port>/v1."""
+    served_model: str = "local"
+    """The model name sent in each request (vLLM's --served-model-name, an OpenAI model id)."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """The environment variable holding the API key (openai backend); the key is never in a profile."""
+    n_ctx: int = Field(4096, ge=512)
+    n_threads: int = Field(2, ge=1)
+    max_tokens: int = Field(200, ge=16, le=4096)
+    request_timeout_s: float = Field(300, gt=0)
+    start_timeout_s: float = Field(180, gt=0)
+    vllm: VllmSettings = VllmSettings()
+
+
+class AnswerSettings(_Section):
+    """How the Assistant turns passages into an answer."""
+
+    k: int = Field(4, ge=1, le=20)
+    """Passages in the prompt."""
+    passage_words: int = Field(120, ge=20, le=1000)
+    """Each passage is trimmed to its first words: every prompt token costs time on a CPU."""
+    min_similarity: float = Field(0.35, ge=0.0, le=1.0)
+    """Below this cosine similarity of the closest passage the Assistant abstains."""
+    reading_level: Literal["simpler", "standard"] = "standard"
+    """standard: US grade 6-8; simpler: grade 4-5, shorter sentences."""
+    history_turns: int = Field(3, ge=0, le=20)
+    """How many earlier patient messages a follow-up question may borrow its topic from."""
+
+
+class ReviewSettings(_Section):
+    database_url: str = "sqlite:///data/careguide.db"
+    """The review database (SQLAlchemy URL); PostgreSQL at scale."""
+    clinic_name: str = "Our clinic"
+    """The organisation named on approved handouts when patients' answers cite them."""
+
+
 class Settings(BaseSettings):
     """All of careguide's settings."""
 
@@ -93,6 +157,9 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     vector_store: VectorStoreSettings = VectorStoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    answer: AnswerSettings = AnswerSettings()
+    review: ReviewSettings = ReviewSettings()
     guardrails: Path | None = None
     """The guardrails policy file; empty means configs/guardrails.yaml beside the default profile."""
 

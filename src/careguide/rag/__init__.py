@@ -1,6 +1,19 @@
-"""Retrieval-augmented answering: hybrid retrieval (dense + BM25, fused by RRF), citation checks."""
+"""Retrieval-augmented answering: hybrid retrieval (dense + BM25, fused by RRF), the LLM client,
+the Assistant with checked citations, and the guarded path of one question."""
 
+from careguide.rag.assistant import (
+    ABSTENTION,
+    MAX_QUESTION_CHARS,
+    READING_LEVELS,
+    Answer,
+    Assistant,
+    Citation,
+    open_assistant,
+)
 from careguide.rag.citations import CheckedSentence, render, supports, verify_answer
+from careguide.rag.followup import Query, resolve
+from careguide.rag.guarded import GuardedAnswer, answer_safely
+from careguide.rag.llm import ChatClient, Endpoint, LLMError, client_for
 from careguide.rag.retrieval import (
     FILTER_KEYS,
     FilterError,
@@ -12,15 +25,30 @@ from careguide.rag.retrieval import (
 )
 
 __all__ = [
+    "ABSTENTION",
     "FILTER_KEYS",
+    "MAX_QUESTION_CHARS",
+    "READING_LEVELS",
+    "Answer",
+    "Assistant",
+    "ChatClient",
     "CheckedSentence",
+    "Citation",
+    "Endpoint",
     "FilterError",
+    "GuardedAnswer",
+    "LLMError",
     "Passage",
+    "Query",
     "Retriever",
+    "answer_safely",
+    "client_for",
     "fuse_rankings",
+    "open_assistant",
     "open_retriever",
     "parse_filter",
     "render",
+    "resolve",
     "supports",
     "verify_answer",
 ]

@@ -6,6 +6,7 @@ no model call), the Assistant on the redacted question, then check_output on the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from careguide.guardrails import GuardDecision, Guardrails
@@ -32,13 +33,24 @@ class GuardedAnswer:
 
 
 def answer_safely(
-    assistant: Assistant, guard: Guardrails, message: str, conversation_id: str = ""
+    assistant: Assistant,
+    guard: Guardrails,
+    message: str,
+    conversation_id: str = "",
+    history: Sequence[str] = (),
+    reading_level: str | None = None,
+    on_token: Callable[[str], None] | None = None,
 ) -> GuardedAnswer:
+    """One patient message through input checks, the Assistant and output checks.
+
+    ``history`` holds the patient's earlier messages as redacted by earlier calls
+    (``GuardedAnswer.input.redacted``), oldest first; raw text never reaches the model.
+    """
     decision = guard.check_input(message, conversation_id=conversation_id)
     if decision.blocks_model:
         fixed = Answer(decision.redacted, decision.message, (), True, (), {})
         return GuardedAnswer(fixed, decision, None)
-    answer = assistant.ask(decision.redacted)
+    answer = assistant.ask(decision.redacted, on_token, history, reading_level)
     if answer.abstained:
         checked = None
     else:

@@ -8,7 +8,7 @@ from careguide.guardrails import AuditLog, Guardrails, load_policy
 from careguide.ingest import ChromaStore, ingest
 from careguide.models import pull
 from careguide.models.server import LlamaServer
-from careguide.rag import Retriever
+from careguide.rag import ChatClient, Retriever
 from careguide.rag.assistant import ABSTENTION, Assistant
 from careguide.rag.guarded import answer_safely
 
@@ -21,7 +21,7 @@ def test_cited_answer_and_abstention(settings, embedder, chunker, medquad_sample
     ingest([medquad_sample], store, embedder, chunker)
     retriever = Retriever.open(settings.retrieval, store, embedder)
     with LlamaServer(pull("qwen2.5-coder-1.5b-instruct-q4_k_m"), tmp_path / "llm.log") as server:
-        assistant = Assistant(retriever, server.ensure_running)
+        assistant = Assistant(retriever, ChatClient(server.ensure_running))
         streamed: list[str] = []
         answer = assistant.ask("What are the symptoms of acromegaly?", on_token=streamed.append)
         assert streamed and not answer.abstained
@@ -33,6 +33,8 @@ def test_cited_answer_and_abstention(settings, embedder, chunker, medquad_sample
             assert f"[{citation.n}]" in answer.answer
         assert set(answer.to_json()) == {
             "question",
+            "search_query",
+            "reading_level",
             "answer",
             "citations",
             "abstained",
@@ -55,7 +57,7 @@ def test_emergencies_never_reach_the_model(settings, tmp_path):
         raise AssertionError("the model was called")
 
     store = ChromaStore(settings)
-    assistant = Assistant(Retriever(settings.retrieval, None, None), no_model)
+    assistant = Assistant(Retriever(settings.retrieval, None, None), ChatClient(no_model))
     guard = Guardrails(load_policy(), audit=AuditLog(tmp_path / "audit.jsonl"))
     guarded = answer_safely(assistant, guard, "my throat is closing after eating peanuts")
     assert guarded.input.action == "escalate" and "911" in guarded.answer.answer

@@ -1,0 +1,95 @@
+"""The Assistant's flow with small fakes for the retriever and the model (the real ones are in
+tests/integration/rag/test_assistant.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from careguide.ingest import Chunk
+from careguide.rag import ABSTENTION, Assistant, ChatClient, Passage
+from careguide.rag.assistant import build_messages
+
+PASSAGE = Passage(
+    Chunk(
+        "c1", "d1", "k1", 0, 1,
+        "Asthma in children is treated with inhalers. A quick-relief inhaler opens the airways.",
+        "Asthma", "", "medquad", "NHLBI", "https://example.org/asthma", "CC BY 4.0",
+    ),
+    0.8,
+)  # fmt: skip
+
+
+class FakeRetriever:
+    def __init__(self, score: float = 0.8) -> None:
+        self.score = score
+        self.queries: list[str] = []
+
+    def search_many(self, queries: list[str], k: int, mode: str) -> list[list[Passage]]:
+        return [[Passage(PASSAGE.chunk, self.score)] for _ in queries]
+
+    def search(self, query: str, k: int) -> list[Passage]:
+        self.queries.append(query)
+        return [PASSAGE]
+
+
+class FakeModel(ChatClient):
+    def __init__(self, reply: str) -> None:
+        super().__init__(lambda: "http://unused/v1")
+        self.reply = reply
+        self.messages: list[list[dict[str, str]]] = []
+
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+    ) -> Iterator[str]:
+        self.messages.append(messages)
+        yield from re.findall(r"\S+\s*", self.reply)
+
+
+def assistant(reply: str, score: float = 0.8) -> tuple[Assistant, FakeRetriever, FakeModel]:
+    retriever, model = FakeRetriever(score), FakeModel(reply)
+    return Assistant(retriever, model), retriever, model  # type: ignore[arg-type]
+
+
+def test_follow_up_is_searched_with_the_earlier_topic_and_told_to_the_model():
+    bot, retriever, model = assistant("Asthma in children is treated with inhalers [1].")
+    answer = bot.ask("what about for children?", history=["How is asthma treated?"])
+    assert retriever.queries == ["How is asthma treated? what about for children?"]
+    assert "Earlier question: How is asthma treated?" in model.messages[0][1]["content"]
+    assert answer.search_query == retriever.queries[0] and not answer.abstained
+
+
+def test_reading_level_changes_the_instructions():
+    bot, _, model = assistant("Asthma in children is treated with inhalers [1].")
+    bot.ask("How is asthma treated?", reading_level="simpler")
+    simpler = model.messages[-1][0]["content"]
+    bot.ask("How is asthma treated?")
+    assert "9-year-old" in simpler and "grade 6 to 8" in model.messages[-1][0]["content"]
+    with pytest.raises(ValueError, match="Unknown reading level"):
+        bot.ask("How is asthma treated?", reading_level="expert")
+
+
+def test_low_similarity_abstains_without_calling_the_model():
+    bot, _, model = assistant("anything", score=0.1)
+    answer = bot.ask("How do I fix my bicycle?")
+    assert answer.abstained and answer.answer == ABSTENTION and not model.messages
+
+
+def test_invented_dose_never_reaches_the_patient():
+    bot, _, _ = assistant("Give your child 500 mg of prednisone twice a day [1].")
+    answer = bot.ask("How is asthma treated?")
+    assert answer.abstained and "500" not in answer.answer and answer.dropped_sentences
+
+
+def test_long_questions_are_refused():
+    bot, _, _ = assistant("x")
+    with pytest.raises(ValueError, match="4000 characters"):
+        bot.ask("a" * 50_000)
+
+
+def test_prompt_starts_with_a_fixed_system_message():
+    first = build_messages("q1", [PASSAGE], 50)
+    second = build_messages("another question", [PASSAGE], 50)
+    assert first[0] == second[0] and first[0]["role"] == "system"

@@ -1,0 +1,88 @@
+"""The chat client against a tiny real HTTP server that speaks the streamed OpenAI format."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+
+from careguide.rag.llm import ChatClient, LLMError
+
+
+class FakeModel(BaseHTTPRequestHandler):
+    status = 200
+    body = ""
+    requests: ClassVar[list[dict[str, object]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        record = json.loads(self.rfile.read(length))
+        record["authorization"] = self.headers.get("Authorization")
+        type(self).requests.append(record)
+        self.send_response(self.status)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        self.wfile.write(self.body.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def sse(*tokens: str) -> str:
+    events = ["data: " + json.dumps({"choices": [{"delta": {"content": t}}]}) + "\n\n" for t in tokens]
+    return "".join(events) + "data: [DONE]\n\n"
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    FakeModel.status, FakeModel.body, FakeModel.requests = 200, sse("Hello", " there", "."), []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeModel)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+
+
+def test_streams_tokens_and_sends_model_key_and_extra_fields(server):
+    client = ChatClient(lambda: server, "served", "secret", extra_body={"seed": 7})
+    assert list(client.stream([{"role": "user", "content": "hi"}], 20)) == ["Hello", " there", "."]
+    request = FakeModel.requests[0]
+    assert request["model"] == "served" and request["stream"] is True and request["seed"] == 7
+    assert request["max_tokens"] == 20 and request["temperature"] == 0.0
+    assert request["authorization"] == "Bearer secret"
+
+
+def test_error_status_is_one_sentence(server):
+    FakeModel.status, FakeModel.body = 500, "boom"
+    with pytest.raises(LLMError, match=r"returned an error \(500\)"):
+        ChatClient(lambda: server).complete([], 5)
+
+
+def test_malformed_stream_is_a_clear_error(server):
+    FakeModel.body = "data: {not json\n\n"
+    with pytest.raises(LLMError, match="malformed"):
+        ChatClient(lambda: server).complete([], 5)
+
+
+def test_unreachable_server_is_retried_then_reported():
+    calls: list[int] = []
+
+    def nowhere() -> str:
+        calls.append(1)
+        return "http://127.0.0.1:9/v1"
+
+    with pytest.raises(LLMError, match="cannot be reached"):
+        ChatClient(nowhere, retries=1).complete([], 5)
+    assert len(calls) == 2
+
+
+def test_a_server_that_cannot_start_is_reported():
+    def broken() -> str:
+        raise RuntimeError("The model file is missing; run `careguide models pull`.")
+
+    with pytest.raises(LLMError, match="models pull"):
+        ChatClient(broken).complete([], 5)
