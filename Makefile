@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install llm run ingest test lint typecheck unit bench eval eval-quick baseline clean
+.PHONY: install llm browser screenshots run ingest test lint typecheck unit bench eval eval-quick baseline clean
 
 # llama-cpp-python's native build crashes on this CPU with AMX on (llama.cpp issue #20824), and pip's
 # wheel cache ignores CMAKE_ARGS: build the wheel once with these flags, keyed by version and flags,
@@ -42,6 +42,18 @@ $(LLAMA_STAMP): $(STAMP)
 	  "llama-cpp-python[server]==$(LLAMA_VERSION)"
 	touch $@
 
+# Browser tests drive Debian's chromium with Python Playwright (never `playwright install`, which
+# downloads). Installed once; a fast no-op when /usr/bin/chromium is present.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing chromium for the browser tests (about 40 s) ..."; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# PNGs of the main patient screens under docs/screenshots/ (real app, real model; a few minutes).
+screenshots: install llm browser
+	$(BIN)/python -m tests.e2e.screenshots docs/screenshots
+
 ingest: install
 	$(BIN)/careguide ingest
 
@@ -56,7 +68,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck llm
+test: lint typecheck llm browser
 	$(BIN)/pytest -q
 	$(MAKE) eval-quick
 
