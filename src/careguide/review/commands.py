@@ -66,5 +66,5 @@ def list_users() -> None:
     if not users:
         out.print("No users yet. Add one with `careguide users add NAME --role admin`.")
         return
-    for user in users:
-        out.print(f"{user.username}\t{user.role}\t{user.created_at:%Y-%m-%d %H:%M} UTC", highlight=False)
+    for user in users:  # tab-separated, for scripts
+        print(f"{user.username}\t{user.role}\t{user.created_at:%Y-%m-%d %H:%M} UTC")

@@ -1,10 +1,12 @@
 """Engines for the review database and its migrations.
 
 SQLite (the default, one file) is set up for several processes at once: WAL journal (readers never
-block the writer), foreign keys on, and every transaction opened with ``BEGIN IMMEDIATE``, so a
-transaction takes the write lock before it reads and two writers queue on the busy timeout instead
-of failing halfway. pysqlite's own implicit transactions are switched off for this (the SQLAlchemy
-"pysqlite serializable" recipe); it also makes DDL transactional, so a migration is all or nothing.
+block the writer), foreign keys on, and every writing transaction opened with ``BEGIN IMMEDIATE``,
+so it takes the write lock before it reads and two writers queue on the busy timeout instead of
+failing halfway. Connections marked ``READ_ONLY_OPTION`` open a plain deferred transaction instead:
+a snapshot that blocks no writer. pysqlite's own implicit transactions are switched off for this
+(the SQLAlchemy "pysqlite serializable" recipe); it also makes DDL transactional, so a migration is
+all or nothing.
 PostgreSQL URLs are used as given.
 """
 
@@ -23,6 +25,8 @@ from careguide.review.types import ReviewError
 DEFAULT_DATABASE_URL = "sqlite:///data/careguide.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_OPTION = "careguide_read_only"
+"""Execution option of connections that only read: on SQLite they open a deferred transaction."""
 
 
 def database_url(settings: object) -> str:
@@ -72,7 +76,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def alembic_config(url: str | None = None) -> Config:

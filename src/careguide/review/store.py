@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from careguide.review.database import create_review_engine, upgrade
+from careguide.review.database import READ_ONLY_OPTION, create_review_engine, upgrade
 from careguide.review.models import (
     DecisionRow,
     FeedbackRow,
@@ -145,6 +145,7 @@ class ReviewStore:
 
     def __init__(self, engine: Engine, bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS) -> None:
         self.engine = engine
+        self._reader = engine.execution_options(**{READ_ONLY_OPTION: True})
         self.bcrypt_rounds = bcrypt_rounds
         self._dummy_hash: bytes | None = None
 
@@ -158,9 +159,14 @@ class ReviewStore:
         self.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        """One session, one transaction: commit on success, roll back on any exception."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+    def _transaction(self, write: bool = True) -> Iterator[Session]:
+        """One session, one transaction: commit on success, roll back on any exception.
+
+        On SQLite a writing transaction takes the write lock at once; a reading one reads a
+        snapshot and blocks no writer (see ``database.py``).
+        """
+        bind = self.engine if write else self._reader
+        with Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
 
     # Users
@@ -196,7 +202,7 @@ class ReviewStore:
 
         An unknown username still costs one bcrypt check (against a throwaway hash of the same cost).
         """
-        with self._transaction() as session:
+        with self._transaction(write=False) as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username.strip()))
             user = _user(row) if row is not None else None
             stored = row.password_hash.encode("ascii") if row is not None else self._throwaway_hash()
@@ -213,7 +219,7 @@ class ReviewStore:
         return self._dummy_hash
 
     def list_users(self) -> list[User]:
-        with self._transaction() as session:
+        with self._transaction(write=False) as session:
             return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.username))]
 
     # Materials
@@ -339,22 +345,24 @@ class ReviewStore:
 
     def get(self, material_id: int) -> Material:
         """The material with its latest version."""
-        with self._transaction() as session:
+        with self._transaction(write=False) as session:
             return _material(self._material_row(session, material_id), self._latest(session, material_id))
 
     def versions(self, material_id: int) -> list[Version]:
         """Every version of a material, first to latest."""
-        with self._transaction() as session:
+        with self._transaction(write=False) as session:
             return self._versions(session, material_id)
 
     def decisions(self, material_id: int) -> list[Decision]:
         """Every decision on a material, oldest first."""
-        with self._transaction() as session:
+        with self._transaction(write=False) as session:
             return self._decisions(session, material_id)
 
     def history(self, material_id: int) -> list[HistoryEntry]:
         """Versions and decisions in time order; each later version carries its diff from the one before."""
-        with self._transaction() as session:  # one snapshot: no decision on a version we did not read
+        with self._transaction(
+            write=False
+        ) as session:  # one snapshot: no decision on a version we did not read
             versions = self._versions(session, material_id)
             decisions = self._decisions(session, material_id)
         entries: list[tuple[int, int, datetime, HistoryEntry]] = []
@@ -417,7 +425,7 @@ class ReviewStore:
         """Every material (or those with ``status``) with its latest version, oldest first."""
         if status is not None:
             _choice("status", status, STATUSES)
-        with self._transaction() as session:
+        with self._transaction(write=False) as session:
             newest = (
                 select(VersionRow.material_id, func.max(VersionRow.version).label("version"))
                 .group_by(VersionRow.material_id)
@@ -434,7 +442,7 @@ class ReviewStore:
             )
             if status is not None:
                 query = query.where(MaterialRow.status == status)
-            return [_material(material, version) for material, version in session.execute(query).tuples()]
+            return [_material(material, version) for material, version in session.execute(query)]
 
     @staticmethod
     def _material_row(session: Session, material_id: int, lock: bool = False) -> MaterialRow:
@@ -511,7 +519,7 @@ class ReviewStore:
         if status is not None:
             _choice("queue status", status, QUEUE_STATUSES)
             query = query.where(QueueItemRow.status == status)
-        with self._transaction() as session:
+        with self._transaction(write=False) as session:
             return [_queue_item(row) for row in session.scalars(query)]
 
     def annotate(
