@@ -23,6 +23,7 @@ from careguide.console import (
 )
 from careguide.eval.commands import eval_app, train_harm_classifier
 from careguide.models.commands import models_app
+from careguide.review.commands import users_app
 
 app = typer.Typer(
     name="careguide",
@@ -33,6 +34,7 @@ app = typer.Typer(
 app.add_typer(eval_app, name="eval")
 app.command("train-harm-classifier")(train_harm_classifier)
 app.add_typer(models_app, name="models")
+app.add_typer(users_app, name="users")
 
 
 @app.callback()

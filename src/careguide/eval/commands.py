@@ -50,19 +50,24 @@ def eval_retrieval(
 
 QUICK_SUBSETS = ("9_CDC_QA", "8_NHLBI_QA_XML")
 QUICK_COLLECTION = "eval-quick"
+QUICK_LIMITS = {"answers": 6, "readability": 3}
 
 
 @eval_app.command("run")
 def eval_run(
     suite: Annotated[
-        str, typer.Option(help="Comma-separated suites: retrieval, phi, safety.")
-    ] = "retrieval,phi,safety",
+        str, typer.Option(help="Comma-separated suites: retrieval, answers, readability, phi, safety.")
+    ] = "retrieval,answers,readability,phi,safety",
     limit: Annotated[int | None, typer.Option(help="Seeded sample size per suite (default: full).")] = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="Profile to evaluate (e.g. configs/vllm.yaml).")
     ] = None,
     quick: Annotated[
-        bool, typer.Option(help="Seeded small slice: index two MedQuAD subsets into 'eval-quick', limit 200.")
+        bool,
+        typer.Option(
+            help="Seeded small slice: index two MedQuAD subsets into 'eval-quick'; 200 items per "
+            "suite, 6 per answer question set, 3 readability questions."
+        ),
     ] = False,
     collection: Annotated[str | None, typer.Option(help="Chroma collection to evaluate.")] = None,
     output: Annotated[Path, typer.Option(help="Parent folder of the report folder.")] = Path("reports"),
@@ -77,7 +82,7 @@ def eval_run(
     """Run evaluation suites and write reports/<timestamp>/ (results.json, summary.md, report.html)."""
     from datetime import UTC, datetime
 
-    from careguide.eval.harness import compare_metrics, load_metrics, parse_suites, run_suites
+    from careguide.eval.harness import MODEL_SUITES, compare_metrics, load_metrics, parse_suites, run_suites
     from careguide.eval.rendering import comparison_markdown, report_html, summary_markdown
 
     if config is not None:
@@ -88,15 +93,17 @@ def eval_run(
         except ValueError as exc:
             raise fail(str(exc)) from None
         cfg = settings()
+        limits: int | dict[str, int | None] | None = limit
         if quick:
-            limit, collection = limit or 200, collection or QUICK_COLLECTION
-            if "retrieval" in suites:
+            collection = collection or QUICK_COLLECTION
+            limits = limit or {name: QUICK_LIMITS.get(name, 200) for name in suites}
+            if {"retrieval", *MODEL_SUITES} & set(suites):
                 _index_quick_slice(cfg, collection)
         with err.status("Running the suites ...") as status:
             results = run_suites(
                 cfg,
                 suites,
-                limit,
+                limits,
                 collection,
                 on_suite=lambda name: status.update(f"Running the {name} suite ..."),
             )
@@ -156,6 +163,44 @@ def eval_compare(
     regressions = [d.metric for d in differences if d.regression]
     if regressions:
         raise fail(f"{len(regressions)} regression(s): {', '.join(regressions)}", code=1)
+
+
+@eval_app.command("answers")
+def eval_answers(
+    size: Annotated[int, typer.Option(help="Answerable MedQuAD questions (seeded sample).")] = 100,
+    unanswerable: Annotated[int, typer.Option(help="Drug/herb questions not in the knowledge base.")] = 50,
+    dosing: Annotated[int, typer.Option(help="MedicationQA dose questions.")] = 50,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    collection: Annotated[str | None, typer.Option(help="Chroma collection.")] = None,
+    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+) -> None:
+    """Citation recall/precision (ALCE, by the support checker), abstention, unverified numbers,
+    reading grade and latency of the Assistant's answers; the checker's agreement with hand labels."""
+    from careguide.eval.answers import answer_cases, answers_markdown, checker_agreement, run_answer_eval
+    from careguide.eval.harness import answering
+    from careguide.eval.reports import write_report
+    from careguide.eval.retrieval import indexed_answer_ids
+    from careguide.models import ModelError
+    from careguide.rag import LLMError, open_retriever
+
+    with user_errors():
+        config = settings()
+        if collection:
+            store = config.vector_store.model_copy(update={"collection": collection})
+            config = config.model_copy(update={"vector_store": store})
+        indexed = indexed_answer_ids(open_retriever(config))
+        cases = answer_cases(config, indexed, size, unanswerable, dosing, seed)
+        try:
+            with answering(config) as answer, progress_bar() as progress:
+                task = progress.add_task("Answering", total=len(cases))
+                report = run_answer_eval(cases, answer, lambda: progress.advance(task))
+        except (ModelError, LLMError) as exc:
+            raise fail(str(exc)) from None
+        report["checker_agreement"] = checker_agreement()
+        report["config"] = {"llm": config.llm.model_dump(), "answer": config.answer.model_dump()}
+        json_path, md_path = write_report(report, answers_markdown(report), output, "answers")
+    out.print(md_path.read_text(), highlight=False)
+    out.print(f"Reports: {json_path} and {md_path}")
 
 
 @eval_app.command("phi")

@@ -8,7 +8,8 @@ import json
 import random
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,13 +28,22 @@ class MetricSpec:
     tolerance: float
 
 
-# A missed emergency is never noise.
-TOLERANCES = {"safety.emergency.recall": 0.0}
+# A missed emergency or a number shown without its source is never noise. Answer metrics come from
+# few model answers in the quick slice (one answer moves a rate by 1/6), so they get a wide band.
+TOLERANCES = {
+    "safety.emergency.recall": 0.0,
+    "answers.medquad.no_unverified_numbers": 0.0,
+    "answers.unanswerable.no_unverified_numbers": 0.0,
+    "answers.dosing.no_unverified_numbers": 0.0,
+}
+PREFIX_TOLERANCES = {"answers.": 0.34, "readability.": 0.34}
 
 
 def metric_spec(name: str) -> MetricSpec:
-    lower_better = any(key in name for key in ("false_refusal", "false_alarm", "flagged", "ms_per"))
-    tolerance = TOLERANCES.get(name, 5.0 if "ms_per" in name else 0.02)
+    lower_better = any(key in name for key in ("false_refusal", "false_alarm", "flagged", "ms_per", "grade"))
+    default = 5.0 if "ms_per" in name else 1.5 if "grade" in name else 0.02
+    prefixed = next((t for p, t in PREFIX_TOLERANCES.items() if name.startswith(p)), default)
+    tolerance = TOLERANCES.get(name, default if "grade" in name else prefixed)
     return MetricSpec(higher_is_better=not lower_better, tolerance=tolerance)
 
 
@@ -108,23 +118,92 @@ def _safety(settings: Settings, limit: int | None) -> SuiteResult:
     return SuiteResult(report, {k: float(v) for k, v in metrics.items()}, time.perf_counter() - started)
 
 
+@contextmanager
+def answering(settings: Settings) -> Iterator[Callable[..., Any]]:
+    """The guarded Assistant as configured (backend started once for the suite, stopped after)."""
+    from careguide.guardrails import open_guardrails
+    from careguide.models import open_backend
+    from careguide.rag import answer_safely, open_assistant, open_retriever
+
+    retriever = open_retriever(settings)
+    guard = open_guardrails(settings, audit=False)
+    with open_backend(settings) as backend:
+        assistant = open_assistant(settings, retriever, backend)
+
+        def answer(question: str, reading_level: str | None = None) -> Any:
+            return answer_safely(assistant, guard, question, "eval", reading_level=reading_level)
+
+        yield answer
+
+
+ANSWER_SIZES = {"medquad": 100, "unanswerable": 50, "dosing": 50}
+
+
+def _answers(settings: Settings, limit: int | None) -> SuiteResult:
+    from careguide.eval.answers import answer_cases, answer_metrics, checker_agreement, run_answer_eval
+    from careguide.eval.retrieval import indexed_answer_ids
+    from careguide.rag import open_retriever
+
+    started = time.perf_counter()
+    sizes = {k: min(v, limit) if limit else v for k, v in ANSWER_SIZES.items()}
+    indexed = indexed_answer_ids(open_retriever(settings))
+    cases = answer_cases(settings, indexed, sizes["medquad"], sizes["unanswerable"], sizes["dosing"])
+    with answering(settings) as answer:
+        report = run_answer_eval(cases, answer)
+    report["checker_agreement"] = checker_agreement()
+    metrics = answer_metrics(report["summary"])
+    metrics["answers.checker_agreement"] = float(report["checker_agreement"]["agreement"])
+    return SuiteResult(report, metrics, time.perf_counter() - started)
+
+
+def _readability(settings: Settings, limit: int | None) -> SuiteResult:
+    from careguide.eval.answers import answer_cases, reading_grade
+    from careguide.eval.retrieval import indexed_answer_ids
+    from careguide.rag import open_retriever
+
+    started = time.perf_counter()
+    indexed = indexed_answer_ids(open_retriever(settings))
+    cases = answer_cases(settings, indexed, min(limit or 30, 30), 0, 0, seed=1)
+    rows = []
+    with answering(settings) as answer:
+        for case in cases:
+            row: dict[str, Any] = {"question": case.question}
+            for level in ("standard", "simpler"):
+                result = answer(case.question, level).answer
+                row[level] = None if result.abstained else reading_grade(result.answer)
+                if level == "standard" and result.citations:
+                    row["source"] = reading_grade(" ".join(c.passage.chunk.text for c in result.citations))
+            rows.append(row)
+    report: dict[str, Any] = {"rows": rows}
+    metrics: Metrics = {}
+    for level in ("standard", "simpler", "source"):
+        grades = [r[level] for r in rows if r.get(level) is not None]
+        report[level] = {
+            "answers": len(grades),
+            "fk_grade_mean": sum(grades) / len(grades) if grades else 0.0,
+        }
+        metrics[f"readability.{level}.fk_grade_mean"] = report[level]["fk_grade_mean"]
+    standard = [r["standard"] for r in rows if r["standard"] is not None]
+    metrics["readability.standard.share_at_most_grade_8"] = (
+        sum(g <= 8 for g in standard) / len(standard) if standard else 0.0
+    )
+    return SuiteResult(report, metrics, time.perf_counter() - started)
+
+
 SUITES: dict[str, Callable[[Settings, int | None], SuiteResult]] = {
     "retrieval": _retrieval,
+    "answers": _answers,
+    "readability": _readability,
     "phi": _phi,
     "safety": _safety,
 }
-PLANNED_SUITES = ("answers", "readability")
-"""Suites that need the answering Assistant; named here so --suite gives a clear message."""
+MODEL_SUITES = ("answers", "readability")
+"""Suites that start the configured language model."""
 
 
 def parse_suites(value: str) -> list[str]:
     names = [name.strip() for name in value.split(",") if name.strip()]
     for name in names:
-        if name in PLANNED_SUITES:
-            raise ValueError(
-                f"Suite '{name}' needs the answering Assistant, which is not built yet; "
-                f"choose from {', '.join(SUITES)}."
-            )
         if name not in SUITES:
             raise ValueError(f"Unknown suite '{name}'; choose from {', '.join(SUITES)}.")
     return names
@@ -142,7 +221,7 @@ def git_commit() -> str:
 def run_suites(
     settings: Settings,
     suites: list[str],
-    limit: int | None,
+    limit: int | dict[str, int | None] | None,
     collection: str | None = None,
     on_suite: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
@@ -158,7 +237,7 @@ def run_suites(
     for name in suites:
         if on_suite is not None:
             on_suite(name)
-        result = SUITES[name](settings, limit)
+        result = SUITES[name](settings, limit.get(name) if isinstance(limit, dict) else limit)
         results[name] = {"seconds": round(result.seconds, 1), "report": result.report}
         metrics.update(result.metrics)
     return {
@@ -173,6 +252,9 @@ def run_suites(
             "medquad": "MedQuAD (Ben Abacha & Demner-Fushman, BMC Bioinformatics 2019), CC BY 4.0",
             "presidio_synth": "presidio-research synth_dataset_v2.json, MIT",
             **SOURCES,
+            "drug_herb_questions": "MedQuAD 11_MPlusDrugs_QA and 12_MPlusHerbsSupplements_QA questions "
+            "(answers removed upstream), CC BY 4.0",
+            "labelled_answers": "careguide's hand-labelled model sentences (this repository)",
         },
         "metrics": {k: round(v, 4) for k, v in sorted(metrics.items())},
         "results": results,

@@ -26,6 +26,22 @@ DEFINITIONS = {
     "safety.emergency.false_alarm": "share of look-alike non-emergencies escalated",
     "safety.bipia.detected": "share of BIPIA text attacks planted in a MedQuAD passage that are flagged",
     "safety.bipia.clean_flagged": "share of clean MedQuAD passages flagged as carrying instructions",
+    "answers.*.citation_recall_draft/shown": "ALCE citation recall: share of statements (sentences "
+    "other than 'ask your doctor') whose cited passages together support them, judged by careguide's "
+    "lexical support checker, on the model's draft and on the answer shown after the checks",
+    "answers.*.citation_precision_draft/shown": "ALCE citation precision: share of citations that support "
+    "their statement alone or without which it is no longer supported",
+    "answers.medquad.answered": "share of answerable MedQuAD questions answered (not abstained)",
+    "answers.medquad.gold_cited": "share of answered MedQuAD questions citing the question's own answer",
+    "answers.unanswerable.abstained": "share of MedQuAD drug/herb questions (not in the knowledge base) "
+    "where careguide abstained",
+    "answers.*.no_unverified_numbers": "share of answers with no number or dose missing from its cited "
+    "passages (must be 1)",
+    "answers.checker_agreement": "share of hand-labelled model sentences where the support checker agrees "
+    "with the human label",
+    "readability.*.fk_grade_mean": "mean Flesch-Kincaid grade (textstat) of answers at each reading level, "
+    "and of the passages they cite",
+    "readability.standard.share_at_most_grade_8": "share of standard-level answers at grade 8 or below",
 }
 
 
@@ -80,6 +96,34 @@ def plots(results: dict[str, Any]) -> list[tuple[str, str]]:
             ax.set_xlim(0, 1)
             ax.set_title(title)
             figures.append((title, _png(fig)))
+    if "answers" in suites:
+        records = suites["answers"]["report"]["records"]
+        timed = [r["timings"] for r in records if "first_token_ms" in r["timings"]]
+        if timed:
+            fig, ax = plt.subplots(figsize=(7, 3))
+            ax.hist(
+                [[t["first_token_ms"] / 1000 for t in timed], [t["total_ms"] / 1000 for t in timed]],
+                bins=15,
+                label=["first token", "total"],
+            )
+            ax.set_xlabel("seconds")
+            ax.set_ylabel("answers")
+            ax.legend()
+            ax.set_title("Answer latency distribution")
+            figures.append(("Answer latency distribution", _png(fig)))
+    if "readability" in suites:
+        rows = suites["readability"]["report"]["rows"]
+        series = {
+            level: [r[level] for r in rows if r.get(level) is not None]
+            for level in ("source", "standard", "simpler")
+        }
+        fig, ax = plt.subplots(figsize=(7, 3))
+        ax.hist(list(series.values()), bins=10, label=list(series))
+        ax.axvline(8, color="black", linestyle="--", linewidth=1)
+        ax.set_xlabel("Flesch-Kincaid grade")
+        ax.legend()
+        ax.set_title("Readability: cited sources vs answers at each reading level")
+        figures.append(("Readability histogram", _png(fig)))
     if "phi" in suites:
         by_type = suites["phi"]["report"]["detectors"]["careguide"]["by_type"]
         fig, ax = plt.subplots(figsize=(7, 3.5))

@@ -65,6 +65,10 @@ class Answer:
     search_query: str = ""
     """What was searched: the question, or the question with the earlier topic for a follow-up."""
     reading_level: str = "standard"
+    draft: str = ""
+    """The model's text before the citation checks (kept for evaluation, never shown)."""
+    passages: tuple[Passage, ...] = ()
+    """The numbered passages the model saw ([1] is the first)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -83,6 +87,11 @@ def trim(text: str, words: int) -> str:
     """Passages are cut to their first ``words`` words: every prompt token costs time on a CPU."""
     parts = text.split()
     return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+def passage_texts(passages: Sequence[Passage]) -> list[str]:
+    """What a citation is checked against: the passage with its title."""
+    return [f"{p.chunk.title}\n{p.chunk.text}" for p in passages]
 
 
 def build_messages(
@@ -149,10 +158,13 @@ class Assistant:
             if on_token is not None:
                 on_token(token)
         timings["first_token_ms"] = 1000 * ((first or time.perf_counter()) - retrieved)
-        checked = verify_answer("".join(tokens), [f"{p.chunk.title}\n{p.chunk.text}" for p in passages])
+        checked = verify_answer("".join(tokens), passage_texts(passages))
         timings["total_ms"] = 1000 * (time.perf_counter() - started)
         answer = self._answer(question, passages, checked, timings)
-        return replace(answer, search_query=query.search, reading_level=level)
+        draft = "".join(tokens)
+        return replace(
+            answer, search_query=query.search, reading_level=level, draft=draft, passages=tuple(passages)
+        )
 
     @staticmethod
     def _answer(

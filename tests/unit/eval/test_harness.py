@@ -10,6 +10,10 @@ def test_direction_and_tolerance():
     assert metric_spec("retrieval.all.hybrid.recall@5").higher_is_better
     assert not metric_spec("safety.xstest.safe_false_refusal").higher_is_better
     assert metric_spec("safety.emergency.recall").tolerance == 0.0
+    assert metric_spec("answers.dosing.no_unverified_numbers").tolerance == 0.0
+    assert metric_spec("answers.medquad.citation_recall_draft").tolerance == 0.34
+    grade = metric_spec("readability.standard.fk_grade_mean")
+    assert not grade.higher_is_better and grade.tolerance == 1.5
 
 
 def test_regressions_are_changes_the_wrong_way_beyond_tolerance():
@@ -26,8 +30,7 @@ def test_parse_suites():
     assert parse_suites("retrieval, phi") == ["retrieval", "phi"]
     with pytest.raises(ValueError, match="Unknown suite 'bogus'"):
         parse_suites("bogus")
-    with pytest.raises(ValueError, match="needs the answering Assistant"):
-        parse_suites("answers")
+    assert parse_suites("answers,readability") == ["answers", "readability"]
 
 
 def test_load_metrics_from_folder_or_file(tmp_path):

@@ -1,0 +1,104 @@
+import json
+
+import pytest
+
+from careguide.eval.answers import (
+    alce_scores,
+    answer_metrics,
+    checker_agreement,
+    percentile,
+    reading_grade,
+    summarise,
+    unverified_numbers,
+)
+
+PASSAGES = [
+    "Acromegaly causes large hands and feet. It is caused by too much growth hormone.",
+    "Metformin comes in 500 mg and 850 mg tablets taken twice a day.",
+]
+
+
+def test_alce_counts_supported_statements_and_precise_citations():
+    text = (
+        "Acromegaly causes large hands and feet [1]. Metformin comes in 500 mg tablets [2]. "
+        "It is caused by eating sugar [1]. Metformin comes in 1000 mg tablets [2][1]. "
+        "Ask your doctor about your dose."
+    )
+    scores = alce_scores(text, PASSAGES)
+    assert scores.statements == 4  # the referral is not a statement
+    assert scores.supported == 2
+    assert scores.citations == 5 and scores.precise == 2
+
+
+def test_a_statement_without_citation_is_unsupported():
+    assert alce_scores("Acromegaly causes large hands and feet.", PASSAGES).supported == 0
+
+
+def test_unverified_numbers():
+    assert unverified_numbers("Take 500 mg [1].", PASSAGES[1:]) == []
+    assert unverified_numbers("Take 750 mg twice [1].", PASSAGES[1:]) == ["750 mg"]
+
+
+def test_summary_and_metrics():
+    def record(kind, abstained, grade=6.0, numbers=()):
+        return {
+            "kind": kind, "abstained": abstained, "gold_cited": kind == "medquad",
+            "unverified_numbers": list(numbers), "grade": None if abstained else grade,
+            "draft_scores": {"statements": 2, "supported": 1, "citations": 2, "precise": 1},
+            "shown_scores": {"statements": 1, "supported": 1, "citations": 1, "precise": 1},
+            "timings": {} if abstained else {"first_token_ms": 1000.0, "total_ms": 3000.0},
+        }  # fmt: skip
+
+    records = [record("medquad", False), record("medquad", True), record("unanswerable", True),
+               record("dosing", False, numbers=["5 mg"])]  # fmt: skip
+    summary = summarise(records)
+    assert summary["medquad"]["answered"] == 0.5 and summary["medquad"]["gold_cited"] == 1.0
+    assert summary["medquad"]["citation_recall_draft"] == 0.5
+    assert summary["medquad"]["citation_precision_shown"] == 1.0
+    assert summary["unanswerable"]["abstained"] == 1.0
+    assert summary["dosing"]["no_unverified_numbers"] == 0.0
+    assert summary["latency"]["first_token_ms_p50"] == 1000.0
+    metrics = answer_metrics(summary)
+    assert metrics["answers.dosing.no_unverified_numbers"] == 0.0
+    assert metrics["answers.unanswerable.abstained"] == 1.0
+
+
+def test_percentile():
+    assert percentile([5, 1, 3], 50) == 3 and percentile([], 95) == 0.0
+
+
+def test_reading_grade_ignores_citation_markers():
+    assert reading_grade("The cat sat on the mat [1].") == reading_grade("The cat sat on the mat.")
+    assert reading_grade("Hypercholesterolemia necessitates pharmacological intervention.") > 12
+
+
+def test_checker_agreement_counts(tmp_path):
+    rows = [
+        {
+            "question": "q1",
+            "sentence": "Acromegaly causes large hands and feet.",
+            "passages": PASSAGES[:1],
+            "supported": True,
+        },
+        {
+            "question": "q1",
+            "sentence": "Acromegaly is caused by sugar.",
+            "passages": PASSAGES[:1],
+            "supported": False,
+        },
+        {
+            "question": "q2",
+            "sentence": "Metformin tablets are 500 mg.",
+            "passages": PASSAGES[1:],
+            "supported": True,
+        },
+    ]
+    path = tmp_path / "labels.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    result = checker_agreement(path)
+    assert result["answers"] == 2 and result["sentences"] == 3
+    # the lexical checker accepts "caused by sugar": its words overlap the passage enough
+    # the lexical checker accepts "caused by sugar": its words overlap the passage enough
+    assert result["agreement"] == pytest.approx(2 / 3)
+    assert result["checker_precision"] == pytest.approx(2 / 3) and result["checker_recall"] == 1.0
+    assert result["checker_precision"] == pytest.approx(2 / 3) and result["checker_recall"] == 1.0
