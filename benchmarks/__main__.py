@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import bench_guardrails, bench_ingest, bench_query
+from benchmarks import bench_answers, bench_guardrails, bench_ingest, bench_query
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--only", choices=("ingest", "query", "guardrails"), default=None)
+    parser.add_argument("--only", choices=("ingest", "query", "guardrails", "answers"), default=None)
     parser.add_argument("--docs", type=int, default=None, help="Ingest sample size (default: all).")
     parser.add_argument("--questions", type=int, default=200, help="Query benchmark questions.")
+    parser.add_argument("--answers", type=int, default=20, help="End-to-end answer benchmark questions.")
     args = parser.parse_args()
     if args.only in (None, "query"):
         bench_query.run(args.questions)
@@ -19,6 +20,8 @@ def main() -> None:
         bench_guardrails.run()
     if args.only in (None, "ingest"):
         bench_ingest.run(args.docs)
+    if args.only in (None, "answers"):
+        bench_answers.run(args.answers)
 
 
 if __name__ == "__main__":
