@@ -90,3 +90,23 @@ baseline: install
 
 clean:
 	rm -rf $(VENV) data/index reports/*.json reports/*.md
+
+# vLLM on CPU for the backend conformance tests (opt-in, not part of `make test`; production runs
+# vLLM on a GPU, see configs/vllm.yaml). Once: a virtualenv of its own (.venv-vllm, about 3.4 GB)
+# and the packaged 0.5B model converted into a bf16 Hugging Face directory under
+# ~/.cache/careguide/hf/; then tests/integration/models/test_backends.py with TestVllm switched on.
+VLLM_VENV := .venv-vllm
+VLLM_STAMP := $(VLLM_VENV)/.installed
+VLLM_TEST_MODEL := qwen2.5-coder-0.5b-instruct
+VLLM_CPU_ENV := VLLM_TARGET_DEVICE=cpu VLLM_CPU_OMP_THREADS_BIND=0-$(shell echo $$(( $$(nproc) - 1 ))) \
+  VLLM_CPU_KVCACHE_SPACE=2 HF_HUB_OFFLINE=1
+
+$(VLLM_STAMP): scripts/vllm_cpu_setup.sh
+	scripts/vllm_cpu_setup.sh venv $(VLLM_VENV) $(PYTHON)
+	touch $@
+
+test-vllm: llm $(VLLM_STAMP)
+	@model=$$(scripts/vllm_cpu_setup.sh convert $(BIN)/python $(VLLM_VENV)/bin/python $(VLLM_TEST_MODEL)) && \
+	echo "Testing the backends, vLLM on CPU with $$model (its server needs 2 minutes or more to start) ..." && \
+	$(VLLM_CPU_ENV) CAREGUIDE_TEST_VLLM=1 CAREGUIDE_VLLM_EXECUTABLE=$(CURDIR)/$(VLLM_VENV)/bin/vllm \
+	  CAREGUIDE_VLLM_MODEL=$$model $(BIN)/pytest -q tests/integration/models/test_backends.py

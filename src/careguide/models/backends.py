@@ -20,6 +20,7 @@ from typing import Any
 from careguide.config import LLMSettings, Settings
 from careguide.models.assembly import MODELS, ModelError, pull, verify
 from careguide.models.server import LlamaServer, attach
+from careguide.models.vllm import guided_citations_body
 
 
 def resolve_model_file(llm: LLMSettings) -> Path:
@@ -98,7 +99,8 @@ def open_backend(settings: Settings, log_dir: Path | None = None) -> Backend:
                 f"No vLLM server answers at {vllm_url(settings)}; start one with "
                 "`careguide --config configs/vllm.yaml serve-llm` or set llm.base_url."
             ) from None
-        return Backend("vllm", llm.served_model, url)
+        extra = guided_citations_body() if llm.vllm.guided_citations else {}
+        return Backend("vllm", llm.served_model, url, extra_body=extra)
     if not llm.base_url:
         raise ModelError("The openai backend needs llm.base_url (e.g. https://api.example.com/v1); set it.")
     key = os.environ.get(llm.api_key_env)

@@ -25,14 +25,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_ready(base_url: str, timeout: float, alive: Callable[[], bool] | None = None) -> None:
-    """Poll ``/v1/models`` until it answers; fail early if the process died."""
+def wait_until_ready(
+    base_url: str, timeout: float, alive: Callable[[], bool] | None = None, api_key: str | None = None
+) -> None:
+    """Poll ``/v1/models`` until it answers; fail early if the process died.
+
+    A server started with an API key answers ``/v1/models`` only to requests that carry it.
+    """
     deadline = time.monotonic() + timeout
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     while time.monotonic() < deadline:
         if alive is not None and not alive():
             raise ModelError("The LLM server exited while starting; see its log.")
         try:
-            if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
+            if httpx.get(f"{base_url}/models", headers=headers, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -62,6 +68,7 @@ class LlamaServer:
         n_ctx: int = 4096,
         n_threads: int = 2,
         alias: str = "local",
+        api_key: str | None = None,
     ) -> None:
         self.model = model
         self.log = log
@@ -69,6 +76,8 @@ class LlamaServer:
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.alias = alias
+        self.api_key = api_key
+        """Clients must send it as a bearer token (the server then acts like a hosted OpenAI API)."""
         self.process: subprocess.Popen[bytes] | None = None
         self.restarts = 0
 
@@ -82,6 +91,7 @@ class LlamaServer:
             "--model", str(self.model), "--model_alias", self.alias,
             "--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads),
             "--host", "127.0.0.1", "--port", str(self.port),
+            *(["--api_key", self.api_key] if self.api_key else []),
         ]  # fmt: skip
 
     def start(self, timeout: float = 180) -> str:
@@ -91,7 +101,7 @@ class LlamaServer:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_until_ready(self.base_url, timeout, alive=self.alive)
+            wait_until_ready(self.base_url, timeout, alive=self.alive, api_key=self.api_key)
         except ModelError as exc:
             self.stop()
             tail = self.log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
