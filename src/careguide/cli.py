@@ -233,18 +233,30 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
 ) -> None:
-    """Serve careguide on http://HOST:PORT (search page and REST API; models load once)."""
+    """Serve careguide on http://HOST:PORT: the patient chat at /, the search page at /search and
+    the REST API under /v1 (models load once; see README, Web app)."""
     import uvicorn
 
+    from careguide.guardrails import open_guardrails
+    from careguide.rag import open_retriever
+    from careguide.review import ReviewError
     from careguide.ui import create_app
+    from careguide.ui.feedback import open_feedback_sink
 
     with user_errors():
         config = settings()
-        from careguide.rag import open_retriever
-
-        retriever = open_retriever(config)
-        err.print(f"careguide is serving on http://{host}:{port} (Ctrl-C to stop)")
-        uvicorn.run(create_app(config, retriever), host=host, port=port, log_level="warning")
+        try:
+            feedback = open_feedback_sink(config)
+        except ReviewError as exc:
+            raise fail(str(exc)) from None
+        try:
+            app = create_app(config, open_retriever(config), guard=open_guardrails(config), feedback=feedback)
+            err.print(
+                f"careguide: starting the language model, then serving on http://{host}:{port} (Ctrl-C to stop)"
+            )
+            uvicorn.run(app, host=host, port=port, log_level="warning")
+        finally:
+            feedback.close()
 
 
 @app.command("serve-llm")

@@ -1,5 +1,10 @@
-"""Web app on FastAPI: the knowledge-base search page and REST API (chat and workspace to come)."""
+"""Web app on FastAPI: the Gradio patient chat, the knowledge-base search page and the REST API."""
+
+import os
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is first imported
 
 from careguide.ui.app import create_app
+from careguide.ui.feedback import FeedbackSink, record_feedback
 
-__all__ = ["create_app"]
+__all__ = ["FeedbackSink", "create_app", "record_feedback"]

@@ -1,0 +1,106 @@
+"""The REST answer endpoints, for portals and scripts.
+
+``POST /v1/answer`` returns the guarded answer as JSON (``GuardedAnswer.to_json()``);
+``POST /v1/answer/stream`` sends the same answer as server-sent events: ``token`` events with the
+model's draft, then one ``answer`` event (or one ``error`` event). A question over the size limit
+is refused with 413 before anything reads it; a model that cannot be reached gives 503.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from careguide.rag import LLMError
+from careguide.ui.service import Failure, Final, Services, Token, too_long
+
+MAX_HISTORY = 50
+
+
+class AnswerRequest(BaseModel):
+    """One patient question; ``history`` holds the patient's earlier questions, oldest first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY)
+    reading_level: Literal["standard", "simpler"] = "standard"
+    conversation_id: str = Field("", max_length=128)
+
+
+def message(status: int, text: str) -> JSONResponse:
+    """Errors of these endpoints are one sentence under ``message``."""
+    return JSONResponse({"message": text}, status_code=status)
+
+
+def oversized(request: AnswerRequest) -> str | None:
+    """The refusal for a question (or an earlier one in ``history``) over the size limit."""
+    for text in (request.question, *request.history):
+        refusal = too_long(text)
+        if refusal:
+            return refusal
+    return None
+
+
+def clean_history(services: Services, history: list[str]) -> list[str]:
+    """Earlier questions as the server keeps them: redacted again here, because a client may send
+    them as typed, and only the turns a follow-up can borrow from."""
+    keep = services.settings.answer.history_turns
+    recent = history[-keep:] if keep else []
+    return [services.guard.redact(text).redacted for text in recent]
+
+
+def sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def answer_router(services: Callable[[], Services]) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["answers"])
+
+    @router.post(
+        "/answer",
+        responses={413: {"description": "Question too long"}, 503: {"description": "Model unavailable"}},
+    )
+    def answer(request: AnswerRequest) -> JSONResponse:
+        """The guarded, cited answer to one question (see README, REST)."""
+        refusal = oversized(request)
+        if refusal:
+            return message(413, refusal)
+        app = services()
+        history = clean_history(app, request.history)
+        try:
+            guarded = app.answer(request.question, history, request.reading_level, request.conversation_id)
+        except LLMError as exc:
+            return message(503, str(exc))
+        return JSONResponse(guarded.to_json())
+
+    @router.post("/answer/stream", response_model=None, responses={413: {"description": "Question too long"}})
+    def answer_stream(request: AnswerRequest) -> StreamingResponse | JSONResponse:
+        """Server-sent events: ``token`` {text}..., then ``answer`` (the JSON above) or ``error``
+        {message}."""
+        refusal = oversized(request)
+        if refusal:
+            return message(413, refusal)
+        app = services()
+        history = clean_history(app, request.history)
+
+        def events() -> Iterator[str]:
+            for event in app.stream(
+                request.question, history, request.reading_level, request.conversation_id
+            ):
+                if isinstance(event, Token):
+                    yield sse("token", {"text": event.text})
+                elif isinstance(event, Final):
+                    yield sse("answer", event.guarded.to_json())
+                elif isinstance(event, Failure):
+                    yield sse("error", {"message": event.message})
+
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+    return router

@@ -1,0 +1,282 @@
+"""Sign-in for the clinician workspace: signed session cookies, CSRF tokens and login throttling.
+
+The session is a cookie holding who signed in, their role, a random session id and the CSRF token,
+signed with HMAC-SHA256 (no server-side session table: any worker with the secret can read it).
+Sessions expire after ``SESSION_TTL_S``; signing out revokes the session id in this process.
+
+The secret comes from ``$CAREGUIDE_SESSION_SECRET`` (at least 32 characters; set it when several
+processes serve the workspace) or is made once at random and kept, readable only by its owner, in
+``<index_dir>/../session-secret``, so sessions survive a restart.
+
+Every form that changes something carries the session's CSRF token (synchronizer token); the login
+form, used before there is a session, carries a token that must match a short-lived signed cookie.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from careguide.review import User
+from careguide.review.types import ROLES, Role
+
+SECRET_ENV = "CAREGUIDE_SESSION_SECRET"
+MIN_SECRET_CHARS = 32
+SESSION_TTL_S = 8 * 3600
+"""One working shift; afterwards the clinician signs in again."""
+LOGIN_TOKEN_TTL_S = 3600
+MAX_COOKIE_CHARS = 4096
+
+Clock = Callable[[], float]
+
+
+class SecretError(ValueError):
+    """The session secret is unusable; the message says how to fix it."""
+
+
+def secret_path(data_dir: Path) -> Path:
+    return data_dir / "session-secret"
+
+
+def load_secret(data_dir: Path, environ: dict[str, str] | None = None) -> bytes:
+    """The signing secret: ``$CAREGUIDE_SESSION_SECRET``, else one kept in ``data_dir`` (made once)."""
+    env = os.environ if environ is None else environ
+    given = env.get(SECRET_ENV, "")
+    if given:
+        if len(given) < MIN_SECRET_CHARS:
+            raise SecretError(
+                f"${SECRET_ENV} is shorter than {MIN_SECRET_CHARS} characters; use a long random value "
+                f'(e.g. `python -c "import secrets; print(secrets.token_hex(32))"`).'
+            )
+        return given.encode("utf-8")
+    path = secret_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:  # first start: nobody else can have written it, since O_EXCL created the file
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32))
+    for _ in range(50):  # another process may be writing it right now
+        text = path.read_text(encoding="ascii").strip()
+        if len(text) >= MIN_SECRET_CHARS:
+            return text.encode("ascii")
+        time.sleep(0.02)
+    raise SecretError(f"The session secret in {path} is damaged; delete the file and start again.")
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Signer:
+    """Signs small JSON payloads for one purpose; a token signed for one purpose fails for another."""
+
+    def __init__(self, secret: bytes, purpose: str) -> None:
+        self._key = hmac.new(secret, f"careguide:{purpose}".encode(), hashlib.sha256).digest()
+
+    def _mac(self, body: str) -> str:
+        return _b64(hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest())
+
+    def sign(self, payload: dict[str, Any]) -> str:
+        body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+        return f"{body}.{self._mac(body)}"
+
+    def unsign(self, token: str | None) -> dict[str, Any] | None:
+        """The payload, or None when the token is missing, malformed or not signed by us."""
+        if not token or len(token) > MAX_COOKIE_CHARS or token.count(".") != 1:
+            return None
+        body, mac = token.split(".")
+        try:
+            body.encode("ascii")
+            if not hmac.compare_digest(mac.encode("ascii"), self._mac(body).encode("ascii")):
+                return None
+            payload = json.loads(_unb64(body))
+        except (ValueError, UnicodeError):
+            return None
+        return payload if isinstance(payload, dict) else None
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in workspace user."""
+
+    sid: str
+    user_id: int
+    username: str
+    role: Role
+    csrf: str
+    issued_at: float
+    expires_at: float
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def tokens_match(expected: str, submitted: str | None) -> bool:
+    """Constant-time comparison of a CSRF token with what a form or header sent."""
+    if not expected or not submitted:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), submitted.encode("utf-8", "replace"))
+
+
+class Sessions:
+    """Issues, reads and revokes session cookies; issues and checks login-form tokens."""
+
+    def __init__(self, secret: bytes, ttl_s: float = SESSION_TTL_S, clock: Clock = time.time) -> None:
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self._sessions = Signer(secret, "session")
+        self._login = Signer(secret, "login")
+        self._flash = Signer(secret, "flash")
+        self._revoked: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, user: User) -> tuple[Session, str]:
+        """A new session for ``user`` and its cookie value (new id and CSRF token at every sign-in)."""
+        now = self.clock()
+        session = Session(
+            sid=secrets.token_urlsafe(18),
+            user_id=user.id,
+            username=user.username,
+            role=user.role,
+            csrf=secrets.token_urlsafe(24),
+            issued_at=now,
+            expires_at=now + self.ttl_s,
+        )
+        payload = {
+            "sid": session.sid,
+            "uid": session.user_id,
+            "u": session.username,
+            "r": session.role,
+            "csrf": session.csrf,
+            "iat": session.issued_at,
+            "exp": session.expires_at,
+        }
+        return session, self._sessions.sign(payload)
+
+    def read(self, cookie: str | None) -> Session | None:
+        """The session of a cookie, or None when it is missing, forged, expired or signed out."""
+        payload = self._sessions.unsign(cookie)
+        if payload is None:
+            return None
+        try:
+            session = Session(
+                sid=str(payload["sid"]),
+                user_id=int(payload["uid"]),
+                username=str(payload["u"]),
+                role=cast(Role, str(payload["r"])),
+                csrf=str(payload["csrf"]),
+                issued_at=float(payload["iat"]),
+                expires_at=float(payload["exp"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+        now = self.clock()
+        if session.role not in ROLES or not (session.issued_at <= now + 60 and now < session.expires_at):
+            return None
+        with self._lock:
+            if session.sid in self._revoked:
+                return None
+        return session
+
+    def revoke(self, session: Session) -> None:
+        """Sign out: this session id is refused until it would have expired anyway."""
+        now = self.clock()
+        with self._lock:
+            self._revoked = {sid: until for sid, until in self._revoked.items() if until > now}
+            self._revoked[session.sid] = session.expires_at
+
+    def login_token(self) -> tuple[str, str]:
+        """A token for the login form and the cookie value that must come back with it."""
+        token = secrets.token_urlsafe(24)
+        return token, self._login.sign({"t": token, "exp": self.clock() + LOGIN_TOKEN_TTL_S})
+
+    def login_token_ok(self, cookie: str | None, submitted: str | None) -> bool:
+        payload = self._login.unsign(cookie)
+        if payload is None:
+            return False
+        try:
+            fresh = float(payload["exp"]) > self.clock()
+            expected = str(payload["t"])
+        except (KeyError, TypeError, ValueError):
+            return False
+        return fresh and tokens_match(expected, submitted)
+
+    def flash(self, message: str, kind: str = "info") -> str:
+        """A one-time message for the next page (signed, so a link cannot plant text in it)."""
+        return self._flash.sign({"m": message[:500], "k": kind, "exp": self.clock() + 300})
+
+    def read_flash(self, cookie: str | None) -> tuple[str, str] | None:
+        payload = self._flash.unsign(cookie)
+        if payload is None:
+            return None
+        try:
+            if float(payload["exp"]) <= self.clock():
+                return None
+            return str(payload["m"]), str(payload["k"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+class Throttle:
+    """Refuses sign-in for a while after repeated failures for one account or one address.
+
+    bcrypt already makes every guess cost ~0.2 s; this stops a patient attacker as well.
+    """
+
+    def __init__(self, limit: int = 5, window_s: float = 900, clock: Clock = time.monotonic) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.clock = clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        kept = [t for t in self._failures.get(key, []) if now - t < self.window_s]
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)
+        return kept
+
+    def wait_s(self, *keys: str) -> float:
+        """Seconds until another attempt is allowed (0 when it is allowed now)."""
+        now = self.clock()
+        with self._lock:
+            waits = [
+                self.window_s - (now - recent[0])
+                for recent in (self._recent(key, now) for key in keys)
+                if len(recent) >= self.limit
+            ]
+        return max(waits, default=0.0)
+
+    def failed(self, *keys: str) -> None:
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) > 10_000:  # an address sweep: forget the oldest entries
+                for key in list(self._failures)[:5_000]:
+                    del self._failures[key]
+            for key in keys:
+                self._failures.setdefault(key, []).append(now)
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
