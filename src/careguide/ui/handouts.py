@@ -99,7 +99,9 @@ class AnswerSource(Protocol):
 class OutputCheck(Protocol):
     """What drafting needs of :class:`careguide.guardrails.Guardrails`."""
 
-    def check_output(self, answer: str, passages: Sequence[str], conversation_id: str = "") -> GuardDecision: ...
+    def check_output(
+        self, answer: str, passages: Sequence[str], conversation_id: str = ""
+    ) -> GuardDecision: ...
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,9 @@ class Jobs:
             jobs = list(self._jobs.values())
         return [j for j in jobs if not j.finished and (owner is None or j.owner == owner)]
 
-    def latest_for(self, material_id: int, kinds: tuple[JobKind, ...] = ("publish", "unpublish")) -> Job | None:
+    def latest_for(
+        self, material_id: int, kinds: tuple[JobKind, ...] = ("publish", "unpublish")
+    ) -> Job | None:
         with self._lock:
             jobs = [j for j in self._jobs.values() if j.material_id == material_id and j.kind in kinds]
         return max(jobs, key=lambda j: j.created_at, default=None)

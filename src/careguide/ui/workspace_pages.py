@@ -67,14 +67,16 @@ nav a[aria-current="page"] { font-weight: 700; text-decoration-thickness: 3px; }
 .who { margin-left: auto; display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
 .who button { background: transparent; color: #fff; border: 1px solid #fff; }
 main { max-width: 52rem; margin: 0 auto; padding: 1rem; }
-h1 { font-size: 1.6rem; line-height: 1.25; margin: .5rem 0 1rem; } h2 { font-size: 1.25rem; margin-top: 2rem; }
+h1 { font-size: 1.6rem; line-height: 1.25; margin: .5rem 0 1rem; }
+h2 { font-size: 1.25rem; margin-top: 2rem; }
 label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
 .hint { color: var(--muted); font-size: .92rem; margin: .1rem 0 .3rem; font-weight: 400; }
 input[type=text], input[type=password], select, textarea { width: 100%; font: inherit; padding: .55rem;
        border: 1px solid #767676; border-radius: .25rem; background: #fff; color: inherit; }
 textarea { min-height: 8rem; } textarea.body { min-height: 22rem; font-family: ui-monospace, Menlo,
        Consolas, monospace; font-size: .95rem; }
-fieldset { border: 1px solid var(--line); border-radius: .25rem; margin: .75rem 0; padding: .25rem .75rem .75rem; }
+fieldset { border: 1px solid var(--line); border-radius: .25rem; margin: .75rem 0;
+       padding: .25rem .75rem .75rem; }
 legend { font-weight: 600; padding: 0 .25rem; }
 .choice { display: flex; gap: .5rem; align-items: flex-start; margin: .4rem 0; font-weight: 400; }
 .choice input { margin-top: .35rem; width: 1.1rem; height: 1.1rem; }
@@ -94,23 +96,27 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 .meta { color: var(--muted); font-size: .92rem; margin: .2rem 0; }
 .badge { display: inline-block; border-radius: 1rem; padding: 0 .6rem; font-size: .85rem; font-weight: 600;
        border: 1px solid currentColor; }
-.badge.draft { color: var(--warn); } .badge.approved { color: var(--ok); } .badge.rejected { color: var(--bad); }
+.badge.draft { color: var(--warn); } .badge.approved { color: var(--ok); }
+.badge.rejected { color: var(--bad); }
 .preview { border: 1px solid var(--line); border-radius: .35rem; padding: 0 1rem; overflow-wrap: anywhere; }
 .sentences { padding-left: 1.25rem; } .sentences > li { margin: .6rem 0; overflow-wrap: anywhere; }
 .check { font-size: .92rem; font-weight: 600; }
-.check.supported { color: var(--ok); } .check.warning { color: var(--bad); } .check.advice { color: var(--muted); }
+.check.supported { color: var(--ok); } .check.warning { color: var(--bad); }
+.check.advice { color: var(--muted); }
 blockquote { margin: .3rem 0 .3rem .5rem; padding: .2rem .75rem; border-left: 4px solid var(--line);
        color: #333; overflow-wrap: anywhere; }
 mark { background: #ffe58a; color: inherit; }
 .sources li { margin: .5rem 0; overflow-wrap: anywhere; }
-pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f6f6; padding: .5rem; border-radius: .25rem; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f6f6; padding: .5rem;
+       border-radius: .25rem; }
 .diff .add { background: #e6ffec; display: block; } .diff .del { background: #ffebe9; display: block; }
 .diff .hunk { color: var(--muted); display: block; }
 .steps { padding-left: 1.25rem; } .steps li { margin: .3rem 0; }
 .state { font-weight: 600; }
 .filters { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; padding: 0; }
 .filters a[aria-current="page"] { font-weight: 700; }
-table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .35rem; border-bottom: 1px solid var(--line); }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .35rem; border-bottom: 1px solid var(--line); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
        white-space: nowrap; }
 @media (max-width: 34rem) { main { padding: .75rem; } h1 { font-size: 1.35rem; } .who { margin-left: 0; } }
@@ -173,6 +179,10 @@ class Chrome:
     flash: tuple[str, str] | None = None
 
 
+def current_attr(current: bool) -> str:
+    return ' aria-current="page"' if current else ""
+
+
 def notice(message: str, kind: str = "info") -> str:
     role = "alert" if kind in ("error", "warn") else "status"
     return f'<div class="notice {esc(kind)}" role="{role}"><p>{esc(message)}</p></div>'
@@ -199,7 +209,7 @@ def layout(
         if session.is_admin:
             items.append(("users", f"{PREFIX}/users", "Users"))
         links = "".join(
-            f'<li><a href="{href}"{" aria-current=\"page\"" if key == current else ""}>{label}</a></li>'
+            f'<li><a href="{href}"{current_attr(key == current)}>{label}</a></li>'
             for key, href, label in items
         )
         nav = (
@@ -209,9 +219,7 @@ def layout(
             '<button type="submit">Sign out</button></form>'
         )
     flash = notice(*chrome.flash) if chrome.flash else ""
-    refresh = (
-        f'<noscript><meta http-equiv="refresh" content="{refresh_s}"></noscript>' if refresh_s else ""
-    )
+    refresh = f'<noscript><meta http-equiv="refresh" content="{refresh_s}"></noscript>' if refresh_s else ""
     js = f'<script nonce="{esc(chrome.nonce)}">{_POLL_SCRIPT}</script>' if script else ""
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -267,21 +275,25 @@ def material_card(material: Material) -> str:
         f'<p class="meta">{esc(FORMAT_LABELS.get(material.format, material.format))} · for '
         f"{esc(material.audience)} · {esc(material.reading_level)} reading · version {material.version} · "
         f"{esc(grade_text(material.grade, material.reading_level))}</p>"
-        f'<p class="meta">Last change by {esc(material.updated_by)}, {esc(when(material.updated_at))}</p></li>'
+        f'<p class="meta">Last change by {esc(material.updated_by)}, '
+        f"{esc(when(material.updated_at))}</p></li>"
     )
 
 
 def filters(base: str, current: str, options: Sequence[tuple[str, str]], label: str) -> str:
     links = "".join(
-        f'<li><a href="{base}?status={esc(value)}"{" aria-current=\"page\"" if value == current else ""}>'
-        f"{esc(text)}</a></li>"
+        f'<li><a href="{base}?status={esc(value)}"{current_attr(value == current)}>{esc(text)}</a></li>'
         for value, text in options
     )
     return f'<ul class="filters" aria-label="{esc(label)}">{links}</ul>'
 
 
 def dashboard(
-    chrome: Chrome, materials: Sequence[Material], status: str, jobs: Sequence[dict[str, Any]], open_items: int
+    chrome: Chrome,
+    materials: Sequence[Material],
+    status: str,
+    jobs: Sequence[dict[str, Any]],
+    open_items: int,
 ) -> str:
     running = ""
     if jobs:
@@ -395,7 +407,7 @@ def job_page(chrome: Chrome, job: Mapping[str, Any]) -> str:
         f'<progress id="job-progress" max="{max(1, job["total_steps"])}" value="{job["done_steps"]}" '
         'aria-label="Questions answered"></progress>'
         f'<ol class="steps" id="job-steps">{steps}</ol>'
-        '<h2>What the model is writing</h2>'
+        "<h2>What the model is writing</h2>"
         '<p class="hint">The draft below is unchecked; only verified sentences are kept.</p>'
         f'<pre id="job-partial">{esc(job["partial"])}</pre></div>{cancel}{after}'
     )
@@ -512,8 +524,7 @@ def material_page(
     problem = notice(error, "error") if error else ""
     summary = (
         notice(
-            f"{len(warnings)} sentence{'s' if len(warnings) != 1 else ''} need{'s' if len(warnings) == 1 else ''} "
-            "checking: no source, or the source does not say it (see below).",
+            f"Sentences to check: {len(warnings)} (no source, or the source does not say it; see below).",
             "warn",
         )
         if warnings
@@ -528,7 +539,9 @@ def material_page(
             else ""
         )
         poll = (
-            f' id="job" data-status-url="{PREFIX}/api/jobs/{esc(published.job_id)}"' if published.running else ""
+            f' id="job" data-status-url="{PREFIX}/api/jobs/{esc(published.job_id)}"'
+            if published.running
+            else ""
         )
         publish = (
             f'<section aria-labelledby="kb-title"><h2 id="kb-title">Knowledge base</h2><div{poll}>'
@@ -542,7 +555,10 @@ def material_page(
             f"Download {label}</a>"
             for fmt, label in (("md", "Markdown"), ("html", "HTML"), ("pdf", "PDF"))
         )
-        exports = f'<section aria-labelledby="export-title"><h2 id="export-title">Export</h2><p>{links}</p></section>'
+        exports = (
+            '<section aria-labelledby="export-title"><h2 id="export-title">Export</h2>'
+            f"<p>{links}</p></section>"
+        )
     acknowledge = ""
     if warnings:
         acknowledge = (
@@ -553,7 +569,9 @@ def material_page(
     approve_label = "Approve and publish" if material.status != "approved" else ""
     reject_label = "Withdraw approval" if material.status == "approved" else "Reject"
     decide_buttons = (
-        f'<button type="submit" name="decision" value="approve">{approve_label}</button>' if approve_label else ""
+        f'<button type="submit" name="decision" value="approve">{approve_label}</button>'
+        if approve_label
+        else ""
     ) + (
         f'<button type="submit" name="decision" value="reject" class="danger">{reject_label}</button>'
         if material.status != "rejected"
@@ -582,7 +600,8 @@ def material_page(
         f'<textarea class="body" id="body" name="body" aria-describedby="body-hint" required>'
         f"{esc(body_text)}</textarea>"
         '<label for="change_note">What changed and why</label>'
-        f'<input type="text" id="change_note" name="change_note" value="{esc(edit_note)}" maxlength="500" required>'
+        f'<input type="text" id="change_note" name="change_note" value="{esc(edit_note)}" maxlength="500" '
+        "required>"
         f'<p><button type="submit">Save as version {material.version + 1}</button></p></form></section>'
     )
     sentences = "".join(sentence_item(c, by_n) for c in checks)
@@ -685,7 +704,9 @@ def queue_page(chrome: Chrome, items: Sequence[QueueItem], status: str) -> str:
     return layout("Review queue", body, chrome, current="queue")
 
 
-def queue_item_page(chrome: Chrome, item: QueueItem, values: Mapping[str, str] | None = None, error: str = "") -> str:
+def queue_item_page(
+    chrome: Chrome, item: QueueItem, values: Mapping[str, str] | None = None, error: str = ""
+) -> str:
     assert chrome.session is not None
     values = values or {
         "annotation": item.annotation,
@@ -717,18 +738,22 @@ def queue_item_page(chrome: Chrome, item: QueueItem, values: Mapping[str, str] |
         '<label for="annotation">What is wrong or right with the answer</label>'
         f'<textarea id="annotation" name="annotation" required>{esc(values.get("annotation", ""))}</textarea>'
         '<label for="expected_answer">What a good answer would say (optional)</label>'
-        f'<textarea id="expected_answer" name="expected_answer">{esc(values.get("expected_answer", ""))}</textarea>'
-        "<p><button type=\"submit\">Save annotation</button></p></form>"
+        '<textarea id="expected_answer" name="expected_answer">'
+        f"{esc(values.get('expected_answer', ''))}</textarea>"
+        '<p><button type="submit">Save annotation</button></p></form>'
         f'<p><a href="{PREFIX}/queue">Back to the queue</a></p>'
     )
     return layout(f"Queue item {item.id}", body, chrome, current="queue")
 
 
-def users_page(chrome: Chrome, users: Sequence[User], values: Mapping[str, str] | None = None, error: str = "") -> str:
+def users_page(
+    chrome: Chrome, users: Sequence[User], values: Mapping[str, str] | None = None, error: str = ""
+) -> str:
     assert chrome.session is not None
     values = values or {}
     rows = "".join(
-        f"<tr><td>{esc(u.username)}</td><td>{esc(u.role)}</td><td>{esc(when(u.created_at))}</td></tr>" for u in users
+        f"<tr><td>{esc(u.username)}</td><td>{esc(u.role)}</td><td>{esc(when(u.created_at))}</td></tr>"
+        for u in users
     )
     role = values.get("role", "clinician")
     roles = "".join(
@@ -737,7 +762,8 @@ def users_page(chrome: Chrome, users: Sequence[User], values: Mapping[str, str] 
     body = (
         f"<h1>Users</h1>{notice(error, 'error') if error else ''}"
         '<table><caption class="visually-hidden">Workspace users</caption>'
-        '<thead><tr><th scope="col">Username</th><th scope="col">Role</th><th scope="col">Added</th></tr></thead>'
+        '<thead><tr><th scope="col">Username</th><th scope="col">Role</th>'
+        '<th scope="col">Added</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
         "<h2>Add a user</h2>"
         f'<form method="post" action="{PREFIX}/users">{csrf_field(chrome.session)}'
@@ -754,7 +780,9 @@ def users_page(chrome: Chrome, users: Sequence[User], values: Mapping[str, str] 
 
 
 def error_page(chrome: Chrome, title: str, message: str) -> str:
-    body = f"<h1>{esc(title)}</h1>{notice(message, 'error')}<p><a href=\"{PREFIX}\">Back to the workspace</a></p>"
+    body = (
+        f'<h1>{esc(title)}</h1>{notice(message, "error")}<p><a href="{PREFIX}">Back to the workspace</a></p>'
+    )
     return layout(title, body, chrome)
 
 
