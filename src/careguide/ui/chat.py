@@ -45,6 +45,11 @@ def asset(name: str) -> str:
     return resources.files("careguide.ui").joinpath("assets", name).read_text(encoding="utf-8")
 
 
+def asset_path(name: str) -> str:
+    """A file the page loads from this app (icons): never from elsewhere."""
+    return str(resources.files("careguide.ui").joinpath("assets", name))
+
+
 def head() -> str:
     """The chat's own script, inline: the page loads nothing from elsewhere."""
     return f"<script>{asset('chat.js')}</script>"
@@ -98,6 +103,11 @@ class Conversation:
         return shown
 
 
+def new_conversation() -> Conversation:
+    """A fresh conversation for each page load (Gradio calls this per session)."""
+    return Conversation()
+
+
 @dataclass
 class Widgets:
     """The components a handler updates, in the order of its outputs."""
@@ -132,8 +142,8 @@ def view(conv: Conversation, busy: bool = False, question: Any = None) -> tuple[
     return (
         list(conv.messages),
         gr.skip() if question is None else question,
-        conv.banner,
-        conv.privacy,
+        gr.update(value=conv.banner, visible=bool(conv.banner)),
+        gr.update(value=conv.privacy, visible=bool(conv.privacy)),
         render.sources_panel(conv.groups),
         gr.update(interactive=conv.can_simplify and not busy),
         gr.update(visible=answered),
@@ -206,6 +216,11 @@ def simplify_handler(services: Callable[[], Services]) -> Callable[..., Iterator
     return simplify
 
 
+def restart() -> tuple[Any, ...]:
+    """The chat's clear button starts a new conversation: history, sources and notices go too."""
+    return view(new_conversation(), question="")
+
+
 def feedback_handler(services: Callable[[], Services], rating: int) -> Callable[..., tuple[Any, ...]]:
     def rate(comment: str, conv: Conversation) -> tuple[Any, ...]:
         """Store the patient's rating of the last answer (comment redacted first)."""
@@ -229,8 +244,8 @@ def build_chat(services: Callable[[], Services], emergency_number: str) -> gr.Bl
     demo = gr.Blocks(title="careguide — ask a health question", analytics_enabled=False)
     with demo:
         gr.HTML(render.header_html(emergency_number))
-        banner = gr.HTML("", elem_id="cg-banner")
-        privacy = gr.HTML("", elem_id="cg-privacy")
+        banner = gr.HTML("", elem_id="cg-banner", visible=False)
+        privacy = gr.HTML("", elem_id="cg-privacy", visible=False)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
@@ -247,7 +262,7 @@ def build_chat(services: Callable[[], Services], emergency_number: str) -> gr.Bl
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(
                         label="Your question",
-                        placeholder="For example: What are the symptoms of acromegaly?",
+                        placeholder="Type your health question",
                         lines=1,
                         max_lines=6,
                         elem_id="cg-question",
@@ -276,13 +291,17 @@ def build_chat(services: Callable[[], Services], emergency_number: str) -> gr.Bl
                         elem_id="cg-comment",
                     )
                     with gr.Row():
-                        up = gr.Button("👍 Helpful", elem_id="cg-up", min_width=120)
-                        down = gr.Button("👎 Not helpful", elem_id="cg-down", min_width=120)
+                        up = gr.Button(
+                            "Helpful", icon=asset_path("thumb-up.svg"), elem_id="cg-up", min_width=120
+                        )
+                        down = gr.Button(
+                            "Not helpful", icon=asset_path("thumb-down.svg"), elem_id="cg-down", min_width=120
+                        )
                 status = gr.HTML("", elem_id="cg-feedback-status")
             with gr.Column(scale=2, min_width=280):
                 sources = gr.HTML(render.sources_panel([]), elem_id="cg-sources")
         gr.HTML(render.footer_html())
-        state = gr.State(Conversation)
+        state = gr.State(new_conversation)
 
         widgets = Widgets(chatbot, question, banner, privacy, sources, simpler, feedback, status, state)
         ask = ask_handler(services)
@@ -295,6 +314,7 @@ def build_chat(services: Callable[[], Services], emergency_number: str) -> gr.Bl
         question.submit(ask, [question, level, state], widgets.outputs(), **options)
         send.click(ask, [question, level, state], widgets.outputs(), **options)
         simpler.click(simplify_handler(services), [state], widgets.outputs(), **options)
+        chatbot.clear(restart, None, widgets.outputs(), api_visibility="private")
         for button, rating in ((up, RATINGS["up"]), (down, RATINGS["down"])):
             button.click(
                 feedback_handler(services, rating),

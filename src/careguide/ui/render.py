@@ -227,7 +227,7 @@ def present(guarded: GuardedAnswer, turn: int) -> Presented:
     answer = guarded.answer
     banner = emergency_banner(guarded.input.message or text) if guarded.input.action == "escalate" else ""
     if guarded.input.blocks_model:
-        reply = message_html(text, "alert" if banner else "info")
+        reply = message_html(text, "urgent" if banner else "info")
     else:
         reply = answer_html(text, answer.citations, turn, note)
     group = source_group(turn, answer.question, answer.citations) if answer.citations else None

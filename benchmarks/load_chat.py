@@ -1,0 +1,154 @@
+"""Load on a running app: simultaneous chat sessions through ``POST /v1/answer/stream``.
+
+Each session asks its questions in turn, the later ones as follow-ups (the earlier questions, as the
+server redacted them, go along as ``history``), like a patient in the chat. Reported: errors, and
+p50/p95 of the time to the first draft token and of the whole answer. Start the app first
+(``careguide serve``), then::
+
+    python -m benchmarks.load_chat --url http://127.0.0.1:7860
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from benchmarks.common import console, median, percentile, print_table
+
+CONVERSATIONS = (
+    ("What are the symptoms of acromegaly?", "How is it treated?"),
+    ("What causes high blood pressure?", "What about in children?"),
+    ("What is glaucoma?", "Can it be prevented?"),
+    ("What are the symptoms of asthma?", "How is it diagnosed?"),
+    ("What is type 2 diabetes?", "What are the treatments for it?"),
+    ("What is Parkinson's disease?", "Is it inherited?"),
+    ("What are the signs of a stroke?", "Who is at risk for it?"),
+    ("What is osteoporosis?", "How can I prevent it?"),
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One question's outcome; ``first_s`` is the first token (or the answer, if none was streamed)."""
+
+    session: int
+    first_s: float
+    total_s: float
+    error: str = ""
+    abstained: bool = False
+
+
+def parse_event(block: str) -> tuple[str, dict[str, object]]:
+    fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+    return fields.get("event", ""), json.loads(fields.get("data", "{}"))
+
+
+async def ask(
+    client: httpx.AsyncClient, url: str, session: int, question: str, history: list[str]
+) -> tuple[Result, str]:
+    """One streamed answer; returns the result and the question as the server kept it (redacted)."""
+    body = {"question": question, "history": history, "conversation_id": f"load-{session}"}
+    started = time.perf_counter()
+    first: float | None = None
+    buffer = ""
+    try:
+        async with client.stream("POST", f"{url}/v1/answer/stream", json=body) as response:
+            if response.status_code != 200:
+                await response.aread()
+                error = f"HTTP {response.status_code}: {response.text[:120]}"
+                return Result(session, 0.0, time.perf_counter() - started, error), question
+            async for chunk in response.aiter_text():
+                buffer += chunk
+                while "\n\n" in buffer:
+                    block, buffer = buffer.split("\n\n", 1)
+                    name, data = parse_event(block)
+                    now = time.perf_counter()
+                    first = first if first is not None else now
+                    if name == "error":
+                        return Result(
+                            session, first - started, now - started, str(data.get("message"))
+                        ), question
+                    if name == "answer":
+                        kept = str(data.get("question") or question)
+                        return (
+                            Result(
+                                session, first - started, now - started, abstained=bool(data.get("abstained"))
+                            ),
+                            kept,
+                        )
+    except httpx.HTTPError as exc:
+        return Result(session, 0.0, time.perf_counter() - started, f"{type(exc).__name__}: {exc}"), question
+    return Result(session, 0.0, time.perf_counter() - started, "the stream ended without an answer"), question
+
+
+async def conversation(
+    client: httpx.AsyncClient, url: str, session: int, questions: Sequence[str]
+) -> list[Result]:
+    history: list[str] = []
+    results = []
+    for question in questions:
+        result, kept = await ask(client, url, session, question, history)
+        results.append(result)
+        history.append(kept)
+    return results
+
+
+async def load(url: str, sessions: int, questions: int, timeout: float) -> tuple[list[Result], float]:
+    """All sessions at once; returns every result and the wall time."""
+    plans = [
+        [CONVERSATIONS[s % len(CONVERSATIONS)][q % 2] for q in range(questions)] for s in range(sessions)
+    ]
+    limits = httpx.Limits(max_connections=sessions * 2)
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
+        done = await asyncio.gather(*(conversation(client, url, s, plan) for s, plan in enumerate(plans)))
+    return [r for results in done for r in results], time.perf_counter() - started
+
+
+def summary_row(name: str, values: Sequence[float]) -> list[str]:
+    return [name, f"{median(values):.2f}", f"{percentile(values, 95):.2f}", f"{max(values, default=0):.2f}"]
+
+
+def report(results: Sequence[Result], wall_s: float, sessions: int) -> None:
+    ok = [r for r in results if not r.error]
+    first = [r.first_s for r in ok]
+    total = [r.total_s for r in ok]
+    rows = [summary_row("time to first token (s)", first), summary_row("total per answer (s)", total)]
+    print_table(
+        f"Chat load: {sessions} sessions, {len(results)} questions, {len(results) - len(ok)} errors, "
+        f"{sum(r.abstained for r in ok)} abstained, {wall_s:.1f} s wall, "
+        f"{len(ok) / wall_s if wall_s else 0:.2f} answers/s",
+        ["", "p50", "p95", "max"],
+        rows,
+    )
+    for r in results:
+        if r.error:
+            console.print(f"session {r.session}: {r.error}", highlight=False)
+
+
+def run(url: str, sessions: int = 8, questions: int = 2, timeout: float = 900.0) -> list[Result]:
+    """Run the load and print its table; ``make bench`` may call this with a started app."""
+    results, wall_s = asyncio.run(load(url.rstrip("/"), sessions, questions, timeout))
+    report(results, wall_s, sessions)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load_chat", description=__doc__)
+    parser.add_argument("--url", default="http://127.0.0.1:7860", help="The running app.")
+    parser.add_argument("--sessions", type=int, default=8, help="Simultaneous chat sessions.")
+    parser.add_argument("--questions", type=int, default=2, help="Questions per session.")
+    parser.add_argument("--timeout", type=float, default=900.0, help="Seconds one answer may take.")
+    args = parser.parse_args()
+    results = run(args.url, args.sessions, args.questions, args.timeout)
+    raise SystemExit(1 if any(r.error for r in results) else 0)
+
+
+if __name__ == "__main__":
+    main()
