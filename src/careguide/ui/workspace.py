@@ -25,6 +25,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 
 from careguide.config import Settings
 from careguide.ingest import ChromaStore, LexicalIndex, refresh_lexical_index
@@ -158,10 +159,24 @@ class Workspace:
     guard: Callable[[], OutputCheck | None] | None = None
     passages: PassageLookup | None = None
     throttle: Throttle = field(default_factory=Throttle)
+    """Failed sign-ins per account."""
+    address_throttle: Throttle = field(default_factory=lambda: Throttle(limit=30))
+    """Failed sign-ins per client address (higher: a clinic's staff may share one address)."""
     jobs: Jobs = field(default_factory=Jobs)
+    routers: list[APIRouter] = field(default_factory=list)
 
     def close(self) -> None:
         self.jobs.close()
+
+    def routes(self) -> list[tuple[str, str]]:
+        """Every (method, path template) the workspace serves, sign-in form included."""
+        return sorted(
+            (method, route.path)
+            for router in self.routers
+            for route in router.routes
+            if isinstance(route, APIRoute)
+            for method in route.methods or ()
+        )
 
     # Pages and responses
 
@@ -345,6 +360,17 @@ def _body(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _signed_in(request: Request) -> Session:
+    """The session the router's own dependency checked (it runs before any route parameter)."""
+    session = getattr(request.state, "workspace_session", None)
+    if not isinstance(session, Session):
+        raise Refusal(401, "Sign in to the workspace first.")
+    return session
+
+
+Signed = Annotated[Session, Depends(_signed_in)]
+
+
 def add_workspace(
     app: FastAPI,
     settings: Settings,
@@ -392,8 +418,9 @@ def add_workspace(
         )
 
     app.add_exception_handler(Refusal, refused)
-    app.include_router(_public_routes(workspace))
-    app.include_router(_private_routes(workspace))
+    workspace.routers = [_public_routes(workspace), _private_routes(workspace)]
+    for router in workspace.routers:
+        app.include_router(router)
     return workspace
 
 
@@ -434,17 +461,18 @@ def _public_routes(ws: Workspace) -> APIRouter:
             return login_form(
                 request, target, name, "The sign-in form had expired; please sign in again.", 400
             )
-        keys = (f"user:{name.lower()}", f"address:{request.client.host if request.client else '-'}")
-        wait = ws.throttle.wait_s(*keys)
+        account, address = f"user:{name.lower()}", f"address:{request.client.host if request.client else '-'}"
+        wait = max(ws.throttle.wait_s(account), ws.address_throttle.wait_s(address))
         if wait > 0:
             minutes = max(1, round(wait / 60))
             message = f"Too many failed sign-ins; try again in {minutes} minute{'s' if minutes != 1 else ''}."
             return login_form(request, target, name, message, 429)
         user = ws.store.authenticate(name, password) if name and password else None
         if user is None:
-            ws.throttle.failed(*keys)
+            ws.throttle.failed(account)
+            ws.address_throttle.failed(address)
             return login_form(request, target, name, "Wrong username or password.", 401)
-        ws.throttle.succeeded(keys[0])
+        ws.throttle.succeeded(account)
         _, cookie = ws.sessions.issue(user)
         response = ws.redirect(request, target)
         response.set_cookie(
@@ -478,9 +506,9 @@ def _private_routes(ws: Workspace) -> APIRouter:
                 raise Refusal(
                     403, "This form has expired or did not come from the workspace; reload and try again."
                 )
+        request.state.workspace_session = session
         return session
 
-    Signed = Annotated[Session, Depends(require_session)]
     router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(require_session)])
 
     def require_admin(session: Session) -> None:
