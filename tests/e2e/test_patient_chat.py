@@ -98,6 +98,19 @@ def test_emergency_shows_the_alert_banner_using_the_keyboard_only(page: Page) ->
     assert page.evaluate("document.activeElement.id") == "cg-send"  # focus order: question, then Send
 
 
+def test_a_50_kb_message_is_refused_politely_and_never_checked(page: Page, live_app: LiveApp) -> None:
+    audit = live_app.knowledge.audit
+    before = audit.read_text() if audit.exists() else ""
+    page.get_by_label("Your question").fill("I'm John Smith. " + "a" * 50_000)
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#cg-chat")).to_contain_text(
+        "Your message is too long for me to read (50,016 characters)"
+    )
+    expect(page.locator("#cg-chat")).to_contain_text("(A message of 50,016 characters)")
+    expect(page.locator("#cg-chat")).not_to_contain_text("John")
+    assert (audit.read_text() if audit.exists() else "") == before  # the guardrails never saw it
+
+
 def test_privacy_notice_is_shown_once_per_conversation(page: Page) -> None:
     ask(page, "I'm Maria Lopez. What are the symptoms of acromegaly?")
     answer = next_answer(page)

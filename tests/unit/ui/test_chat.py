@@ -1,0 +1,57 @@
+"""The chat's conversation state: redacted history, the privacy notice once, the banner kept."""
+
+from __future__ import annotations
+
+from careguide.guardrails import GuardDecision
+from careguide.rag import Answer, GuardedAnswer
+from careguide.ui.chat import Conversation, new_conversation
+from careguide.ui.render import draft_html, user_html
+
+NOTICE = (
+    "To protect your privacy, I removed personal details (<NAME>) before doing anything with your message."
+)
+EMERGENCY = "This could be a medical emergency. Call 911 now."
+
+
+def turn(
+    redacted: str, answer: str, action: str = "allow", notice: str = "", message: str = ""
+) -> GuardedAnswer:
+    decision = GuardDecision(action=action, redacted=redacted, notice=notice, message=message)  # type: ignore[arg-type]
+    text = f"{answer}\n\n{notice}" if notice else answer
+    blocked = action in ("refuse", "escalate")
+    return GuardedAnswer(Answer(redacted, text, (), blocked), decision, None)
+
+
+def test_history_holds_redacted_questions_and_privacy_notice_shows_once() -> None:
+    conv = new_conversation()
+    conv.say("user", user_html("I'm <NAME>. What is acromegaly?"))
+    conv.say("assistant", draft_html("Acro"))
+    conv.record(turn("I'm <NAME>. What is acromegaly?", "A hormone disorder.", "redact", NOTICE), True)
+    assert conv.history == ["I'm <NAME>. What is acromegaly?"] and conv.last_question == conv.history[0]
+    assert "protect your privacy" in conv.privacy
+    assert len(conv.messages) == 2 and "cg-draft" not in conv.messages[-1]["content"]
+    first_notice = conv.privacy
+
+    conv.say("user", user_html("I'm <NAME> again"))
+    conv.record(turn("I'm <NAME> again", "Another answer.", "redact", NOTICE), True)
+    assert conv.privacy == first_notice and conv.history[-1] == "I'm <NAME> again"
+
+
+def test_escalation_sets_the_banner_and_disables_explain_more_simply() -> None:
+    conv = new_conversation()
+    conv.record(turn("chest pain", EMERGENCY, "escalate", message=EMERGENCY), True)
+    assert 'role="alert"' in conv.banner and "911" in conv.banner and not conv.can_simplify
+    conv.record(turn("what is asthma?", "Asthma is a lung disease."), True)
+    assert "911" in conv.banner  # the banner stays for the rest of the conversation
+
+
+def test_explain_more_simply_does_not_repeat_the_question_in_history() -> None:
+    conv = Conversation()
+    conv.record(turn("what is asthma?", "Asthma is a lung disease."), True)
+    conv.record(turn("what is asthma?", "Asthma makes breathing hard."), False)
+    assert conv.history == ["what is asthma?"] and conv.turn == 2
+    assert conv.last_answer == "Asthma makes breathing hard."
+
+
+def test_each_session_gets_its_own_conversation() -> None:
+    assert new_conversation().id != new_conversation().id
