@@ -1,0 +1,144 @@
+"""A real clinician workspace for tests: a small index of real MedQuAD files, the real guardrails,
+a review database on SQLite with two accounts, and the embedded llama.cpp server with the 0.5B
+model (started through ``careguide.models.open_backend``, as ``careguide serve`` does).
+
+Used by ``tests/integration/ui/test_workspace_model.py`` (over FastAPI's test client) and
+``tests/e2e/test_workspace.py`` (in chromium, served by uvicorn in a thread).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from careguide.config import Settings, VectorStoreSettings, load_settings
+from careguide.guardrails import Guardrails, open_guardrails
+from careguide.ingest import ChromaStore, Chunker, ingest, load_embedder
+from careguide.models import Backend, open_backend
+from careguide.rag import Assistant, Retriever, open_assistant
+from careguide.review import ReviewStore, open_review_store
+from careguide.ui.workspace import Workspace, add_workspace, refresh_retriever
+
+TEST_MODEL = "qwen2.5-coder-0.5b-instruct"
+CLINIC = "Example Clinic"
+PASSWORD = "clinician password"
+MEDQUAD_FILES = (
+    "3_GHR_QA/0000001.xml",  # Aarskog-Scott syndrome
+    "5_NIDDK_QA/0000001.xml",  # acromegaly
+    "9_CDC_QA/0000397.xml",  # taeniasis
+    "6_NINDS_QA/0000007.xml",  # Holmes-Adie
+)
+DRAFT_TIMEOUT_S = 900
+"""Four questions to the 0.5B model on two shared cores."""
+
+
+@dataclass
+class Kit:
+    """The workspace's real components; ``app()`` builds a FastAPI app around them."""
+
+    settings: Settings
+    store: ReviewStore
+    retriever: Retriever
+    backend: Backend
+    assistant: Assistant
+    guard: Guardrails
+    reloads: list[float] = field(default_factory=list)
+    workspaces: list[Workspace] = field(default_factory=list)
+
+    def reload(self) -> None:
+        """What the app wiring passes as ``on_publish``: the app's retriever sees new chunks."""
+        refresh_retriever(self.retriever)
+        self.reloads.append(time.time())
+
+    def app(self) -> tuple[FastAPI, Workspace]:
+        app = FastAPI(title="careguide workspace (test)")
+        workspace = add_workspace(
+            app,
+            self.settings,
+            self.store,
+            lambda: self.assistant,
+            self.reload,
+            guard=lambda: self.guard,
+            secret=b"w" * 32,
+        )
+        self.workspaces.append(workspace)
+        return app, workspace
+
+    def close(self) -> None:
+        for workspace in self.workspaces:
+            workspace.close()
+        self.backend.close()
+        self.store.close()
+
+
+@contextmanager
+def open_kit(root: Path) -> Iterator[Kit]:
+    """Index the sample under ``root``, start the model server, open the review database."""
+    base = load_settings()
+    sample = root / "medquad"
+    sample.mkdir(parents=True, exist_ok=True)
+    for name in MEDQUAD_FILES:
+        shutil.copy(base.medquad_dir / name, sample / name.replace("/", "-"))
+    settings = base.model_copy(
+        update={
+            "index_dir": root / "index",
+            "vector_store": VectorStoreSettings(collection="workspace-test"),
+            # A running server named by CAREGUIDE_LLM__BASE_URL is attached to; else one is started.
+            "llm": base.llm.model_copy(update={"model": TEST_MODEL}),
+            "review": base.review.model_copy(
+                update={"database_url": f"sqlite:///{root / 'review.db'}", "clinic_name": CLINIC}
+            ),
+        }
+    )
+    index = ChromaStore(settings)
+    embedder = load_embedder(settings.embedding)
+    chunker = Chunker(embedder.count_tokens, settings.chunking.max_tokens, settings.chunking.overlap_tokens)
+    ingest([sample], index, embedder, chunker)
+    retriever = Retriever.open(settings.retrieval, index, embedder)
+    guard = open_guardrails(settings, audit=False)
+    store = open_review_store(settings.review.database_url, bcrypt_rounds=4)
+    store.add_user("alice", PASSWORD, "clinician")
+    store.add_user("root", PASSWORD, "admin")
+    backend = open_backend(settings, log_dir=root / "logs")
+    kit = Kit(settings, store, retriever, backend, open_assistant(settings, retriever, backend), guard)
+    try:
+        yield kit
+    finally:
+        kit.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` with uvicorn in a background thread on a free loopback port; yields its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="careguide-workspace-test", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("The workspace app did not start within 60 s; see the log above.")
+        time.sleep(0.1)
+    httpx.get(f"{url}/workspace/login", timeout=10).raise_for_status()
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
