@@ -12,11 +12,13 @@ export ANONYMIZED_TELEMETRY := False
 
 .PHONY: install llm browser screenshots run ingest test lint typecheck unit bench eval eval-quick baseline clean
 
-# llama-cpp-python's native build crashes on this CPU with AMX on (llama.cpp issue #20824), and pip's
-# wheel cache ignores CMAKE_ARGS: build the wheel once with these flags, keyed by version and flags,
-# in a cache outside the checkout; later installs take it from there in seconds.
+# llama-cpp-python's native build crashes on some CPUs (AMX on, llama.cpp issue #20824), and a build
+# for one machine's instruction set dies with "Illegal instruction" on another (AVX-512 flags on an
+# AVX2-only AMD EPYC): build for the common x86-64-v3 set (AVX2, FMA, F16C, BMI2) that every machine
+# here has. pip's wheel cache ignores CMAKE_ARGS, so the wheel is built once with these flags, keyed
+# by version and flags, in a cache outside the checkout; later installs take it from there in seconds.
 LLAMA_VERSION := 0.3.36
-LLAMA_FLAGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX_VNNI=ON -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAVA_BUILD=OFF
+LLAMA_FLAGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX_VNNI=OFF -DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAVA_BUILD=OFF
 LLAMA_KEY := $(shell echo "$(LLAMA_VERSION) $(LLAMA_FLAGS)" | sha256sum | cut -c1-12)
 LLAMA_WHEELS := $(HOME)/.cache/careguide/llama-cpp-python-$(LLAMA_KEY)
 LLAMA_STAMP := $(VENV)/.llama-$(LLAMA_KEY)
@@ -35,11 +37,14 @@ llm: $(LLAMA_STAMP)
 
 $(LLAMA_STAMP): $(STAMP)
 	@ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || { \
-	  echo "Building llama-cpp-python $(LLAMA_VERSION) once (about 5 minutes on 2 cores) ..."; \
+	  echo "Building llama-cpp-python $(LLAMA_VERSION) once (5 to 10 minutes on 2 cores) ..."; \
 	  CMAKE_BUILD_PARALLEL_LEVEL=2 CMAKE_ARGS="$(LLAMA_FLAGS)" $(BIN)/pip wheel --quiet --no-cache-dir \
 	    --no-deps -w $(LLAMA_WHEELS) "llama-cpp-python==$(LLAMA_VERSION)"; }
 	$(BIN)/pip install --quiet --only-binary=llama-cpp-python --find-links $(LLAMA_WHEELS) \
 	  "llama-cpp-python[server]==$(LLAMA_VERSION)"
+	@# A build with other flags may already be installed under the same version: replace it.
+	$(BIN)/pip install --quiet --force-reinstall --no-deps $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
+	rm -f $(VENV)/.llama-*
 	touch $@
 
 # Browser tests drive Debian's chromium with Python Playwright (never `playwright install`, which
