@@ -28,8 +28,10 @@ from careguide.config import Settings
 from careguide.models.assembly import ModelError
 from careguide.models.server import wait_until_ready
 
-_BODY = r"(?:[^\[\]\n.!?]|\.[0-9])+"
-"""A sentence's text: no brackets, no line break, no sentence end ('.' only inside a number)."""
+_BODY = r"(?:[^\[\]\n.!?]|[0-9]\.[0-9])+"
+"""A sentence's text: no brackets, no line break, no sentence end; '.' only between digits (2.5 mg).
+A lone '.' followed by a digit is not enough: a model that wants to end an uncited sentence would
+otherwise escape into "blue.0000…" instead of writing the citation."""
 CITED_SENTENCES = rf"(?:{_BODY} ?(?:\[[1-9][0-9]?\])+[.!?]?)+"
 """One or more sentences, each ending in one or more ``[n]`` markers ("Text [1]." as rendered)."""
 STOP_TIMEOUT_S = 30.0

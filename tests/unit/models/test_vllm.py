@@ -186,7 +186,14 @@ def test_guided_citation_regex_accepts_cited_sentences(answer):
 
 @pytest.mark.parametrize(
     "answer",
-    ["Acromegaly is rare.", "Acromegaly is rare. [1]", "It is rare [1]. Ask your doctor.", "", "[1]."],
+    [
+        "Acromegaly is rare.",
+        "Acromegaly is rare. [1]",
+        "It is rare [1]. Ask your doctor.",
+        "The sky is blue.00 [1].",
+        "",
+        "[1].",
+    ],
 )
 def test_guided_citation_regex_rejects_uncited_sentences(answer):
     assert not re.fullmatch(CITED_SENTENCES, answer)
