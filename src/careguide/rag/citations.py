@@ -80,9 +80,17 @@ class Support:
     overlap: float = 0.0
 
 
+_TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
 def supports(sentence: str, passage: str, min_overlap: float = 0.5) -> Support:
-    """Whether ``passage`` supports ``sentence`` (without its citation markers)."""
-    claim = _CITATION.sub("", sentence)
+    """Whether ``passage`` supports ``sentence`` (without its citation markers).
+
+    Typographic quotes are made plain first: models write "doesn't" where the source has
+    "doesn’t", and the negation check must see both.
+    """
+    claim = _CITATION.sub("", sentence).translate(_TYPOGRAPHIC)
+    passage = passage.translate(_TYPOGRAPHIC)
     missing = quantities(claim) - quantities(passage)
     if missing:
         return Support(False, f"numbers not in the passage: {', '.join(sorted(missing))}")

@@ -97,3 +97,8 @@ def test_a_claim_about_another_condition_is_dropped():
         "The treatment for Holmes-Adie syndrome is directed towards the specific symptoms [1].", [passage]
     )
     assert not sentence.kept and "holmes-adie" in sentence.reason
+
+
+def test_typographic_apostrophes_do_not_flip_negation():
+    passage = "Typhoid fever’s danger doesn’t end when symptoms disappear."
+    assert supports("Typhoid fever's danger doesn't end when symptoms disappear.", passage).supported
