@@ -10,7 +10,7 @@ on the next question that needs it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio
@@ -24,6 +24,7 @@ from careguide.ui.chat import mount_chat
 from careguide.ui.feedback import FeedbackSink, open_feedback_sink
 from careguide.ui.search import search_router
 from careguide.ui.service import BackendOpener, ModelConnection, Services
+from careguide.ui.workspace import Workspace
 
 
 class NotStarted(RuntimeError):
@@ -56,6 +57,37 @@ def open_services(
     return services
 
 
+def _add_workspace(
+    app: FastAPI,
+    settings: Settings,
+    feedback: FeedbackSink | None,
+    services: Callable[[], Services],
+    retriever: Callable[[], Retriever],
+) -> Workspace | None:
+    """The clinician workspace at /workspace, on the review database that also stores feedback.
+
+    It needs that database at construction (``careguide serve`` opens it first); without one the
+    app serves the patient side only.
+    """
+    from careguide.review import ReviewStore
+    from careguide.ui.workspace import add_workspace, refresh_retriever
+
+    if not isinstance(feedback, ReviewStore):
+        return None
+
+    def published() -> None:
+        refresh_retriever(retriever())
+
+    return add_workspace(
+        app,
+        settings,
+        feedback,
+        lambda: services().assistant,
+        published,
+        guard=lambda: services().guard,
+    )
+
+
 def emergency_number(settings: Settings) -> str:
     """The emergency number of the configured locale, for the notice on every page."""
     policy = load_policy(settings.guardrails)
@@ -72,6 +104,7 @@ def create_app(
 ) -> FastAPI:
     """The app; ``opener`` replaces ``careguide.models.open_backend`` (tests of a failing model)."""
     holder: dict[str, Services] = {}
+    on_close: list[Callable[[], None]] = []
 
     def services() -> Services:
         if "services" not in holder:
@@ -90,10 +123,15 @@ def create_app(
         try:
             yield
         finally:
+            for close in on_close:
+                close()
             holder.pop("services", None)
             await anyio.to_thread.run_sync(opened.close)
 
     app = FastAPI(title="careguide", version="0.1.0", lifespan=lifespan)
+    workspace = _add_workspace(app, settings, feedback, services, current_retriever)
+    if workspace is not None:
+        on_close.append(workspace.close)
 
     @app.get("/healthz")
     def health() -> dict[str, str]:

@@ -1,0 +1,31 @@
+"""The served app carries the clinician workspace on the review database (as `careguide serve`
+builds it), and the workspace refuses visitors without a session."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from careguide.config import load_settings
+from careguide.review import open_review_store
+from careguide.ui import create_app
+
+
+def test_serve_wiring_mounts_the_workspace_behind_a_login(tmp_path):
+    base = load_settings()
+    settings = base.model_copy(
+        update={
+            "index_dir": tmp_path / "index",
+            "review": base.review.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'review.db'}"}),
+        }
+    )
+    store = open_review_store(settings.review.database_url, bcrypt_rounds=4)
+    try:
+        app = create_app(settings, feedback=store)
+        client = TestClient(app)  # no lifespan: no model is started for this check
+        page = client.get("/workspace", follow_redirects=False)
+        assert page.status_code == 303 and "/workspace/login" in page.headers["location"]
+        assert client.get("/workspace/login").status_code == 200
+        # without the review database the app serves the patient side only
+        assert not any(getattr(r, "path", "").startswith("/workspace") for r in create_app(settings).routes)
+    finally:
+        store.close()
