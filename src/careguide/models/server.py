@@ -19,6 +19,16 @@ import httpx
 from careguide.models.assembly import ModelError
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to stop the server when careguide dies (even by SIGKILL),
+    so a killed app never leaves a model server holding the CPU and memory."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -99,7 +109,9 @@ class LlamaServer:
             raise ModelError(f"Model file {self.model} does not exist; run `careguide models pull`.")
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            )
         try:
             wait_until_ready(self.base_url, timeout, alive=self.alive, api_key=self.api_key)
         except ModelError as exc:

@@ -50,3 +50,33 @@ def test_unreachable_server_and_missing_model_are_clear_errors(tmp_path):
     with pytest.raises(ModelError, match="does not exist"):
         LlamaServer(tmp_path / "none.gguf", tmp_path / "log").start()
     assert MODELS["qwen2.5-coder-0.5b-instruct"].target.is_file()
+
+
+def test_the_server_stops_when_careguide_is_killed(tmp_path):
+    """SIGKILL of the parent must not leave a model server holding the CPU."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import time\nfrom pathlib import Path\nfrom careguide.models import pull\n"
+        "from careguide.models.server import LlamaServer\n"
+        f"s = LlamaServer(pull('qwen2.5-coder-0.5b-instruct'), Path({str(tmp_path / 'llm.log')!r}))\n"
+        "s.start(); print(s.process.pid, flush=True); time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.5)
+    os.kill(child, signal.SIGKILL)
+    raise AssertionError("the model server outlived careguide")
