@@ -102,3 +102,15 @@ def test_checker_agreement_counts(tmp_path):
     assert result["agreement"] == pytest.approx(2 / 3)
     assert result["checker_precision"] == pytest.approx(2 / 3) and result["checker_recall"] == 1.0
     assert result["checker_precision"] == pytest.approx(2 / 3) and result["checker_recall"] == 1.0
+
+
+def test_the_committed_fixture_is_hand_labelled_model_sentences():
+    from careguide.eval.answers import LABELLED
+
+    rows = [json.loads(line) for line in LABELLED.read_text().splitlines() if line.strip()]
+    assert len({r["question"] for r in rows}) >= 9
+    assert all(
+        isinstance(r["supported"], bool) and r["passages"] and r["sentence"] and r["model"] for r in rows
+    )
+    assert {r["supported"] for r in rows} == {True, False}  # agreement means nothing with one class
+    assert 0.0 <= checker_agreement()["kappa"] <= 1.0
