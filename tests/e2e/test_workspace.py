@@ -3,7 +3,7 @@ in with the keyboard, drafts a handout from the knowledge base with the real 0.5
 approves it (published into the index), exports Markdown, HTML and PDF, annotates the review queue,
 signs out; the workspace refuses every page without a session. Works at phone width too.
 
-Screenshots of each screen are saved to ``$CAREGUIDE_SCREENSHOT_DIR`` (docs/screenshots to refresh
+Screenshots of each screen are saved to ``$WORKSPACE_SCREENSHOTS`` (docs/screenshots to refresh
 the committed ones), else to a temporary folder.
 """
 
@@ -63,7 +63,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("CAREGUIDE_SCREENSHOT_DIR") or tmp_path_factory.mktemp("workspace-shots"))
+    folder = Path(os.environ.get("WORKSPACE_SCREENSHOTS") or tmp_path_factory.mktemp("workspace-shots"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.routing import APIRoute
 
 from careguide.config import Settings
-from careguide.ingest import ChromaStore, LexicalIndex, refresh_lexical_index
+from careguide.ingest import ChromaStore, EmbeddingError, LexicalIndex, StoreError, refresh_lexical_index
 from careguide.rag import LLMError, Retriever
 from careguide.review import (
     Material,
@@ -266,7 +266,7 @@ class Workspace:
                         f"Published: {published.chunks_indexed} passage(s) indexed; patients' answers can "
                         f"cite it, as {clinic_name(settings)}."
                     )
-            except ReviewError as exc:
+            except (ReviewError, StoreError, EmbeddingError) as exc:
                 job.finish("failed", f"Not published: {exc}")
                 return
             if self.on_publish is not None:

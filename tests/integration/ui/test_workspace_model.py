@@ -138,7 +138,7 @@ def test_draft_edit_approve_export_publish_with_the_real_model(kit: Kit) -> None
     for mode in ("dense", "bm25", "hybrid"):
         hits = kit.retriever.search_many(["pituitary support group on Tuesday evening"], 3, mode=mode)[0]
         top = hits[0].chunk
-        assert (top.source, top.organisation, top.title) == ("clinic", CLINIC, "acromegaly"), mode
+        assert (top.source, top.organisation, top.title) == ("clinic", CLINIC, "Acromegaly"), mode
         assert CLINIC_SENTENCE in top.text
     relevant = kit.assistant.relevant("Is there a support group for acromegaly at the clinic?")
     assert any(p.chunk.source == "clinic" for p in relevant)
