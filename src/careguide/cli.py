@@ -252,7 +252,8 @@ def serve(
         try:
             app = create_app(config, open_retriever(config), guard=open_guardrails(config), feedback=feedback)
             err.print(
-                f"careguide: starting the language model, then serving on http://{host}:{port} (Ctrl-C to stop)"
+                f"careguide: starting the language model, then serving on http://{host}:{port} "
+                "(Ctrl-C to stop)"
             )
             uvicorn.run(app, host=host, port=port, log_level="warning")
         finally:

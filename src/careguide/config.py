@@ -17,6 +17,10 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 ENV_PREFIX = "CAREGUIDE_"
 CONFIG_ENV = "CAREGUIDE_CONFIG"
+OTHER_ENV = ("CAREGUIDE_CACHE", "CAREGUIDE_SESSION_SECRET")
+"""Environment variables that are not settings: the model/wheel cache folder, the session secret."""
+TEST_ENV_PREFIX = "CAREGUIDE_TEST_"
+"""Switches of the test suite (e.g. CAREGUIDE_TEST_VLLM), ignored by the settings check."""
 DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "configs" / "default.yaml"
 
 MEDQUAD_ANSWERED_SUBSETS = (
@@ -192,9 +196,9 @@ def _known_env_names(model: type[BaseModel], prefix: str) -> set[str]:
 
 
 def _check_env(environ: dict[str, str]) -> None:
-    known = _known_env_names(Settings, ENV_PREFIX) | {CONFIG_ENV}
+    known = _known_env_names(Settings, ENV_PREFIX) | {CONFIG_ENV, *OTHER_ENV}
     for name in sorted(environ):
-        if name.startswith(ENV_PREFIX) and name not in known:
+        if name.startswith(ENV_PREFIX) and name not in known and not name.startswith(TEST_ENV_PREFIX):
             raise ConfigError(
                 f"Unknown setting in environment variable {name}; unset it or use one of the "
                 f"documented CAREGUIDE_* names (see configs/default.yaml)."

@@ -55,3 +55,12 @@ def test_profile_from_environment_and_missing_file(tmp_path, monkeypatch):
 def test_malformed_yaml(tmp_path):
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_settings(write(tmp_path, "retrieval: [k: 3\n"))
+
+
+def test_cache_secret_and_test_switches_are_not_taken_for_settings(monkeypatch):
+    from careguide.config import load_settings
+
+    monkeypatch.setenv("CAREGUIDE_CACHE", "/tmp/cache")
+    monkeypatch.setenv("CAREGUIDE_SESSION_SECRET", "x" * 32)
+    monkeypatch.setenv("CAREGUIDE_TEST_SOMETHING", "1")
+    assert load_settings().llm.backend == "llamacpp"

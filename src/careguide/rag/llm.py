@@ -71,6 +71,11 @@ class ChatClient:
             raise LLMError(f"The answer service is not available: {exc}") from None
         url = f"{base.rstrip('/')}/chat/completions"
         with httpx.stream("POST", url, json=body, headers=self.headers(), timeout=self.timeout) as response:
+            if response.status_code in (401, 403):
+                raise LLMError(
+                    "The answer service refused careguide's API key; check the key in the environment "
+                    "variable named by llm.api_key_env."
+                )
             if response.status_code != 200:
                 response.read()
                 raise LLMError(

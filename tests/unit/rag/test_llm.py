@@ -86,3 +86,9 @@ def test_a_server_that_cannot_start_is_reported():
 
     with pytest.raises(LLMError, match="models pull"):
         ChatClient(broken).complete([], 5)
+
+
+def test_a_refused_key_names_the_fix(server):
+    FakeModel.status = 401
+    with pytest.raises(LLMError, match="API key"):
+        ChatClient(lambda: server, api_key="wrong").complete([], 5)
