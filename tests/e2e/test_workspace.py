@@ -147,7 +147,7 @@ def test_clinician_drafts_edits_approves_and_exports(chromium: Browser, live: Li
         expect(page).to_have_url(re.compile(r"#source-\d+$"))
         page.screenshot(path=str(shots / "workspace-review.png"), full_page=True)
 
-        body = page.get_by_label("Text", exact=True)
+        body = page.get_by_role("textbox", name="Text (Markdown)")
         body.fill(body.input_value().rstrip() + f"\n\n## At our clinic\n\n{CLINIC_SENTENCE}\n")
         page.get_by_label("What changed and why").fill("Added our support group.")
         page.get_by_role("button", name="Save as version 2").click()

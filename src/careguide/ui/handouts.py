@@ -39,6 +39,7 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_BULLET = re.compile(r"^(?:[-*+•]|\d+[.)])\s+|^#+\s+")
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,8 @@ def assemble(
             if not cited or not key or key in seen:
                 continue  # uncited advice, a stray marker, or said already
             seen.add(key)
-            kept.append(with_markers(sentence, [numbering.number(local[n]) for n in cited]))
+            text = _BULLET.sub("", " ".join(sentence.split()))  # one running paragraph per section
+            kept.append(with_markers(text, [numbering.number(local[n]) for n in cited]))
         if kept:
             parts += ["", f"## {section.heading}", "", " ".join(kept)]
             outcomes.append(SectionOutcome(section, len(kept)))

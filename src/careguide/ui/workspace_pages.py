@@ -110,7 +110,7 @@ mark { background: #ffe58a; color: inherit; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f6f6; padding: .5rem;
        border-radius: .25rem; }
 .diff .add { background: #e6ffec; display: block; } .diff .del { background: #ffebe9; display: block; }
-.diff .hunk { color: var(--muted); display: block; }
+.diff .hunk { color: var(--muted); display: block; } .diff .ctx { display: block; }
 .steps { padding-left: 1.25rem; } .steps li { margin: .3rem 0; }
 .state { font-weight: 600; }
 .filters { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; padding: 0; }
@@ -594,7 +594,7 @@ def material_page(
         '<section aria-labelledby="edit-title"><h2 id="edit-title">Edit</h2>'
         f'<form method="post" action="{PREFIX}/materials/{material.id}/edit">{csrf_field(session)}'
         f'<input type="hidden" name="version" value="{material.version}">'
-        '<label for="body">Text</label>'
+        '<label for="body">Text (Markdown)</label>'
         '<p class="hint" id="body-hint">Markdown: "## " starts a section. Keep the source numbers such as '
         "[1] after each sentence; a sentence without one is shown as a warning.</p>"
         f'<textarea class="body" id="body" name="body" aria-describedby="body-hint" required>'
@@ -613,7 +613,7 @@ def material_page(
         f'<a href="{PREFIX}/materials/{material.id}/history">History</a></p>'
         f"<p><strong>{esc(grade_text(material.grade, material.reading_level))}</strong></p>"
         f"{summary}{publish}{exports}"
-        '<section aria-labelledby="preview-title"><h2 id="preview-title">Text</h2>'
+        '<section aria-labelledby="preview-title"><h2 id="preview-title">Preview</h2>'
         f'<div class="preview">{linked_markers(markdown_html(material.body), set(by_n))}</div></section>'
         '<section aria-labelledby="check-title"><h2 id="check-title">Each sentence and its source</h2>'
         f'<ol class="sentences">{sentences}</ol></section>'
@@ -634,8 +634,8 @@ def diff_html(diff: str) -> str:
         kind = "hunk" if line.startswith("@@") else kind
         prefix = {"add": "Added: ", "del": "Removed: "}.get(kind, "")
         sr = f'<span class="visually-hidden">{prefix}</span>' if prefix else ""
-        lines.append(f'<span class="{kind}">{sr}{esc(line)}</span>' if kind else esc(line))
-    return f'<pre class="diff">{chr(10).join(lines)}</pre>'
+        lines.append(f'<span class="{kind or "ctx"}">{sr}{esc(line) or " "}</span>')
+    return f'<pre class="diff">{"".join(lines)}</pre>'
 
 
 def history_page(
