@@ -99,11 +99,13 @@ async def conversation(
     return results
 
 
-async def load(url: str, sessions: int, questions: int, timeout: float) -> tuple[list[Result], float]:
-    """All sessions at once; returns every result and the wall time."""
-    plans = [
-        [CONVERSATIONS[s % len(CONVERSATIONS)][q % 2] for q in range(questions)] for s in range(sessions)
-    ]
+async def load(
+    url: str, sessions: int, questions: int, timeout: float, conversations: Sequence[Sequence[str]]
+) -> tuple[list[Result], float]:
+    """All sessions at once (session i takes conversation i, round robin); returns every result and
+    the wall time."""
+    chosen = [conversations[s % len(conversations)] for s in range(sessions)]
+    plans = [[plan[q % len(plan)] for q in range(questions)] for plan in chosen]
     limits = httpx.Limits(max_connections=sessions * 2)
     started = time.perf_counter()
     async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
@@ -132,9 +134,15 @@ def report(results: Sequence[Result], wall_s: float, sessions: int) -> None:
             console.print(f"session {r.session}: {r.error}", highlight=False)
 
 
-def run(url: str, sessions: int = 8, questions: int = 2, timeout: float = 900.0) -> list[Result]:
+def run(
+    url: str,
+    sessions: int = 8,
+    questions: int = 2,
+    timeout: float = 900.0,
+    conversations: Sequence[Sequence[str]] = CONVERSATIONS,
+) -> list[Result]:
     """Run the load and print its table; ``make bench`` may call this with a started app."""
-    results, wall_s = asyncio.run(load(url.rstrip("/"), sessions, questions, timeout))
+    results, wall_s = asyncio.run(load(url.rstrip("/"), sessions, questions, timeout, conversations))
     report(results, wall_s, sessions)
     return results
 
@@ -145,8 +153,17 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=8, help="Simultaneous chat sessions.")
     parser.add_argument("--questions", type=int, default=2, help="Questions per session.")
     parser.add_argument("--timeout", type=float, default=900.0, help="Seconds one answer may take.")
+    parser.add_argument(
+        "--conversation",
+        action="append",
+        default=None,
+        metavar="Q1|Q2",
+        help="A conversation's questions separated by '|' (repeatable; default: common conditions "
+        "of the default knowledge base).",
+    )
     args = parser.parse_args()
-    results = run(args.url, args.sessions, args.questions, args.timeout)
+    conversations = [c.split("|") for c in args.conversation] if args.conversation else CONVERSATIONS
+    results = run(args.url, args.sessions, args.questions, args.timeout, conversations)
     raise SystemExit(1 if any(r.error for r in results) else 0)
 
 
