@@ -45,7 +45,9 @@ class Result:
 
 
 def parse_event(block: str) -> tuple[str, dict[str, object]]:
-    fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+    """One server-sent event; a comment (keep-alive) block has no name."""
+    lines = [line for line in block.splitlines() if not line.startswith(":")]
+    fields = dict(line.split(": ", 1) for line in lines if ": " in line)
     return fields.get("event", ""), json.loads(fields.get("data", "{}"))
 
 
@@ -68,6 +70,8 @@ async def ask(
                 while "\n\n" in buffer:
                     block, buffer = buffer.split("\n\n", 1)
                     name, data = parse_event(block)
+                    if not name:
+                        continue
                     now = time.perf_counter()
                     first = first if first is not None else now
                     if name == "error":

@@ -17,9 +17,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from careguide.rag import LLMError
-from careguide.ui.service import Failure, Final, Services, Token, too_long
+from careguide.ui.service import Failure, Final, Services, Token, Waiting, too_long
 
 MAX_HISTORY = 50
+KEEPALIVE_S = 15.0
+"""A comment line this often while the model is busy elsewhere, so proxies keep the stream open."""
 
 
 class AnswerRequest(BaseModel):
@@ -82,7 +84,7 @@ def answer_router(services: Callable[[], Services]) -> APIRouter:
     @router.post("/answer/stream", response_model=None, responses={413: {"description": "Question too long"}})
     def answer_stream(request: AnswerRequest) -> StreamingResponse | JSONResponse:
         """Server-sent events: ``token`` {text}..., then ``answer`` (the JSON above) or ``error``
-        {message}."""
+        {message}; comment lines while the model is busy with other answers."""
         refusal = oversized(request)
         if refusal:
             return message(413, refusal)
@@ -90,10 +92,13 @@ def answer_router(services: Callable[[], Services]) -> APIRouter:
         history = clean_history(app, request.history)
 
         def events() -> Iterator[str]:
-            for event in app.stream(
-                request.question, history, request.reading_level, request.conversation_id
-            ):
-                if isinstance(event, Token):
+            stream = app.stream(
+                request.question, history, request.reading_level, request.conversation_id, KEEPALIVE_S
+            )
+            for event in stream:
+                if isinstance(event, Waiting):
+                    yield ": waiting for the model\n\n"
+                elif isinstance(event, Token):
                     yield sse("token", {"text": event.text})
                 elif isinstance(event, Final):
                     yield sse("answer", event.guarded.to_json())

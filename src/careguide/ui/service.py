@@ -154,7 +154,12 @@ class Failure:
     message: str
 
 
-Event = Token | Final | Failure
+@dataclass(frozen=True)
+class Waiting:
+    """Nothing new for a while (the model server is busy with other answers)."""
+
+
+Event = Token | Final | Failure | Waiting
 
 
 class _Cancelled(Exception):
@@ -197,8 +202,10 @@ class Services:
         history: Sequence[str] = (),
         reading_level: str = "standard",
         conversation_id: str = "",
+        idle_s: float | None = None,
     ) -> Iterator[Event]:
-        """Draft tokens as the model writes them, then the checked answer (or one failure).
+        """Draft tokens as the model writes them, then the checked answer (or one failure); with
+        ``idle_s``, a :class:`Waiting` event after each quiet ``idle_s`` seconds.
 
         The answer is computed in a worker thread; when the reader stops early, the worker stops
         at its next token, which closes the model request.
@@ -225,9 +232,13 @@ class Services:
         threading.Thread(target=work, name="careguide-answer", daemon=True).start()
         try:
             while True:
-                event = events.get()
+                try:
+                    event = events.get(timeout=idle_s)
+                except queue.Empty:
+                    yield Waiting()
+                    continue
                 yield event
-                if not isinstance(event, Token):
+                if isinstance(event, (Final, Failure)):
                     return
         finally:
             stop.set()

@@ -68,8 +68,10 @@ def events(body: str) -> list[tuple[str, dict[str, object]]]:
     """Server-sent events as (name, JSON data) pairs, in order."""
     parsed = []
     for block in body.strip().split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        parsed.append((fields["event"], json.loads(fields["data"])))
+        lines = [line for line in block.splitlines() if not line.startswith(":")]  # keep-alive comments
+        if lines:
+            fields = dict(line.split(": ", 1) for line in lines)
+            parsed.append((fields["event"], json.loads(fields["data"])))
     return parsed
 
 
