@@ -26,6 +26,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+TOP = {"x": 0, "y": 0, "width": 1280, "height": 2200}
+"""Long pages are shot down to here (the screenshots stay small)."""
 CLINIC_SENTENCE = "Our clinic runs a pituitary support group every Tuesday evening in room 4."
 
 
@@ -145,7 +147,7 @@ def test_clinician_drafts_edits_approves_and_exports(chromium: Browser, live: Li
         expect(page.locator("ol.sources li").first).to_contain_text("National Institute of Diabetes")
         page.locator("a.cite").first.click()
         expect(page).to_have_url(re.compile(r"#source-\d+$"))
-        page.screenshot(path=str(shots / "workspace-review.png"), full_page=True)
+        page.screenshot(path=str(shots / "workspace-review.png"), full_page=True, clip=TOP)
 
         body = page.get_by_role("textbox", name="Text (Markdown)")
         body.fill(body.input_value().rstrip() + f"\n\n## At our clinic\n\n{CLINIC_SENTENCE}\n")
@@ -160,7 +162,7 @@ def test_clinician_drafts_edits_approves_and_exports(chromium: Browser, live: Li
         page.get_by_role("button", name="Approve and publish").click()
         expect(page.get_by_role("heading", name=re.compile("acromegaly Approved"))).to_be_visible()
         expect(page.locator("#job-state")).to_contain_text("Published", timeout=300_000)
-        page.screenshot(path=str(shots / "workspace-approved.png"), full_page=True)
+        page.screenshot(path=str(shots / "workspace-approved.png"), full_page=True, clip=TOP)
 
         for label, suffix, magic in (
             ("PDF", "pdf", b"%PDF"),

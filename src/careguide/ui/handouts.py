@@ -39,6 +39,7 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_TITLE_ECHO = re.compile(r"^[^.!?]{3,120}\?\s*:\s*")
 _BULLET = re.compile(r"^(?:[-*+•]|\d+[.)])\s+|^#+\s+")
 
 
@@ -205,7 +206,10 @@ def assemble(
             if not cited or not key or key in seen:
                 continue  # uncited advice, a stray marker, or said already
             seen.add(key)
-            text = _BULLET.sub("", " ".join(sentence.split()))  # one running paragraph per section
+            # One running paragraph per section: no bullets, no echo of a passage title ("What is X?:").
+            text = _TITLE_ECHO.sub("", _BULLET.sub("", " ".join(sentence.split())))
+            if not re.search(r"[A-Za-z]", strip_markers(text)):
+                continue
             kept.append(with_markers(text, [numbering.number(local[n]) for n in cited]))
         if kept:
             parts += ["", f"## {section.heading}", "", " ".join(kept)]

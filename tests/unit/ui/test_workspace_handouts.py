@@ -144,13 +144,17 @@ def test_uncited_repeated_and_unknown_marker_sentences_are_left_out() -> None:
         "What is asthma?",
         "Asthma is a chronic disease that affects your airways [1]. Talk to your doctor about your asthma.\n"
         "- It makes the airways   swollen [1].\n"
+        "What is asthma ?: Asthma narrows the airways [1]. "
         "Asthma is a chronic disease that affects your airways [1]. It is caused by aliens [7].",
         [(1, WHAT, ASTHMA_WHAT)],
     )
     draft = assemble("asthma", "faq", "simpler", [(section, reply)])
     assert draft.body.count("affects your airways") == 1
     assert "doctor" not in draft.body and "aliens" not in draft.body
-    assert "affects your airways [1]. It makes the airways swollen [1]." in draft.body
+    assert (
+        "affects your airways [1]. It makes the airways swollen [1]. Asthma narrows the airways [1]."
+        in draft.body
+    )
     assert draft.body.startswith("# Asthma: questions and answers\n\n## What is asthma?\n")
 
 
