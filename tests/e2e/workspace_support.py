@@ -38,8 +38,8 @@ MEDQUAD_FILES = (
     "9_CDC_QA/0000397.xml",  # taeniasis
     "6_NINDS_QA/0000007.xml",  # Holmes-Adie
 )
-DRAFT_TIMEOUT_S = 900
-"""Four questions to the 0.5B model on two shared cores."""
+DRAFT_TIMEOUT_S = 1800
+"""Four questions to the 0.5B model on two cores shared with other work (about 3 to 15 minutes)."""
 
 
 @dataclass
