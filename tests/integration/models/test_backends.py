@@ -173,8 +173,9 @@ class TestOpenAICompatible(BackendContract):
         assert response.status_code == 401
 
     def test_a_wrong_key_is_a_one_sentence_llm_error(self, client):
-        with pytest.raises(LLMError, match=r"\(401\)") as caught:
+        with pytest.raises(LLMError, match=r"refused careguide's API key") as caught:
             list(replace(client, api_key="sk-wrong").stream(SHORT, 8))
+        assert "llm.api_key_env" in str(caught.value)
         assert_one_sentence(caught.value)
 
 
