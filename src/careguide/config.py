@@ -156,6 +156,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("../shared/data")
     index_dir: Path = Path("data/index")
+    reports_dir: Path = Path("reports")
+    """Where `careguide eval` writes its reports (and where the workspace's Evaluation tab reads them)."""
     knowledge_base: KnowledgeBaseSettings = KnowledgeBaseSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()

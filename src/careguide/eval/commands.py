@@ -15,14 +15,17 @@ from careguide.config import Settings
 from careguide.console import RichObserver, State, err, fail, out, progress_bar, settings, user_errors
 from careguide.eval.harness import medquad_answers
 
-eval_app = typer.Typer(help="Offline evaluation suites; reports go under reports/.", no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Offline evaluation suites; reports go under the reports_dir setting (default reports/).",
+    no_args_is_help=True,
+)
 
 
 @eval_app.command("retrieval")
 def eval_retrieval(
     size: Annotated[int, typer.Option(help="Questions sampled from MedQuAD (seeded).")] = 1000,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
-    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+    output: Annotated[Path | None, typer.Option(help="Report folder (default: reports_dir).")] = None,
     collection: Annotated[str | None, typer.Option(help="Chroma collection.")] = None,
 ) -> None:
     """Recall@1/5/10, MRR@10 and nDCG@10 for dense, BM25 and hybrid on a MedQuAD dev set."""
@@ -34,7 +37,7 @@ def eval_retrieval(
         retriever = open_retriever(config, collection)
         with progress_bar() as progress:
             report = run_retrieval_eval(config, retriever, size, seed, RichObserver(progress))
-        json_path, md_path = write_retrieval_report(report, output)
+        json_path, md_path = write_retrieval_report(report, output or config.reports_dir)
     table = Table(title=f"Retrieval on {report['dev_set']['questions']} MedQuAD questions")
     for column in ("variant", "mode", "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"):
         table.add_column(column)
@@ -70,7 +73,9 @@ def eval_run(
         ),
     ] = False,
     collection: Annotated[str | None, typer.Option(help="Chroma collection to evaluate.")] = None,
-    output: Annotated[Path, typer.Option(help="Parent folder of the report folder.")] = Path("reports"),
+    output: Annotated[
+        Path | None, typer.Option(help="Parent folder of the report folder (default: reports_dir).")
+    ] = None,
     baseline: Annotated[
         Path | None,
         typer.Option(help="Fail (exit 1) when a metric drops below this baseline beyond tolerance."),
@@ -80,10 +85,9 @@ def eval_run(
     ] = None,
 ) -> None:
     """Run evaluation suites and write reports/<timestamp>/ (results.json, summary.md, report.html)."""
-    from datetime import UTC, datetime
-
     from careguide.eval.harness import MODEL_SUITES, compare_metrics, load_metrics, parse_suites, run_suites
-    from careguide.eval.rendering import comparison_markdown, report_html, summary_markdown
+    from careguide.eval.rendering import comparison_markdown
+    from careguide.eval.reports import write_run
 
     if config is not None:
         State.profile = config
@@ -107,11 +111,7 @@ def eval_run(
                 collection,
                 on_suite=lambda name: status.update(f"Running the {name} suite ..."),
             )
-        folder = output / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-        (folder / "summary.md").write_text(summary_markdown(results), encoding="utf-8")
-        (folder / "report.html").write_text(report_html(results), encoding="utf-8")
+        folder = write_run(results, output or cfg.reports_dir)
         out.print(f"Report: {folder}/report.html (results.json, summary.md)")
         if write_baseline is not None:
             write_baseline.parent.mkdir(parents=True, exist_ok=True)
@@ -172,7 +172,7 @@ def eval_answers(
     dosing: Annotated[int, typer.Option(help="MedicationQA dose questions.")] = 50,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
     collection: Annotated[str | None, typer.Option(help="Chroma collection.")] = None,
-    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+    output: Annotated[Path | None, typer.Option(help="Report folder (default: reports_dir).")] = None,
 ) -> None:
     """Citation recall/precision (ALCE, by the support checker), abstention, unverified numbers,
     reading grade and latency of the Assistant's answers; the checker's agreement with hand labels."""
@@ -198,7 +198,9 @@ def eval_answers(
             raise fail(str(exc)) from None
         report["checker_agreement"] = checker_agreement()
         report["config"] = {"llm": config.llm.model_dump(), "answer": config.answer.model_dump()}
-        json_path, md_path = write_report(report, answers_markdown(report), output, "answers")
+        json_path, md_path = write_report(
+            report, answers_markdown(report), output or config.reports_dir, "answers"
+        )
     out.print(md_path.read_text(), highlight=False)
     out.print(f"Reports: {json_path} and {md_path}")
 
@@ -207,7 +209,7 @@ def eval_answers(
 def eval_phi(
     limit: Annotated[int | None, typer.Option(help="Score only this many presidio_synth sentences.")] = None,
     clean: Annotated[int, typer.Option(help="PHI-free MedQuAD sentences for false positives.")] = 500,
-    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+    output: Annotated[Path | None, typer.Option(help="Report folder (default: reports_dir).")] = None,
 ) -> None:
     """PHI span precision/recall/F2 on presidio_synth (careguide vs Presidio's defaults) and false
     positives on MedQuAD sentences."""
@@ -233,7 +235,7 @@ def eval_phi(
         }
         with err.status("Scoring PHI detectors ..."):
             report = run_phi_eval(detectors, sentences, clean_sentences)
-        json_path, md_path = write_report(report, phi_markdown(report), output, "phi")
+        json_path, md_path = write_report(report, phi_markdown(report), output or config.reports_dir, "phi")
     out.print(md_path.read_text())
     out.print(f"Reports: {json_path} and {md_path}")
 
@@ -241,7 +243,7 @@ def eval_phi(
 @eval_app.command("safety")
 def eval_safety(
     limit: Annotated[int | None, typer.Option(help="Sample at most this many prompts per dataset.")] = None,
-    output: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports"),
+    output: Annotated[Path | None, typer.Option(help="Report folder (default: reports_dir).")] = None,
 ) -> None:
     """Refusals on MedSafetyBench, over-refusal on XSTest, emergency recall, planted injections."""
 
@@ -256,7 +258,9 @@ def eval_safety(
         guard = open_guardrails(config, audit=False)
         with err.status("Running the safety suites ..."):
             report = run_safety_eval(guard, config.data_dir, passages, limit)
-        json_path, md_path = write_report(report, safety_markdown(report), output, "safety")
+        json_path, md_path = write_report(
+            report, safety_markdown(report), output or config.reports_dir, "safety"
+        )
     out.print(md_path.read_text())
     out.print(f"Reports: {json_path} and {md_path}")
 

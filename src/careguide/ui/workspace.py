@@ -1,6 +1,7 @@
 """The clinician workspace under ``/workspace``: sign-in, drafting education material from the
 knowledge base, review (edit, approve or reject, history), exports, publishing into the knowledge
-base, and the review queue of patients' negatively rated and flagged answers.
+base, the review queue of patients' negatively rated and flagged answers, and (administrators) the
+latest evaluation report.
 
 Wiring is one call, :func:`add_workspace`. Every route but the sign-in form requires a session:
 without one, pages redirect (303) to the sign-in form and ``/workspace/api/...`` answers 401.
@@ -61,6 +62,7 @@ from careguide.ui.handouts import (
     outline,
     reading_grade,
 )
+from careguide.ui.workspace_eval import evaluation_page, find_run, report_headers, run_names
 from careguide.ui.workspace_jobs import Job, JobKind, Jobs
 from careguide.ui.workspace_pages import PREFIX, Chrome, PublishState
 
@@ -511,9 +513,9 @@ def _private_routes(ws: Workspace) -> APIRouter:
 
     router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(require_session)])
 
-    def require_admin(session: Session) -> None:
+    def require_admin(session: Session, what: str = "manage users") -> None:
         if not session.is_admin:
-            raise Refusal(403, "Only an administrator can manage users.")
+            raise Refusal(403, f"Only an administrator can {what}.")
 
     @router.post("/logout")
     def logout(request: Request, session: Signed) -> Response:
@@ -812,6 +814,21 @@ def _private_routes(ws: Workspace) -> APIRouter:
             chrome = ws.chrome(request, session)
             return ws.page(request, chrome, pages.queue_item_page(chrome, item, values, error), 400)
         return ws.redirect(request, f"{PREFIX}/queue", f"Annotated queue item {item_id}.")
+
+    @router.get("/evaluation", response_class=HTMLResponse)
+    def evaluation(request: Request, session: Signed) -> Response:
+        require_admin(session, "see the evaluation reports")
+        chrome = ws.chrome(request, session)
+        folder = ws.settings.reports_dir
+        return ws.page(request, chrome, evaluation_page(chrome, folder, run_names(folder)))
+
+    @router.get("/evaluation/{name}/report.html")
+    def evaluation_report(session: Signed, name: str) -> Response:
+        require_admin(session, "see the evaluation reports")
+        run = find_run(ws.settings.reports_dir, name)
+        if run is None or not run.report_html.is_file():
+            raise Refusal(404, f"There is no evaluation report {name!r}.")
+        return HTMLResponse(run.report_html.read_text(encoding="utf-8"), headers=report_headers())
 
     @router.get("/users", response_class=HTMLResponse)
     def users(request: Request, session: Signed) -> Response:

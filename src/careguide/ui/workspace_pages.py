@@ -93,6 +93,9 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 .cards { list-style: none; padding: 0; margin: 0; }
 .cards > li { border: 1px solid var(--line); border-radius: .35rem; padding: .6rem .8rem; margin: .5rem 0;
        overflow-wrap: anywhere; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+.facts dt { font-weight: 600; } .facts dd { margin: 0; overflow-wrap: anywhere; }
+tr.regression td { background: var(--bg-bad); }
 .meta { color: var(--muted); font-size: .92rem; margin: .2rem 0; }
 .badge { display: inline-block; border-radius: 1rem; padding: 0 .6rem; font-size: .85rem; font-weight: 600;
        border: 1px solid currentColor; }
@@ -207,7 +210,10 @@ def layout(
         items = [("materials", f"{PREFIX}", "Materials"), ("new", f"{PREFIX}/new", "New material"),
                  ("queue", f"{PREFIX}/queue", "Review queue")]  # fmt: skip
         if session.is_admin:
-            items.append(("users", f"{PREFIX}/users", "Users"))
+            items += [
+                ("evaluation", f"{PREFIX}/evaluation", "Evaluation"),
+                ("users", f"{PREFIX}/users", "Users"),
+            ]
         links = "".join(
             f'<li><a href="{href}"{current_attr(key == current)}>{label}</a></li>'
             for key, href, label in items

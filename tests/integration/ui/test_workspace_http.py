@@ -82,6 +82,7 @@ def settings(tmp_path) -> Settings:
     return base.model_copy(
         update={
             "index_dir": tmp_path / "index",
+            "reports_dir": tmp_path / "reports",
             "vector_store": VectorStoreSettings(collection="workspace-http"),
             "review": ReviewSettings(
                 database_url=f"sqlite:///{tmp_path / 'review.db'}", clinic_name="Example Clinic"
@@ -158,7 +159,7 @@ def wait_job(client: TestClient, job_id: str, timeout: float = 240) -> dict:
     raise AssertionError(f"job {job_id} did not finish: {job}")
 
 
-SAMPLE = {"material_id": "1", "job_id": "nope", "item_id": "1", "fmt": "md"}
+SAMPLE = {"material_id": "1", "job_id": "nope", "item_id": "1", "fmt": "md", "name": "20260101-000000"}
 
 
 def workspace_routes(web: App) -> list[tuple[str, str]]:
@@ -559,3 +560,52 @@ def test_everything_shown_is_escaped(web, store):
         assert "<script>alert" not in html and "<img" not in html
         assert 'href="javascript:' not in html
     assert web.client.get("/workspace/materials/999").status_code == 404
+
+
+def test_the_evaluation_tab_shows_the_latest_report_to_administrators(web, settings):
+    from careguide.eval.harness import run_suites
+    from careguide.eval.reports import write_run
+
+    client = web.client
+    assert sign_in(client, "root").status_code == 303
+    empty = client.get("/workspace/evaluation")
+    assert empty.status_code == 200 and "no evaluation report" in empty.text and "make eval" in empty.text
+    assert 'href="/workspace/evaluation"' in empty.text
+
+    # Two real harness runs (the PHI suite on a few sentences); the second one is made worse.
+    results = run_suites(settings, ["phi"], 12)
+    first = write_run(results, settings.reports_dir)
+    worse = dict(results, metrics=dict(results["metrics"], **{"phi.recall": 0.1}))
+    second = write_run(worse, settings.reports_dir)
+    (settings.reports_dir / "not-a-run").mkdir()
+    page = client.get("/workspace/evaluation")
+    assert page.status_code == 200
+    text = page.text
+    assert f"Latest run: {second.name}" in text and first.name in text and "not-a-run" not in text
+    assert "phi.f2" in text and "1 metric(s) fell beyond their tolerance" in text
+    assert re.search(r'<tr class="regression"><td><code>phi.recall</code>', text)
+    assert "span-level, by character coverage" in text  # the definitions are on the page
+
+    report = client.get(f"/workspace/evaluation/{second.name}/report.html")
+    assert (
+        report.status_code == 200
+        and "careguide evaluation" in report.text
+        and "data:image/png" in report.text
+    )
+    assert "default-src 'none'" in report.headers["content-security-policy"]
+    for name in ("..", "not-a-run", "%2e%2e%2fsecret", "20990101-000000"):
+        assert client.get(f"/workspace/evaluation/{name}/report.html").status_code == 404, name
+
+    # A half-written newest run is named, and the page still shows the last readable one.
+    broken = settings.reports_dir / "20991231-235959"
+    broken.mkdir()
+    (broken / "results.json").write_text('{"metrics": ', encoding="utf-8")
+    page = client.get("/workspace/evaluation").text
+    assert "cannot be read" in page and f"Latest run: {second.name}" in page
+
+    client.cookies.clear()
+    assert sign_in(client, "alice").status_code == 303
+    home = client.get("/workspace").text
+    assert 'href="/workspace/evaluation"' not in home
+    assert client.get("/workspace/evaluation").status_code == 403
+    assert client.get(f"/workspace/evaluation/{second.name}/report.html").status_code == 403
