@@ -136,12 +136,16 @@ class CheckedSentence:
     reattributed: bool = False
 
 
+TITLE_ECHO = re.compile(r"^[^.!?]{3,120}\?\s*:\s*")
+"""A passage title a small model copies before its sentence ("What are the symptoms of X ?: ...")."""
+
+
 def verify_answer(answer: str, passages: Sequence[str], min_overlap: float = 0.5) -> list[CheckedSentence]:
     """Check every sentence of an answer against the passages it cites ([1] is ``passages[0]``)."""
     checked: list[CheckedSentence] = []
     for sentence in split_sentences(answer):
         cited = tuple(int(n) for n in _CITATION.findall(sentence) if 1 <= int(n) <= len(passages))
-        plain = _CITATION.sub("", sentence).strip()
+        plain = TITLE_ECHO.sub("", _CITATION.sub("", sentence).strip())
         if not re.search(r"[A-Za-z]", plain):
             continue  # a stray marker or punctuation, not a sentence
         if not cited and NON_FACTUAL.search(plain) and not quantities(plain):

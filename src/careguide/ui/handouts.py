@@ -22,7 +22,7 @@ from typing import Literal, Protocol
 from careguide.guardrails import GuardDecision
 from careguide.ingest import split_sentences
 from careguide.rag import Answer, Citation, supports
-from careguide.rag.citations import NON_FACTUAL, best_sentence
+from careguide.rag.citations import NON_FACTUAL, TITLE_ECHO, best_sentence
 from careguide.review import MaterialCitation
 from careguide.review.types import FORMATS, MaterialFormat
 
@@ -39,7 +39,6 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_TITLE_ECHO = re.compile(r"^[^.!?]{3,120}\?\s*:\s*")
 _BULLET = re.compile(r"^(?:[-*+•]|\d+[.)])\s+|^#+\s+")
 
 
@@ -207,7 +206,7 @@ def assemble(
                 continue  # uncited advice, a stray marker, or said already
             seen.add(key)
             # One running paragraph per section: no bullets, no echo of a passage title ("What is X?:").
-            text = _TITLE_ECHO.sub("", _BULLET.sub("", " ".join(sentence.split())))
+            text = TITLE_ECHO.sub("", _BULLET.sub("", " ".join(sentence.split())))
             if not re.search(r"[A-Za-z]", strip_markers(text)):
                 continue
             kept.append(with_markers(text, [numbering.number(local[n]) for n in cited]))

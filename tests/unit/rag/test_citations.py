@@ -102,3 +102,14 @@ def test_a_claim_about_another_condition_is_dropped():
 def test_typographic_apostrophes_do_not_flip_negation():
     passage = "Typhoid fever’s danger doesn’t end when symptoms disappear."
     assert supports("Typhoid fever's danger doesn't end when symptoms disappear.", passage).supported
+
+
+def test_a_copied_passage_title_is_not_shown():
+    answer = (
+        "What is (are) acromegaly ?: Surgery is usually the first treatment for acromegaly [3]. "
+        "How is acromegaly treated?: [1]."
+    )
+    checked = verify_answer(answer, PASSAGES)
+    assert render(checked) == "Surgery is usually the first treatment for acromegaly [3]."
+    # A real question in the answer is not a title echo when nothing follows a colon.
+    assert verify_answer("Is it contagious? No [1].", PASSAGES)[0].text.startswith("Is it contagious?")
