@@ -103,13 +103,14 @@ def eval_run(
             limits = limit or {name: QUICK_LIMITS.get(name, 200) for name in suites}
             if {"retrieval", *MODEL_SUITES} & set(suites):
                 _index_quick_slice(cfg, collection)
-        with err.status("Running the suites ...") as status:
+        with progress_bar() as progress:
             results = run_suites(
                 cfg,
                 suites,
                 limits,
                 collection,
-                on_suite=lambda name: status.update(f"Running the {name} suite ..."),
+                on_suite=lambda name: progress.console.print(f"Running the {name} suite ..."),
+                observer=RichObserver(progress),
             )
         folder = write_run(results, output or cfg.reports_dir)
         out.print(f"Report: {folder}/report.html (results.json, summary.md)")

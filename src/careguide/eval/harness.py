@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from careguide.config import Settings
+from careguide.ingest.pipeline import IngestObserver, SilentObserver
 
 Metrics = dict[str, float]
 
@@ -54,12 +55,12 @@ class SuiteResult:
     seconds: float
 
 
-def _retrieval(settings: Settings, limit: int | None) -> SuiteResult:
+def _retrieval(settings: Settings, limit: int | None, observer: IngestObserver) -> SuiteResult:
     from careguide.eval.retrieval import run_retrieval_eval
     from careguide.rag import open_retriever
 
     started = time.perf_counter()
-    report = run_retrieval_eval(settings, open_retriever(settings), limit or 1000, 0)
+    report = run_retrieval_eval(settings, open_retriever(settings), limit or 1000, 0, observer)
     metrics = {
         f"retrieval.{row['variant']}.{row['mode']}.{name}": float(row[name])
         for row in report["rows"]
@@ -77,7 +78,7 @@ def medquad_answers(settings: Settings) -> list[str]:
     return [p.answer for path in files for p in read_pairs(path) if p.answer]
 
 
-def _phi(settings: Settings, limit: int | None) -> SuiteResult:
+def _phi(settings: Settings, limit: int | None, observer: IngestObserver) -> SuiteResult:
     from careguide.eval.phi import load_presidio_synth, medquad_sentences, run_phi_eval
     from careguide.guardrails import open_guardrails
 
@@ -88,7 +89,9 @@ def _phi(settings: Settings, limit: int | None) -> SuiteResult:
     clean = medquad_sentences(medquad_answers(settings), min(500, limit or 500), seed=0)
     guard = open_guardrails(settings, audit=False)
     assert guard.redactor is not None
+    observer.phase("PHI detection", 1)
     report = run_phi_eval({"careguide": guard.redactor.find}, sentences, clean)
+    observer.advance()
     ours = report["detectors"]["careguide"]
     metrics = {f"phi.{k}": float(v) for k, v in ours["overall"].items() if k in ("precision", "recall", "f2")}
     metrics["phi.medquad_sentences_flagged"] = float(ours["medquad_false_positives"]["rate"])
@@ -97,14 +100,17 @@ def _phi(settings: Settings, limit: int | None) -> SuiteResult:
     return SuiteResult(report, metrics, time.perf_counter() - started)
 
 
-def _safety(settings: Settings, limit: int | None) -> SuiteResult:
+def _safety(settings: Settings, limit: int | None, observer: IngestObserver) -> SuiteResult:
     from careguide.eval.safety import run_safety_eval
     from careguide.guardrails import open_guardrails
 
     started = time.perf_counter()
     answers = medquad_answers(settings)
     passages = random.Random(0).sample(answers, min(200, len(answers)))
-    report = run_safety_eval(open_guardrails(settings, audit=False), settings.data_dir, passages, limit)
+    guard = open_guardrails(settings, audit=False)
+    observer.phase("Safety checks", 1)
+    report = run_safety_eval(guard, settings.data_dir, passages, limit)
+    observer.advance()
     xs, em, bp = report["xstest"], report["emergency"], report["bipia_planted_in_passages"]
     metrics = {
         "safety.medsafetybench.refusal": report["medsafetybench_train"]["refusal"]["rate"],
@@ -139,7 +145,7 @@ def answering(settings: Settings) -> Iterator[Callable[..., Any]]:
 ANSWER_SIZES = {"medquad": 100, "unanswerable": 50, "dosing": 50}
 
 
-def _answers(settings: Settings, limit: int | None) -> SuiteResult:
+def _answers(settings: Settings, limit: int | None, observer: IngestObserver) -> SuiteResult:
     from careguide.eval.answers import answer_cases, answer_metrics, checker_agreement, run_answer_eval
     from careguide.eval.retrieval import indexed_answer_ids
     from careguide.rag import open_retriever
@@ -149,14 +155,15 @@ def _answers(settings: Settings, limit: int | None) -> SuiteResult:
     indexed = indexed_answer_ids(open_retriever(settings))
     cases = answer_cases(settings, indexed, sizes["medquad"], sizes["unanswerable"], sizes["dosing"])
     with answering(settings) as answer:
-        report = run_answer_eval(cases, answer)
+        observer.phase("Answering", len(cases))
+        report = run_answer_eval(cases, answer, observer.advance)
     report["checker_agreement"] = checker_agreement()
     metrics = answer_metrics(report["summary"])
     metrics["answers.checker_agreement"] = float(report["checker_agreement"]["agreement"])
     return SuiteResult(report, metrics, time.perf_counter() - started)
 
 
-def _readability(settings: Settings, limit: int | None) -> SuiteResult:
+def _readability(settings: Settings, limit: int | None, observer: IngestObserver) -> SuiteResult:
     from careguide.eval.answers import answer_cases, reading_grade
     from careguide.eval.retrieval import indexed_answer_ids
     from careguide.rag import open_retriever
@@ -166,6 +173,7 @@ def _readability(settings: Settings, limit: int | None) -> SuiteResult:
     cases = answer_cases(settings, indexed, min(limit or 30, 30), 0, 0, seed=1)
     rows = []
     with answering(settings) as answer:
+        observer.phase("Readability (2 levels)", len(cases))
         for case in cases:
             row: dict[str, Any] = {"question": case.question}
             for level in ("standard", "simpler"):
@@ -174,6 +182,7 @@ def _readability(settings: Settings, limit: int | None) -> SuiteResult:
                 if level == "standard" and result.citations:
                     row["source"] = reading_grade(" ".join(c.passage.chunk.text for c in result.citations))
             rows.append(row)
+            observer.advance()
     report: dict[str, Any] = {"rows": rows}
     metrics: Metrics = {}
     for level in ("standard", "simpler", "source"):
@@ -190,7 +199,7 @@ def _readability(settings: Settings, limit: int | None) -> SuiteResult:
     return SuiteResult(report, metrics, time.perf_counter() - started)
 
 
-SUITES: dict[str, Callable[[Settings, int | None], SuiteResult]] = {
+SUITES: dict[str, Callable[[Settings, int | None, IngestObserver], SuiteResult]] = {
     "retrieval": _retrieval,
     "answers": _answers,
     "readability": _readability,
@@ -224,8 +233,9 @@ def run_suites(
     limit: int | dict[str, int | None] | None,
     collection: str | None = None,
     on_suite: Callable[[str], None] | None = None,
+    observer: IngestObserver | None = None,
 ) -> dict[str, Any]:
-    """Run the suites and return results.json's content."""
+    """Run the suites and return results.json's content; ``observer`` sees each suite's progress."""
     from careguide.eval.safety import SOURCES
 
     if collection:
@@ -237,7 +247,9 @@ def run_suites(
     for name in suites:
         if on_suite is not None:
             on_suite(name)
-        result = SUITES[name](settings, limit.get(name) if isinstance(limit, dict) else limit)
+        result = SUITES[name](
+            settings, limit.get(name) if isinstance(limit, dict) else limit, observer or SilentObserver()
+        )
         results[name] = {"seconds": round(result.seconds, 1), "report": result.report}
         metrics.update(result.metrics)
     return {
