@@ -167,6 +167,7 @@ def answer_record(case: Case, guarded: Any) -> dict[str, Any]:
         "abstained": answer.abstained,
         "answer": answer.answer,
         "draft": answer.draft,
+        "passages": texts,
         "cited_answer_ids": [c.passage.chunk.answer_id for c in answer.citations],
         "gold_cited": bool(case.gold_answer_id)
         and case.gold_answer_id in {c.passage.chunk.answer_id for c in answer.citations},
