@@ -2,7 +2,8 @@
 
 Each session asks its questions in turn, the later ones as follow-ups (the earlier questions, as the
 server redacted them, go along as ``history``), like a patient in the chat. Reported: errors, and
-p50/p95 of the time to the first draft token and of the whole answer. Start the app first
+p50/p95 of the time to the first draft token and of the whole answer, against one session alone
+measured just before (the baseline, same run). Start the app first
 (``careguide serve``), then::
 
     python -m benchmarks.load_chat --url http://127.0.0.1:7860
@@ -138,17 +139,46 @@ def report(results: Sequence[Result], wall_s: float, sessions: int) -> None:
             console.print(f"session {r.session}: {r.error}", highlight=False)
 
 
+def _p95(values: Sequence[float]) -> float:
+    return percentile(values, 95)
+
+
+def compare(alone: Sequence[Result], loaded: Sequence[Result], sessions: int) -> None:
+    """The loaded run against the baseline of one session measured just before it."""
+    rows = []
+    for name, field in (("time to first token (s)", "first_s"), ("total per answer (s)", "total_s")):
+        for label, stat in (("p50", median), ("p95", _p95)):
+            base = stat([getattr(r, field) for r in alone if not r.error])
+            under = stat([getattr(r, field) for r in loaded if not r.error])
+            ratio = f"{under / base:.2f}x" if base else "n/a"
+            rows.append([f"{name} {label}", f"{base:.2f}", f"{under:.2f}", ratio])
+    print_table(
+        f"{sessions} sessions against 1 session alone (baseline, same run)",
+        ["", "1 session", f"{sessions} sessions", "ratio"],
+        rows,
+    )
+
+
 def run(
     url: str,
     sessions: int = 8,
     questions: int = 2,
     timeout: float = 900.0,
     conversations: Sequence[Sequence[str]] = CONVERSATIONS,
+    baseline: bool = True,
 ) -> list[Result]:
-    """Run the load and print its table; ``make bench`` may call this with a started app."""
-    results, wall_s = asyncio.run(load(url.rstrip("/"), sessions, questions, timeout, conversations))
+    """One session alone first (the baseline), then ``sessions`` at once; prints their tables and
+    returns the loaded run's results. ``make bench`` may call this with a started app."""
+    url = url.rstrip("/")
+    alone: list[Result] = []
+    if baseline:
+        alone, wall_s = asyncio.run(load(url, 1, questions, timeout, conversations))
+        report(alone, wall_s, 1)
+    results, wall_s = asyncio.run(load(url, sessions, questions, timeout, conversations))
     report(results, wall_s, sessions)
-    return results
+    if baseline:
+        compare(alone, results, sessions)
+    return alone + results
 
 
 def main() -> None:
@@ -157,6 +187,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=8, help="Simultaneous chat sessions.")
     parser.add_argument("--questions", type=int, default=2, help="Questions per session.")
     parser.add_argument("--timeout", type=float, default=900.0, help="Seconds one answer may take.")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="Skip the one-session baseline run before the load."
+    )
     parser.add_argument(
         "--conversation",
         action="append",
@@ -167,7 +200,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     conversations = [c.split("|") for c in args.conversation] if args.conversation else CONVERSATIONS
-    results = run(args.url, args.sessions, args.questions, args.timeout, conversations)
+    results = run(args.url, args.sessions, args.questions, args.timeout, conversations, not args.no_baseline)
     raise SystemExit(1 if any(r.error for r in results) else 0)
 
 
