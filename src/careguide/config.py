@@ -122,6 +122,8 @@ class LLMSettings(_Section):
     max_tokens: int = Field(200, ge=16, le=4096)
     request_timeout_s: float = Field(300, gt=0)
     start_timeout_s: float = Field(180, gt=0)
+    cited_grammar: bool = True
+    """llamacpp: a GBNF grammar makes every sentence end with a [n] citation (at most 4 sentences)."""
     vllm: VllmSettings = VllmSettings()
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from careguide.config import LLMSettings, Settings
 from careguide.models.assembly import MODELS, ModelError, pull, verify
 from careguide.models.server import LlamaServer, attach
-from careguide.models.vllm import guided_citations_body
+from careguide.models.vllm import CITED_GRAMMAR, guided_citations_body
 
 
 def resolve_model_file(llm: LLMSettings) -> Path:
@@ -83,14 +83,15 @@ def open_backend(settings: Settings, log_dir: Path | None = None) -> Backend:
     """Start or attach the configured backend; raises :class:`ModelError` with the fix."""
     llm = settings.llm
     if llm.backend == "llamacpp":
+        grammar = {"grammar": CITED_GRAMMAR} if llm.cited_grammar else {}
         if llm.base_url:
-            return Backend("llamacpp", llm.served_model, attach(llm.base_url))
+            return Backend("llamacpp", llm.served_model, attach(llm.base_url), extra_body=grammar)
         log = (log_dir or settings.index_dir.parent / "logs") / "llm-server.log"
         server = LlamaServer(
             resolve_model_file(llm), log, n_ctx=llm.n_ctx, n_threads=llm.n_threads, alias=llm.served_model
         )
         server.start(llm.start_timeout_s)
-        return Backend("llamacpp", llm.served_model, server.base_url, server=server)
+        return Backend("llamacpp", llm.served_model, server.base_url, server=server, extra_body=grammar)
     if llm.backend == "vllm":
         try:
             url = attach(vllm_url(settings), timeout=10)

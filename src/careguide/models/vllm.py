@@ -34,6 +34,12 @@ A lone '.' followed by a digit is not enough: a model that wants to end an uncit
 otherwise escape into "blue.0000…" instead of writing the citation."""
 CITED_SENTENCES = rf"(?:{_BODY} ?(?:\[[1-9][0-9]?\])+[.!?]?)+"
 """One or more sentences, each ending in one or more ``[n]`` markers ("Text [1]." as rendered)."""
+CITED_GRAMMAR = r"""root ::= sentence (" " sentence){0,3}
+sentence ::= body " "? cite+ [.!?]?
+body ::= ([^\[\]\n.!?] | [0-9] "." [0-9])+
+cite ::= "[" [1-9] [0-9]? "]"
+"""
+"""The same constraint for llama.cpp (GBNF, its ``grammar`` request field), at most 4 sentences."""
 STOP_TIMEOUT_S = 30.0
 
 

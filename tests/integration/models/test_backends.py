@@ -23,7 +23,7 @@ from careguide.config import LLMSettings, Settings, VllmSettings
 from careguide.ingest import ChromaStore, ingest
 from careguide.models import Backend, open_backend, pull
 from careguide.models.server import LlamaServer, free_port
-from careguide.models.vllm import CITED_SENTENCES, VllmServer
+from careguide.models.vllm import CITED_GRAMMAR, CITED_SENTENCES, VllmServer
 from careguide.rag import Retriever
 from careguide.rag.assistant import ABSTENTION, Assistant
 from careguide.rag.llm import ChatClient, LLMError, client_for
@@ -151,6 +151,15 @@ class TestLlamaCpp(BackendContract):
         settings = Settings(llm=LLMSettings(model=SMALL_MODEL, n_ctx=2048))
         with open_backend(settings, log_dir=tmp_path_factory.mktemp("llamacpp")) as backend:
             yield backend
+
+    def test_the_grammar_ends_every_sentence_with_a_citation(self, backend, client):
+        assert backend.extra_body == {"grammar": CITED_GRAMMAR}
+        text = client.complete(CITE, 60)
+        assert "]" in text, text
+        assert re.fullmatch(CITED_SENTENCES, text[: text.rindex("]") + 1]), text
+        assert not re.search(r"[a-z][.!?]", text), text
+        free = replace(client, extra_body={})  # without it, the same request is answered freely
+        assert free.complete(SHORT, 24) != client.complete(SHORT, 24)
 
 
 class TestOpenAICompatible(BackendContract):
