@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
@@ -27,6 +28,20 @@ def _die_with_parent() -> None:
         import signal
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careguide-model-spawner")
+"""Linux sends PR_SET_PDEATHSIG when the *thread* that forked the child exits, not the process. A
+server started from a web worker thread (a request that restarted it, the app's start-up thread)
+was stopped with that thread: under 8 simultaneous chats most answers failed. Every server is
+therefore forked from this one thread, which lives as long as careguide."""
+
+
+def _spawn(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return _SPAWNER.submit(
+            subprocess.Popen, command, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        ).result()
 
 
 def free_port() -> int:
@@ -108,10 +123,7 @@ class LlamaServer:
         if not self.model.is_file():
             raise ModelError(f"Model file {self.model} does not exist; run `careguide models pull`.")
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
-            )
+        self.process = _spawn(self.command(), self.log)
         try:
             wait_until_ready(self.base_url, timeout, alive=self.alive, api_key=self.api_key)
         except ModelError as exc:

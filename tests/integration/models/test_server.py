@@ -44,6 +44,22 @@ def test_a_dead_server_is_restarted(server):
     assert httpx.get(f"{url}/models", timeout=10).status_code == 200
 
 
+def test_a_server_restarted_from_a_worker_thread_outlives_that_thread(server):
+    """A web request's thread restarts a dead server, then ends: the server must keep running."""
+    import threading
+    import time
+
+    assert server.process is not None
+    server.process.kill()
+    server.process.wait()
+    worker = threading.Thread(target=server.ensure_running)
+    worker.start()
+    worker.join()
+    time.sleep(2)  # the stop signal, if any, is immediate
+    assert server.alive()
+    assert httpx.get(f"{server.base_url}/models", timeout=10).status_code == 200
+
+
 def test_unreachable_server_and_missing_model_are_clear_errors(tmp_path):
     with pytest.raises(ModelError, match="Cannot reach the LLM server"):
         attach(f"http://127.0.0.1:{free_port()}/v1", timeout=1)
