@@ -116,6 +116,9 @@ class LlamaServer:
             "--model", str(self.model), "--model_alias", self.alias,
             "--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads),
             "--host", "127.0.0.1", "--port", str(self.port),
+            # By default a new request cuts the answer being streamed short: with two patients at
+            # once, one of them got a truncated draft (and so the abstention). Queue them instead.
+            "--interrupt_requests", "False",
             *(["--api_key", self.api_key] if self.api_key else []),
         ]  # fmt: skip
 
