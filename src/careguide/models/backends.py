@@ -19,8 +19,8 @@ from typing import Any
 
 from careguide.config import LLMSettings, Settings
 from careguide.models.assembly import MODELS, ModelError, pull, verify
-from careguide.models.server import LlamaServer, attach
-from careguide.models.vllm import CITED_GRAMMAR, guided_citations_body
+from careguide.models.server import CITED_GRAMMAR, LlamaServer, attach
+from careguide.models.vllm import guided_citations_body
 
 
 def resolve_model_file(llm: LLMSettings) -> Path:

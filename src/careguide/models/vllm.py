@@ -34,15 +34,6 @@ A lone '.' followed by a digit is not enough: a model that wants to end an uncit
 otherwise escape into "blue.0000…" instead of writing the citation."""
 CITED_SENTENCES = rf"(?:{_BODY} ?(?:\[[1-9][0-9]?\])+[.!?]?)+"
 """One or more sentences, each ending in one or more ``[n]`` markers ("Text [1]." as rendered)."""
-CITED_GRAMMAR = r"""root ::= sentence (" " sentence){0,3}
-sentence ::= body " "? cite+ [.!?]?
-body ::= [^\[\]\n.!?]+
-cite ::= "[" [1-9] [0-9]? "]"
-"""
-"""The same constraint for llama.cpp (GBNF, its ``grammar`` request field), at most 4 sentences.
-No '.' inside a sentence at all: with '.' allowed between digits, the 1.5B model that wanted to end
-"... people over 60." without a citation wrote "60.1 [2]", a number no passage holds (the checker
-then dropped it). A decimal dose cannot be written under this grammar, which is the safe side."""
 STOP_TIMEOUT_S = 30.0
 
 

@@ -22,8 +22,8 @@ import pytest
 from careguide.config import LLMSettings, Settings, VllmSettings
 from careguide.ingest import ChromaStore, ingest
 from careguide.models import Backend, open_backend, pull
-from careguide.models.server import LlamaServer, free_port
-from careguide.models.vllm import CITED_GRAMMAR, CITED_SENTENCES, VllmServer
+from careguide.models.server import CITED_GRAMMAR, LlamaServer, free_port
+from careguide.models.vllm import CITED_SENTENCES, VllmServer
 from careguide.rag import Retriever
 from careguide.rag.assistant import ABSTENTION, Assistant
 from careguide.rag.llm import ChatClient, LLMError, client_for
