@@ -33,12 +33,13 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the errors a user can cause into one line and exit status 2, never a traceback."""
+    from careguide.eval.reports import ResultsError
     from careguide.ingest import EmbeddingError, StoreError
     from careguide.rag import FilterError
 
     try:
         yield
-    except (ConfigError, StoreError, EmbeddingError, FilterError, FileNotFoundError) as exc:
+    except (ConfigError, StoreError, EmbeddingError, FilterError, ResultsError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from careguide.config import Settings
+from careguide.eval.reports import read_results
 from careguide.ingest.pipeline import IngestObserver, SilentObserver
 
 Metrics = dict[str, float]
@@ -305,11 +306,7 @@ def compare_metrics(
 
 
 def load_metrics(path: Path) -> Metrics:
-    """Metrics of a report folder (its results.json) or of a baseline JSON file."""
-    file = path / "results.json" if path.is_dir() else path
-    if not file.is_file():
-        raise FileNotFoundError(
-            f"No results at {file}; pass a report folder or a results/baseline JSON file."
-        )
-    data = json.loads(file.read_text(encoding="utf-8"))
-    return {k: float(v) for k, v in data["metrics"].items()}
+    """Metrics of a report folder (its results.json) or of a baseline JSON file; a missing or
+    damaged file raises :class:`careguide.eval.reports.ResultsError`."""
+    metrics: Metrics = read_results(path)["metrics"]
+    return metrics

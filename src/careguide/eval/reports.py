@@ -1,4 +1,5 @@
-"""Writing reports under the reports folder: one suite's JSON and Markdown, or a harness run's folder."""
+"""Reports under the reports folder: one suite's JSON and Markdown, a harness run's folder, and
+reading a run's (or a baseline's) results back."""
 
 from __future__ import annotations
 
@@ -35,3 +36,30 @@ def write_run(results: dict[str, Any], parent: Path) -> Path:
     partial.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     partial.replace(folder / "results.json")
     return folder
+
+
+class ResultsError(ValueError):
+    """A results.json (or baseline) that is missing or cannot be read; the message names the fix."""
+
+
+def read_results(path: Path) -> dict[str, Any]:
+    """The results of a report folder (its results.json) or of a results/baseline JSON file.
+
+    Raises :class:`ResultsError` with one sentence when the file is missing, damaged or has no
+    metrics, so the command line and the workspace report it the same way.
+    """
+    file = path / "results.json" if path.is_dir() else path
+    if not file.is_file():
+        raise ResultsError(f"No results at {file}; pass a report folder or a results/baseline JSON file.")
+    try:
+        results: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+        metrics = results["metrics"] if isinstance(results, dict) else None
+        if not isinstance(metrics, dict):
+            raise ValueError("no metrics")
+        results["metrics"] = {str(k): float(v) for k, v in metrics.items()}
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise ResultsError(
+            f"The results file {file} cannot be read ({type(exc).__name__}); run the evaluation again "
+            "(`careguide eval run`, or `make eval`)."
+        ) from None
+    return results

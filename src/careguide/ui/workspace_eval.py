@@ -17,6 +17,7 @@ from typing import Any
 
 from careguide.eval.harness import Difference, compare_metrics
 from careguide.eval.rendering import DEFINITIONS
+from careguide.eval.reports import ResultsError, read_results
 from careguide.ui.workspace_pages import PREFIX, Chrome, esc, layout, notice
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -34,9 +35,7 @@ class EvalRun:
 
     @property
     def metrics(self) -> dict[str, float]:
-        if self.results is None:
-            return {}
-        return {k: float(v) for k, v in self.results.get("metrics", {}).items()}
+        return {} if self.results is None else dict(self.results["metrics"])
 
     @property
     def report_html(self) -> Path:
@@ -59,16 +58,22 @@ def load_run(reports_dir: Path, name: str) -> EvalRun:
     """A run by folder name; a corrupt or half-written results.json is reported, not raised."""
     folder = reports_dir / name
     try:
-        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-        if not isinstance(results, dict) or not isinstance(results.get("metrics"), dict):
-            raise ValueError("no metrics")
-    except (OSError, ValueError) as exc:
-        problem = (
-            f"The report {folder / 'results.json'} cannot be read ({type(exc).__name__}); "
-            "run the evaluation again with `make eval`."
-        )
-        return EvalRun(name, folder, None, problem)
-    return EvalRun(name, folder, results)
+        return EvalRun(name, folder, read_results(folder / "results.json"))
+    except ResultsError as exc:
+        return EvalRun(name, folder, None, str(exc))
+
+
+def newest_readable(reports_dir: Path, names: Sequence[str], count: int = 2) -> list[EvalRun]:
+    """The newest run (readable or not, so a damaged one is reported) and then readable runs
+    until ``count`` readable ones are found; older folders are not opened."""
+    runs: list[EvalRun] = []
+    for name in names:
+        run = load_run(reports_dir, name)
+        if run.results is not None or not runs:
+            runs.append(run)
+        if sum(r.results is not None for r in runs) >= count:
+            break
+    return runs
 
 
 def find_run(reports_dir: Path, name: str) -> EvalRun | None:
@@ -154,7 +159,7 @@ def evaluation_page(chrome: Chrome, reports_dir: Path, names: Sequence[str]) -> 
             "info",
         )
         return layout("Evaluation", body, chrome, current="evaluation")
-    runs = [load_run(reports_dir, name) for name in names[:SHOWN_RUNS]]
+    runs = newest_readable(reports_dir, names)
     readable = [r for r in runs if r.results is not None]
     problems = "".join(notice(r.problem, "warn") for r in runs[:1] if r.results is None)
     latest = readable[0] if readable else None
@@ -173,19 +178,23 @@ def evaluation_page(chrome: Chrome, reports_dir: Path, names: Sequence[str]) -> 
             f"<h2>Metrics</h2>{_metrics_table(latest, previous)}"
             f"<h2>What the metrics mean</h2><ul>{definitions}</ul>"
         )
-    listing = "".join(
-        f"<li>{esc(r.name)}"
-        + (
-            f' — <a href="{PREFIX}/evaluation/{esc(r.name)}/report.html">report</a>'
-            if r.results is not None and r.report_html.is_file()
-            else " — unreadable"
-        )
-        + (f" ({esc(', '.join(r.results.get('suites', [])))})" if r.results is not None else "")
-        + "</li>"
-        for r in runs
-    )
+    loaded = {r.name: r for r in runs}
+    listing = "".join(_listed(reports_dir, name, loaded.get(name)) for name in names[:SHOWN_RUNS])
     body = f"{intro}{problems}{section}<h2>All runs</h2><ul>{listing}</ul>"
     return layout("Evaluation", body, chrome, current="evaluation")
+
+
+def _listed(reports_dir: Path, name: str, run: EvalRun | None) -> str:
+    """One line of the run list; only the runs already opened for the page show their suites."""
+    if run is not None and run.results is None:
+        return f"<li>{esc(name)} — unreadable</li>"
+    link = (
+        f' — <a href="{PREFIX}/evaluation/{esc(name)}/report.html">report</a>'
+        if (reports_dir / name / "report.html").is_file()
+        else ""
+    )
+    suites = f" ({esc(', '.join(run.results.get('suites', [])))})" if run is not None and run.results else ""
+    return f"<li>{esc(name)}{link}{suites}</li>"
 
 
 def report_headers() -> dict[str, str]:

@@ -4,6 +4,7 @@ import pytest
 
 from careguide.eval.harness import compare_metrics, load_metrics, metric_spec, parse_suites
 from careguide.eval.rendering import comparison_markdown, report_html, summary_markdown
+from careguide.eval.reports import ResultsError
 
 
 def test_direction_and_tolerance():
@@ -37,8 +38,15 @@ def test_load_metrics_from_folder_or_file(tmp_path):
     (tmp_path / "results.json").write_text(json.dumps({"metrics": {"x": 1}}))
     assert load_metrics(tmp_path) == {"x": 1.0}
     assert load_metrics(tmp_path / "results.json") == {"x": 1.0}
-    with pytest.raises(FileNotFoundError, match="No results"):
+    with pytest.raises(ResultsError, match="No results"):
         load_metrics(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("text", ["{not json", "[]", '{"suites": []}', '{"metrics": {"x": "high"}}'])
+def test_damaged_results_are_one_clear_error(tmp_path, text):
+    (tmp_path / "results.json").write_text(text)
+    with pytest.raises(ResultsError, match=r"cannot be read .*run the evaluation again"):
+        load_metrics(tmp_path)
 
 
 def test_reports_render_with_plots():

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from careguide.ui.auth import Session
-from careguide.ui.workspace_eval import evaluation_page, find_run, load_run, run_names
+from careguide.ui.workspace_eval import evaluation_page, find_run, load_run, newest_readable, run_names
 from careguide.ui.workspace_pages import Chrome
 
 ADMIN = Chrome(Session("s", 1, "root", "admin", "token", 0.0, 1e12), "nonce")
@@ -67,3 +67,17 @@ def test_a_single_run_has_no_comparison(tmp_path):
     run(tmp_path, "20260101-000000", {"safety.emergency.recall": 1.0})
     page = evaluation_page(ADMIN, tmp_path, run_names(tmp_path))
     assert "Previous run" not in page and "fell beyond" not in page and "No metric fell" not in page
+
+
+def test_the_page_opens_only_the_newest_runs_it_shows(tmp_path):
+    for day in range(1, 6):
+        run(tmp_path, f"2026010{day}-000000", {"safety.emergency.recall": 1.0})
+    (tmp_path / "20260105-000000" / "results.json").write_text("{", encoding="utf-8")  # newest: damaged
+    (tmp_path / "20260101-000000" / "results.json").write_text("{", encoding="utf-8")  # oldest: damaged
+    names = run_names(tmp_path)
+    opened = newest_readable(tmp_path, names)
+    assert [r.name for r in opened] == ["20260105-000000", "20260104-000000", "20260103-000000"]
+    page = evaluation_page(ADMIN, tmp_path, names)
+    assert "Latest run: 20260104-000000" in page and "20260105-000000 — unreadable" in page
+    assert page.count("cannot be read") == 1  # the oldest damaged run is never opened
+    assert "<li>20260101-000000 — <a" in page  # but it is still listed with its report
