@@ -3,9 +3,10 @@ questions, the share of the model's time spent reading the prompt (prefill, up t
 for the 1.5B and 0.5B models and prompt variants. Baseline: the default model and prompt, same run.
 
 Variants:
-- ``default``: 4 passages trimmed to 120 words, the fixed system message first (llama.cpp reuses the
-  key/value cache of the longest common prefix with the previous request, so the system message is
-  read once);
+- ``default``: as careguide asks by default: 4 passages trimmed to 120 words, the fixed system
+  message first (llama.cpp reuses the key/value cache of the longest common prefix with the previous
+  request, so the system message is read once), the citation grammar (``llm.cited_grammar``);
+- ``no citation grammar``: the same prompt, sampled without the grammar (what the grammar costs);
 - ``no prefix reuse``: the same prompt with a per-request marker at its start, which defeats that reuse;
 - ``trimmed``: 3 passages of 60 words.
 Needs the default knowledge base indexed (`make ingest`).
@@ -14,14 +15,14 @@ Needs the default knowledge base indexed (`make ingest`).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
 from benchmarks.common import percentile, print_table
 from careguide.config import load_settings
 from careguide.models import pull
-from careguide.models.server import LlamaServer
+from careguide.models.server import CITED_GRAMMAR, LlamaServer
 from careguide.rag import ChatClient, open_retriever
 from careguide.rag.assistant import Assistant, build_messages
 
@@ -57,10 +58,12 @@ class Variant:
     k: int = 4
     words: int = 120
     prefix_reuse: bool = True
+    grammar: bool = True
 
 
 VARIANTS = (
     Variant("1.5B default", "1.5B"),
+    Variant("1.5B no citation grammar", "1.5B", grammar=False),
     Variant("1.5B no prefix reuse", "1.5B", prefix_reuse=False),
     Variant("1.5B trimmed (3 × 60 words)", "1.5B", k=3, words=60),
     Variant("0.5B default", "0.5B"),
@@ -83,6 +86,7 @@ def measure(
     variant: Variant, assistant: Assistant, client: ChatClient, questions: list[str]
 ) -> dict[str, float]:
     first, total, prefill_share, tokens = [], [], [], []
+    client = replace(client, extra_body={"grammar": CITED_GRAMMAR} if variant.grammar else {})
     for number, question in enumerate(questions):
         passages = assistant.retriever.search(question, variant.k)
         messages = build_messages(question, passages, variant.words)
