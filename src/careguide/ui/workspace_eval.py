@@ -4,6 +4,7 @@ The harness writes ``<reports_dir>/<timestamp>/`` with ``results.json``, ``summa
 ``report.html``. The tab reads those folders: the newest run's metrics, each compared with the run
 before it (a change the wrong way beyond the metric's tolerance is flagged, as ``careguide eval
 compare`` does), the metric definitions, and links to every run's full HTML report with its plots.
+:func:`evaluation_routes` serves the tab and the stored reports.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
 from careguide.eval.harness import Difference, compare_metrics
 from careguide.eval.rendering import DEFINITIONS
 from careguide.eval.reports import ResultsError, read_results
+from careguide.ui.workspace_base import Refusal, Signed, Workspace, private_router, require_admin
 from careguide.ui.workspace_pages import PREFIX, Chrome, esc, layout, notice
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -209,3 +214,24 @@ def report_headers() -> dict[str, str]:
         "Referrer-Policy": "same-origin",
         "Cache-Control": "no-store",
     }
+
+
+def evaluation_routes(ws: Workspace) -> APIRouter:
+    router = private_router(ws)
+
+    @router.get("/evaluation", response_class=HTMLResponse)
+    def evaluation(request: Request, session: Signed) -> Response:
+        require_admin(session, "see the evaluation reports")
+        chrome = ws.chrome(request, session)
+        folder = ws.settings.reports_dir
+        return ws.page(request, chrome, evaluation_page(chrome, folder, run_names(folder)))
+
+    @router.get("/evaluation/{name}/report.html")
+    def evaluation_report(session: Signed, name: str) -> Response:
+        require_admin(session, "see the evaluation reports")
+        run = find_run(ws.settings.reports_dir, name)
+        if run is None or not run.report_html.is_file():
+            raise Refusal(404, f"There is no evaluation report {name!r}.")
+        return HTMLResponse(run.report_html.read_text(encoding="utf-8"), headers=report_headers())
+
+    return router

@@ -1,0 +1,462 @@
+"""The workspace's materials: the dashboard, drafting new material from the knowledge base (a
+background job whose progress pages poll), each material's page, history, edit and decision,
+exports, publishing into the knowledge base, and the JSON API under ``/workspace/api``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from careguide.ingest import EmbeddingError, StoreError
+from careguide.rag import LLMError
+from careguide.review import (
+    Material,
+    MaterialCitation,
+    ReviewError,
+    clinic_name,
+    publish,
+    to_html,
+    to_markdown,
+    to_pdf,
+    unpublish,
+)
+from careguide.review.publish import approved_path
+from careguide.review.types import FORMATS, DecisionKind, MaterialFormat
+from careguide.ui import workspace_materials_pages as pages
+from careguide.ui.auth import Session
+from careguide.ui.handouts import (
+    AUDIENCES,
+    LEVELS,
+    Cancelled,
+    Progress,
+    SentenceCheck,
+    check_body,
+    citations_for,
+    clean_topic,
+    generate,
+    outline,
+    reading_grade,
+)
+from careguide.ui.workspace_base import (
+    MAX_BODY_CHARS,
+    MAX_TEXT_CHARS,
+    Refusal,
+    Signed,
+    Workspace,
+    private_router,
+    security_headers,
+)
+from careguide.ui.workspace_jobs import Job, JobKind
+from careguide.ui.workspace_materials_pages import PublishState
+from careguide.ui.workspace_pages import PREFIX
+
+log = logging.getLogger("careguide.ui.workspace")
+
+_EXPORTS = {
+    "md": ("text/markdown; charset=utf-8", "md"),
+    "html": ("text/html; charset=utf-8", "html"),
+    "pdf": ("application/pdf", "pdf"),
+}
+
+
+def find_material(ws: Workspace, material_id: int) -> Material:
+    try:
+        return ws.store.get(material_id)
+    except ReviewError as exc:
+        raise Refusal(404, str(exc)) from None
+
+
+def passage_texts(ws: Workspace, citations: Sequence[MaterialCitation]) -> dict[int, str]:
+    if ws.passages is None:
+        return {}
+    texts = ws.passages([c.chunk_id for c in citations])
+    return {c.n: texts[c.chunk_id] for c in citations if texts.get(c.chunk_id)}
+
+
+def check_material(ws: Workspace, material: Material) -> tuple[list[SentenceCheck], dict[int, str]]:
+    passages = passage_texts(ws, material.citations)
+    return check_body(material.body, material.citations, passages), passages
+
+
+def publish_state(ws: Workspace, material: Material) -> PublishState | None:
+    job = ws.jobs.latest_for(material.id)
+    in_index = approved_path(ws.settings, material.id).exists()
+    clinic = clinic_name(ws.settings)
+    if job is not None and not job.finished:
+        text = (
+            "Publishing to the knowledge base…"
+            if job.kind == "publish"
+            else "Removing it from the knowledge base…"
+        )
+        return PublishState(text, "info", job.id, running=True)
+    if job is not None and job.state == "failed":
+        return PublishState(job.message, "error", can_retry=material.status == "approved")
+    if material.status == "approved":
+        if in_index:
+            return PublishState(f"Published: patients' answers can cite it, as {clinic}.", "ok")
+        return PublishState("Approved, but not in the knowledge base yet.", "warn", can_retry=True)
+    if in_index:
+        return PublishState(
+            "The last approved version stays in the knowledge base until this version is approved.",
+            "info",
+        )
+    return None
+
+
+def start_publish(ws: Workspace, material: Material, owner: str, remove: bool = False) -> Job:
+    settings, store = ws.settings, ws.store
+
+    def work(job: Job) -> None:
+        job.start_step(0)
+        try:
+            if remove:
+                removed = unpublish(material.id, settings)
+                message = (
+                    "Removed from the knowledge base." if removed else "It was not in the knowledge base."
+                )
+            else:
+                published = publish(material.id, settings, store)
+                message = (
+                    f"Published: {published.chunks_indexed} passage(s) indexed; patients' answers can "
+                    f"cite it, as {clinic_name(settings)}."
+                )
+        except (ReviewError, StoreError, EmbeddingError) as exc:
+            job.finish("failed", f"Not published: {exc}")
+            return
+        if ws.on_publish is not None:
+            try:
+                ws.on_publish()
+            except Exception:
+                log.exception("Reloading the retriever after publishing failed")
+                job.finish("failed", "Indexed, but the running answer service did not reload; restart it.")
+                return
+        job.finish("done", message)
+
+    kind: JobKind = "unpublish" if remove else "publish"
+    label = "Remove from the knowledge base" if remove else "Index into the knowledge base"
+    return ws.jobs.submit(kind, owner, f"{label}: {material.topic}", [label], work, material.id)
+
+
+def start_draft(
+    ws: Workspace, owner: str, topic: str, audience: str, level: str, format: MaterialFormat
+) -> Job:
+    factory = ws.assistant_factory
+    assert factory is not None
+    sections = outline(topic, format)
+    store, guard = ws.store, ws.guard
+
+    def work(job: Job) -> None:
+        def answered(index: int, _section: object, answer: Any) -> None:
+            note = "not in the knowledge base" if answer.abstained else "answered"
+            job.end_step(index, "skipped" if answer.abstained else "done", note)
+
+        progress = Progress(
+            on_question=lambda index, _section: job.start_step(index),
+            on_answer=answered,
+            on_token=job.add_partial,
+            stopped=job.cancel.is_set,
+        )
+        try:
+            draft = generate(factory(), topic, format, level, progress, guard() if guard else None)
+        except Cancelled:
+            job.finish("cancelled", "Stopped; nothing was saved.")
+            return
+        except LLMError as exc:
+            job.finish("failed", str(exc))
+            return
+        if not draft.answered:
+            job.finish(
+                "failed",
+                f"The knowledge base has no checked answer about {topic}; nothing was saved. "
+                "Check the spelling or try a broader topic.",
+            )
+            return
+        material_id = store.create_material(
+            topic, audience, level, format, draft.body, draft.citations, draft.grade, owner
+        )
+        job.finish("done", f"Draft saved as material {material_id}.", material_id)
+
+    return ws.jobs.submit("generate", owner, f"Draft: {topic}", [s.question for s in sections], work)
+
+
+def material_routes(ws: Workspace) -> APIRouter:
+    router = private_router(ws)
+
+    @router.get("", response_class=HTMLResponse)
+    def dashboard(request: Request, session: Signed, status: str = "all") -> Response:
+        chosen = status if status in ("draft", "approved", "rejected") else "all"
+        materials = ws.store.list_materials(None if chosen == "all" else cast(Any, chosen))
+        materials.sort(key=lambda m: m.updated_at, reverse=True)
+        jobs = [j.snapshot() for j in ws.jobs.active() if j.kind == "generate"]
+        chrome = ws.chrome(request, session)
+        open_items = len(ws.store.queue("open"))
+        return ws.page(request, chrome, pages.dashboard(chrome, materials, chosen, jobs, open_items))
+
+    def unavailable() -> str:
+        if ws.assistant_factory is None:
+            return "Drafting needs the language model, which this server was started without."
+        return ""
+
+    @router.get("/new", response_class=HTMLResponse)
+    def new_material(request: Request, session: Signed) -> Response:
+        chrome = ws.chrome(request, session)
+        return ws.page(request, chrome, pages.new_material_page(chrome, {}, unavailable=unavailable()))
+
+    @router.post("/generate")
+    def start_generation(
+        request: Request,
+        session: Signed,
+        topic: Annotated[str, Form()] = "",
+        audience: Annotated[str, Form()] = AUDIENCES[0],
+        reading_level: Annotated[str, Form()] = LEVELS[0],
+        format: Annotated[str, Form()] = "handout",
+    ) -> Response:
+        values = {
+            "topic": topic[:200],
+            "audience": audience,
+            "reading_level": reading_level,
+            "format": format,
+        }
+        chrome = ws.chrome(request, session)
+        if unavailable():
+            return ws.page(
+                request,
+                chrome,
+                pages.new_material_page(chrome, values, unavailable=unavailable()),
+                503,
+            )
+        try:
+            clean = clean_topic(topic)
+            if audience not in AUDIENCES:
+                raise ValueError(f"Unknown audience {audience!r}; choose one from the list.")
+            if reading_level not in LEVELS:
+                raise ValueError(f"Unknown reading level {reading_level!r}; choose standard or simpler.")
+            if format not in FORMATS:
+                raise ValueError(f"Unknown format {format!r}; choose handout or FAQ.")
+        except ValueError as exc:
+            return ws.page(request, chrome, pages.new_material_page(chrome, values, str(exc)), 400)
+        job = start_draft(ws, session.username, clean, audience, reading_level, format)
+        return ws.redirect(request, f"{PREFIX}/jobs/{job.id}")
+
+    def job_or_refuse(job_id: str) -> Job:
+        job = ws.jobs.get(job_id)
+        if job is None:
+            raise Refusal(404, "This job is not known here; the server may have restarted. Start it again.")
+        return job
+
+    @router.get("/jobs/{job_id}", response_class=HTMLResponse)
+    def job_status_page(request: Request, session: Signed, job_id: str) -> Response:
+        job = job_or_refuse(job_id)
+        snapshot = job.snapshot()
+        if snapshot["state"] == "done" and snapshot["material_id"] and job.kind == "generate":
+            return ws.redirect(request, f"{PREFIX}/materials/{snapshot['material_id']}")
+        chrome = ws.chrome(request, session)
+        return ws.page(request, chrome, pages.job_page(chrome, snapshot))
+
+    @router.post("/jobs/{job_id}/cancel")
+    def cancel_job(request: Request, session: Signed, job_id: str) -> Response:
+        job = job_or_refuse(job_id)
+        if job.owner != session.username and not session.is_admin:
+            raise Refusal(403, "Only the person who started this draft (or an administrator) can stop it.")
+        job.cancel.set()
+        return ws.redirect(request, f"{PREFIX}/jobs/{job.id}", "Stopping after the current sentence…", "info")
+
+    @router.get("/api/jobs/{job_id}")
+    def job_status(session: Signed, job_id: str) -> JSONResponse:
+        return JSONResponse(job_or_refuse(job_id).snapshot(), headers=security_headers())
+
+    @router.get("/api/materials")
+    def materials_json(session: Signed) -> JSONResponse:
+        return JSONResponse(
+            [_material_json(m) for m in ws.store.list_materials()], headers=security_headers()
+        )
+
+    @router.get("/api/materials/{material_id}")
+    def material_json(session: Signed, material_id: int) -> JSONResponse:
+        material = find_material(ws, material_id)
+        checks, _ = check_material(ws, material)
+        record = _material_json(material)
+        record["checks"] = [
+            {"sentence": c.sentence, "cited": list(c.cited), "status": c.status, "reason": c.reason}
+            for c in checks
+        ]
+        return JSONResponse(record, headers=security_headers())
+
+    def material_view(
+        request: Request,
+        session: Session,
+        material: Material,
+        status: int = 200,
+        **form: str,
+    ) -> HTMLResponse:
+        checks, passages = check_material(ws, material)
+        chrome = ws.chrome(request, session)
+        content = pages.material_page(chrome, material, checks, passages, publish_state(ws, material), **form)
+        return ws.page(request, chrome, content, status)
+
+    @router.get("/materials/{material_id}", response_class=HTMLResponse)
+    def material_page(request: Request, session: Signed, material_id: int) -> Response:
+        return material_view(request, session, find_material(ws, material_id))
+
+    @router.get("/materials/{material_id}/history", response_class=HTMLResponse)
+    def history(request: Request, session: Signed, material_id: int) -> Response:
+        material = find_material(ws, material_id)
+        chrome = ws.chrome(request, session)
+        content = pages.history_page(
+            chrome, material, ws.store.history(material_id), ws.store.versions(material_id)
+        )
+        return ws.page(request, chrome, content)
+
+    @router.post("/materials/{material_id}/edit")
+    def edit(
+        request: Request,
+        session: Signed,
+        material_id: int,
+        body: Annotated[str, Form()] = "",
+        change_note: Annotated[str, Form()] = "",
+        version: Annotated[str, Form()] = "",
+    ) -> Response:
+        material = find_material(ws, material_id)
+        text = _body(body)
+        note = _one_line(change_note, 500)
+        kept = {"edit_body": text, "edit_note": note}
+        if version != str(material.version):
+            message = (
+                f"Version {material.version} was saved by {material.updated_by} while you were editing; your "
+                "text is still in the form below. Compare it with the new version, then save again."
+            )
+            return material_view(request, session, material, 409, error=message, **kept)
+        if len(text) > MAX_BODY_CHARS:
+            return material_view(request, session, material, 400, error="The text is too long.", **kept)
+        if text.strip() == material.body.strip():
+            return material_view(
+                request, session, material, 400, error="The text is unchanged; edit it first.", **kept
+            )
+        pool = [c for v in ws.store.versions(material_id) for c in v.citations]
+        try:
+            saved = ws.store.edit(
+                material_id,
+                text,
+                session.username,
+                note,
+                citations=citations_for(text, pool),
+                grade=reading_grade(text),
+            )
+        except ReviewError as exc:
+            return material_view(request, session, material, 400, error=str(exc), **kept)
+        return ws.redirect(request, f"{PREFIX}/materials/{material_id}", f"Saved version {saved.version}.")
+
+    @router.post("/materials/{material_id}/decide")
+    def decide(
+        request: Request,
+        session: Signed,
+        material_id: int,
+        decision: Annotated[str, Form()] = "",
+        comment: Annotated[str, Form()] = "",
+        version: Annotated[str, Form()] = "",
+        acknowledge: Annotated[str, Form()] = "",
+    ) -> Response:
+        material = find_material(ws, material_id)
+        note = comment.strip()[:MAX_TEXT_CHARS]
+        if decision not in ("approve", "reject"):
+            return material_view(
+                request, session, material, 400, error="Choose approve or reject.", comment=note
+            )
+        if version != str(material.version):
+            message = (
+                f"Version {material.version} was saved by {material.updated_by} after you opened the page; "
+                "review it, then decide again."
+            )
+            return material_view(request, session, material, 409, error=message, comment=note)
+        if decision == "approve":
+            checks, _ = check_material(ws, material)
+            warnings = sum(c.warning for c in checks)
+            if warnings and acknowledge != "yes":
+                message = (
+                    f"{warnings} sentence(s) have warnings; check them and tick the box to confirm before "
+                    "approving, or edit the text."
+                )
+                return material_view(request, session, material, 400, error=message, comment=note)
+        was_published = approved_path(ws.settings, material_id).exists()
+        try:
+            decided = ws.store.decide(material_id, cast(DecisionKind, decision), session.username, note)
+        except ReviewError as exc:
+            return material_view(request, session, material, 400, error=str(exc), comment=note)
+        if decision == "approve":
+            start_publish(ws, decided, session.username)
+            message = "Approved. It is being published to the knowledge base."
+        elif was_published:
+            start_publish(ws, decided, session.username, remove=True)
+            message = "Rejected. It is being removed from the knowledge base."
+        else:
+            message = "Rejected; the comment is in the history."
+        return ws.redirect(request, f"{PREFIX}/materials/{material_id}", message)
+
+    @router.post("/materials/{material_id}/publish")
+    def publish_again(request: Request, session: Signed, material_id: int) -> Response:
+        material = find_material(ws, material_id)
+        if material.status != "approved":
+            raise Refusal(
+                409, f"Material {material_id} is {material.status}; only approved material is published."
+            )
+        start_publish(ws, material, session.username)
+        return ws.redirect(request, f"{PREFIX}/materials/{material_id}", "Publishing again.", "info")
+
+    @router.get("/materials/{material_id}/export/{fmt}")
+    def export(session: Signed, material_id: int, fmt: str) -> Response:
+        if fmt not in _EXPORTS:
+            raise Refusal(404, f"Unknown export format {fmt!r}; use md, html or pdf.")
+        material = find_material(ws, material_id)
+        clinic = clinic_name(ws.settings)
+        try:
+            content: str | bytes = (
+                to_markdown(material, clinic)
+                if fmt == "md"
+                else to_html(material, clinic)
+                if fmt == "html"
+                else to_pdf(material, clinic)
+            )
+        except ReviewError as exc:
+            raise Refusal(409, str(exc)) from None
+        media_type, extension = _EXPORTS[fmt]
+        name = f"{slug(material.topic)}-v{material.version}.{extension}"
+        headers = security_headers() | {"Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(content, media_type=media_type, headers=headers)
+
+    return router
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "material"
+
+
+def _one_line(value: str, limit: int) -> str:
+    return " ".join(value.split())[:limit]
+
+
+def _body(value: str) -> str:
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _material_json(material: Material) -> dict[str, Any]:
+    return {
+        "id": material.id,
+        "topic": material.topic,
+        "audience": material.audience,
+        "reading_level": material.reading_level,
+        "format": material.format,
+        "status": material.status,
+        "version": material.version,
+        "grade": material.grade,
+        "body": material.body,
+        "citations": [c.to_json() for c in material.citations],
+        "created_by": material.created_by,
+        "updated_by": material.updated_by,
+        "updated_at": material.updated_at.isoformat(),
+    }

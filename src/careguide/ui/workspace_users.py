@@ -1,0 +1,83 @@
+"""The workspace's Users tab (administrators): the accounts, and a form to add one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from careguide.review import ReviewError, User
+from careguide.review.types import Role
+from careguide.ui.workspace_base import Signed, Workspace, private_router, require_admin
+from careguide.ui.workspace_pages import PREFIX, Chrome, csrf_field, esc, layout, notice, when
+
+# Pages
+
+
+def users_page(
+    chrome: Chrome, users: Sequence[User], values: Mapping[str, str] | None = None, error: str = ""
+) -> str:
+    assert chrome.session is not None
+    values = values or {}
+    rows = "".join(
+        f"<tr><td>{esc(u.username)}</td><td>{esc(u.role)}</td><td>{esc(when(u.created_at))}</td></tr>"
+        for u in users
+    )
+    role = values.get("role", "clinician")
+    roles = "".join(
+        f'<option value="{r}"{" selected" if r == role else ""}>{r}</option>' for r in ("clinician", "admin")
+    )
+    body = (
+        f"<h1>Users</h1>{notice(error, 'error') if error else ''}"
+        '<table><caption class="visually-hidden">Workspace users</caption>'
+        '<thead><tr><th scope="col">Username</th><th scope="col">Role</th>'
+        '<th scope="col">Added</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+        "<h2>Add a user</h2>"
+        f'<form method="post" action="{PREFIX}/users">{csrf_field(chrome.session)}'
+        '<label for="new-username">Username</label>'
+        f'<input type="text" id="new-username" name="username" value="{esc(values.get("username", ""))}" '
+        'autocomplete="off" required>'
+        '<label for="new-password">Password</label><p class="hint" id="pw-hint">At least 8 characters.</p>'
+        '<input type="password" id="new-password" name="password" autocomplete="new-password" '
+        'aria-describedby="pw-hint" required>'
+        f'<label for="role">Role</label><select id="role" name="role">{roles}</select>'
+        '<p><button type="submit">Add user</button></p></form>'
+    )
+    return layout("Users", body, chrome, current="users")
+
+
+# Routes
+
+
+def user_routes(ws: Workspace) -> APIRouter:
+    router = private_router(ws)
+
+    @router.get("/users", response_class=HTMLResponse)
+    def users(request: Request, session: Signed) -> Response:
+        require_admin(session)
+        chrome = ws.chrome(request, session)
+        return ws.page(request, chrome, users_page(chrome, ws.store.list_users()))
+
+    @router.post("/users")
+    def add_user(
+        request: Request,
+        session: Signed,
+        username: Annotated[str, Form()] = "",
+        password: Annotated[str, Form()] = "",
+        role: Annotated[str, Form()] = "clinician",
+    ) -> Response:
+        require_admin(session)
+        try:
+            if role not in ("clinician", "admin"):
+                raise ReviewError(f"Unknown role {role!r}; choose clinician or admin.")
+            added = ws.store.add_user(username, password, cast(Role, role))
+        except ReviewError as exc:
+            chrome = ws.chrome(request, session)
+            values = {"username": username[:64], "role": role}
+            return ws.page(request, chrome, users_page(chrome, ws.store.list_users(), values, str(exc)), 400)
+        return ws.redirect(request, f"{PREFIX}/users", f"Added {added.role} {added.username}.")
+
+    return router
