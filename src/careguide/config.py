@@ -136,6 +136,9 @@ class AnswerSettings(_Section):
     """Each passage is trimmed to its first words: every prompt token costs time on a CPU."""
     min_similarity: float = Field(0.35, ge=0.0, le=1.0)
     """Below this cosine similarity of the closest passage the Assistant abstains."""
+    min_support: float = Field(0.8, ge=0.0, le=1.0)
+    """Share of a sentence's content words its cited passage must contain for the sentence to be
+    shown (numbers, doses, names and negation must match as well)."""
     reading_level: Literal["simpler", "standard"] = "standard"
     """standard: US grade 6-8; simpler: grade 4-5, shorter sentences."""
     history_turns: int = Field(3, ge=0, le=20)

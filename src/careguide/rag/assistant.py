@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from careguide.config import Settings
-from careguide.rag.citations import CheckedSentence, best_sentence, render, verify_answer
+from careguide.rag.citations import MIN_OVERLAP, CheckedSentence, best_sentence, render, verify_answer
 from careguide.rag.followup import Query, resolve
 from careguide.rag.llm import ChatClient, Endpoint, LLMError, client_for
 from careguide.rag.retrieval import Passage, Retriever
@@ -118,6 +118,7 @@ class Assistant:
     passage_words: int = 120
     max_tokens: int = 200
     min_similarity: float = 0.35
+    min_support: float = MIN_OVERLAP
     reading_level: str = "standard"
     history_turns: int = 3
 
@@ -159,7 +160,7 @@ class Assistant:
             if on_token is not None:
                 on_token(token)
         timings["first_token_ms"] = 1000 * ((first or time.perf_counter()) - retrieved)
-        checked = verify_answer("".join(tokens), passage_texts(passages))
+        checked = verify_answer("".join(tokens), passage_texts(passages), self.min_support)
         timings["total_ms"] = 1000 * (time.perf_counter() - started)
         answer = self._answer(question, passages, checked, timings)
         draft = "".join(tokens)
@@ -201,6 +202,7 @@ def open_assistant(settings: Settings, retriever: Retriever, endpoint: Endpoint)
         passage_words=a.passage_words,
         max_tokens=settings.llm.max_tokens,
         min_similarity=a.min_similarity,
+        min_support=a.min_support,
         reading_level=a.reading_level,
         history_turns=a.history_turns,
     )

@@ -32,7 +32,8 @@ _STOP = frozenset(
     that these those they them their there here he she his her you your we our i my me can could may might
     will would should must do does did have has had not no so if than then also very more most some any
     such other which who whom what when where why how about into over under up down out all each both
-    many much often usually people person""".split()
+    many much often usually people person include includes included including like among well several
+    certain""".split()
 )
 NON_FACTUAL = re.compile(
     r"\b(?:ask|talk to|speak with|call|contact|see)\s+(?:your|a)\s+(?:doctor|nurse|pharmacist|care team|"
@@ -42,10 +43,12 @@ NON_FACTUAL = re.compile(
 
 
 def _stem(word: str) -> str:
+    """A crude suffix stripper: "includes", "included", "including" and "include" all give "includ"."""
     for suffix in ("ing", "ed", "es", "s", "ly"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) >= 5 else word
 
 
 def content_words(text: str) -> set[str]:
@@ -80,10 +83,16 @@ class Support:
     overlap: float = 0.0
 
 
+MIN_OVERLAP = 0.8
+"""Share of a sentence's content words its passage must contain. Measured on the hand-labelled
+sentences (eval/datasets/labelled_answers.jsonl): at 0.5 the checker accepted sentences with an
+added drug, symptom or treatment that no passage names; 0.8 keeps paraphrase-free copies and
+rejects most of those (docs/evaluation.md)."""
+
 _TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
-def supports(sentence: str, passage: str, min_overlap: float = 0.5) -> Support:
+def supports(sentence: str, passage: str, min_overlap: float = MIN_OVERLAP) -> Support:
     """Whether ``passage`` supports ``sentence`` (without its citation markers).
 
     Typographic quotes are made plain first: models write "doesn't" where the source has
@@ -122,9 +131,20 @@ def best_sentence(claim: str, passage: str) -> str:
     return best
 
 
+_BULLET = re.compile(r"(?:^|\s)-\s+")
+"""A list item's dash: MedQuAD lists run several items into one sentence ("- Do not share ... - Wash ...")."""
+
+
 def _best_window_negated(words: set[str], passage: str) -> bool:
-    """Is the passage sentence that best matches the claim negated?"""
-    return bool(_NEGATION.search(best_sentence(" ".join(words), passage)))
+    """Is the passage sentence that best matches the claim negated? Questions in the passage (its
+    title: "Is X inherited?") state nothing, so they are not candidates."""
+    statements = [
+        item
+        for sentence in split_sentences(passage)
+        if not sentence.rstrip().endswith("?")
+        for item in _BULLET.split(sentence)
+    ]
+    return bool(_NEGATION.search(best_sentence(" ".join(words), "\n".join(statements) or passage)))
 
 
 @dataclass(frozen=True)
@@ -140,7 +160,9 @@ TITLE_ECHO = re.compile(r"^[^.!?]{3,120}\?\s*:\s*")
 """A passage title a small model copies before its sentence ("What are the symptoms of X ?: ...")."""
 
 
-def verify_answer(answer: str, passages: Sequence[str], min_overlap: float = 0.5) -> list[CheckedSentence]:
+def verify_answer(
+    answer: str, passages: Sequence[str], min_overlap: float = MIN_OVERLAP
+) -> list[CheckedSentence]:
     """Check every sentence of an answer against the passages it cites ([1] is ``passages[0]``)."""
     checked: list[CheckedSentence] = []
     for sentence in split_sentences(answer):

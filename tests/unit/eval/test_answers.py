@@ -82,7 +82,7 @@ def test_checker_agreement_counts(tmp_path):
         },
         {
             "question": "q1",
-            "sentence": "Acromegaly is caused by sugar.",
+            "sentence": "Acromegaly is caused by large hands.",
             "passages": PASSAGES[:1],
             "supported": False,
         },
@@ -97,10 +97,8 @@ def test_checker_agreement_counts(tmp_path):
     path.write_text("\n".join(json.dumps(r) for r in rows))
     result = checker_agreement(path)
     assert result["answers"] == 2 and result["sentences"] == 3
-    # the lexical checker accepts "caused by sugar": its words overlap the passage enough
-    # the lexical checker accepts "caused by sugar": its words overlap the passage enough
+    # the lexical checker accepts cause and effect swapped: every word of it is in the passage
     assert result["agreement"] == pytest.approx(2 / 3)
-    assert result["checker_precision"] == pytest.approx(2 / 3) and result["checker_recall"] == 1.0
     assert result["checker_precision"] == pytest.approx(2 / 3) and result["checker_recall"] == 1.0
 
 
@@ -108,7 +106,7 @@ def test_the_committed_fixture_is_hand_labelled_model_sentences():
     from careguide.eval.answers import LABELLED
 
     rows = [json.loads(line) for line in LABELLED.read_text().splitlines() if line.strip()]
-    assert len({r["question"] for r in rows}) >= 9
+    assert len({r["question"] for r in rows}) >= 30
     assert all(
         isinstance(r["supported"], bool) and r["passages"] and r["sentence"] and r["model"] for r in rows
     )

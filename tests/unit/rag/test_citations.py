@@ -113,3 +113,49 @@ def test_a_copied_passage_title_is_not_shown():
     assert render(checked) == "Surgery is usually the first treatment for acromegaly [3]."
     # A real question in the answer is not a title echo when nothing follows a colon.
     assert verify_answer("Is it contagious? No [1].", PASSAGES)[0].text.startswith("Is it contagious?")
+
+
+# Cases taken from the hand-labelled answers of the 1.5B model (eval/datasets/labelled_answers.jsonl).
+TREMOR = (
+    'Eliminating tremor "triggers" such as caffeine and other stimulants from the diet is often '
+    "recommended. Physical therapy may help to reduce tremor and improve coordination and muscle "
+    "control for some patients."
+)
+
+
+def test_a_treatment_no_passage_names_is_not_carried_by_the_rest_of_the_sentence():
+    copied = "Physical therapy may help to reduce tremor and improve coordination [1]."
+    assert verify_answer(copied, [TREMOR])[0].kept
+    added = (
+        "The treatments for essential tremor include eliminating triggers like caffeine and stimulants "
+        "from the diet, physical therapy to reduce tremor and improve coordination, and sometimes "
+        "medications such as propranolol or primidone to relieve symptoms [1]."
+    )
+    (sentence,) = verify_answer(added, [TREMOR])
+    assert not sentence.kept and "words are in the passage" in sentence.reason
+
+
+def test_a_question_in_the_passage_does_not_hide_its_negated_answer():
+    passage = (
+        "Is mosaic trisomy 9 inherited? Mosaic trisomy 9 is usually not inherited. It often occurs "
+        "sporadically as a random event."
+    )
+    (flipped,) = verify_answer("Mosaic trisomy 9 is inherited [1].", [passage])
+    assert not flipped.kept and "negation" in flipped.reason
+    assert verify_answer("Mosaic trisomy 9 is usually not inherited [1].", [passage])[0].kept
+
+
+def test_a_negated_list_item_does_not_flip_its_neighbour():
+    passage = (
+        "- Do not share clothing, beds, bedding, and towels used by an infested person. - Fumigation or "
+        "dusting with chemical insecticides sometimes is necessary to control body lice."
+    )
+    claim = (
+        "Fumigation or dusting with chemical insecticides sometimes is necessary to control body lice [1]."
+    )
+    assert verify_answer(claim, [passage])[0].kept
+
+
+def test_word_forms_match():
+    assert supports("Symptoms involved enlarged hands.", "Common symptoms involve enlarged hands.").supported
+    assert supports("Symptoms included enlarged hands.", "Common symptoms include enlarged hands.").supported
