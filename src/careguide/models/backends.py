@@ -58,6 +58,11 @@ class Backend:
     def api_key(self) -> str | None:
         return self.key
 
+    def alive(self) -> bool:
+        """False when the supervised server has died (the next request restarts it); an attached
+        server is assumed up, since asking it would cost a request."""
+        return self.server is None or self.server.alive()
+
     def close(self) -> None:
         if self.server is not None:
             self.server.stop()

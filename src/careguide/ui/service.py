@@ -67,7 +67,8 @@ class ModelConnection:
 
     @property
     def ready(self) -> bool:
-        return self.client is not None
+        """Opened, and its supervised server (if any) still running."""
+        return self.client is not None and self.backend is not None and self.backend.alive()
 
     def open(self) -> bool:
         """Try to open the backend; a failure is logged, never raised."""

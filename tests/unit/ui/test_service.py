@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import cast
 
 import pytest
 
 from careguide.config import load_settings
 from careguide.models import Backend, ModelError
+from careguide.models.server import LlamaServer
 from careguide.rag import MAX_QUESTION_CHARS, LLMError
 from careguide.ui.service import UNAVAILABLE, ModelConnection, Services, Token, too_long
 
@@ -47,6 +49,33 @@ def test_a_failed_start_is_retried_on_the_next_question() -> None:
     assert opener.calls == 3
     model.connected()
     assert opener.calls == 3  # opened once, kept
+
+
+class Supervised:
+    """Stands in for a supervised model server that can die and be restarted."""
+
+    def __init__(self) -> None:
+        self.running = True
+
+    def alive(self) -> bool:
+        return self.running
+
+    def ensure_running(self) -> str:
+        self.running = True
+        return "http://127.0.0.1:9/v1"
+
+    def stop(self) -> None:
+        self.running = False
+
+
+def test_a_dead_model_server_is_not_ready_until_the_next_question_restarts_it() -> None:
+    server = Supervised()
+    backend = Backend("llamacpp", "local", server=cast(LlamaServer, server))
+    model = ModelConnection(load_settings(), lambda settings: backend)
+    assert model.open() and model.ready
+    server.running = False  # killed, e.g. for memory
+    assert not model.ready  # /healthz says "unavailable"
+    assert backend.base_url() == "http://127.0.0.1:9/v1" and model.ready  # a question restarts it
 
 
 def test_questions_during_an_attempt_share_its_outcome() -> None:
