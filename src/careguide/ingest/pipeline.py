@@ -24,6 +24,12 @@ from careguide.ingest.loaders import SourceInfo, iter_source_files, loader_for
 from careguide.ingest.store import ChromaStore
 
 EMBED_BATCH = 256
+SORT_WINDOW = 2048
+"""Chunks are embedded in windows of this many, sorted by length inside each window: batches of
+similar length waste little on padding (a MedQuAD answer's last chunk is often a few words
+beside full 200-token chunks). Windows rather than one global sort keep an interrupted run's loss
+small: a document is complete only once all its chunks are stored, and the chunks of one document
+stay inside one or two windows."""
 DIRTY_MARKER = ".dirty"
 
 
@@ -98,9 +104,12 @@ def load_documents(
     return list(documents.values())
 
 
-def _batches(chunks: Sequence[Chunk], size: int) -> Iterable[Sequence[Chunk]]:
-    for start in range(0, len(chunks), size):
-        yield chunks[start : start + size]
+def _batches(chunks: Sequence[Chunk], size: int, window: int = SORT_WINDOW) -> Iterable[Sequence[Chunk]]:
+    """Batches of ``size`` chunks, length-sorted within each window of ``window`` chunks."""
+    for base in range(0, len(chunks), window):
+        ordered = sorted(chunks[base : base + window], key=lambda c: len(c.indexed_text))
+        for start in range(0, len(ordered), size):
+            yield ordered[start : start + size]
 
 
 def dirty_marker(store: ChromaStore) -> Path:

@@ -19,10 +19,13 @@ import numpy as np
 
 from careguide.config import Settings
 from careguide.ingest.documents import Chunk
-from careguide.ingest.embedding import Vectors
+from careguide.ingest.embedding import Vectors, embedding_id
 from careguide.ingest.errors import StoreError
 
 PAGE_SIZE = 5000
+EMBEDDING_KEY = "careguide_embedding"
+LEGACY_EMBEDDING = "all-MiniLM-L6-v2:torch"
+"""Indexes written before the embedding was recorded were all built with the torch default."""
 
 
 @dataclass(frozen=True)
@@ -94,11 +97,43 @@ class ChromaStore:
         if len(self.name) < 3:
             raise StoreError(f"Collection name '{self.name}' is too short; use 3 or more characters.")
         self.client = _client(settings)
-        self.collection = self.client.get_or_create_collection(
+        self.embedding = embedding_id(settings.embedding)
+        self.collection = self._open_collection()
+        self.check_embedding()
+
+    def _open_collection(self) -> Any:
+        return self.client.get_or_create_collection(
             name=self.name,
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
         )
+
+    def indexed_embedding(self) -> str | None:
+        """The embedding the stored vectors came from (None for an empty collection)."""
+        recorded = (self.collection.metadata or {}).get(EMBEDDING_KEY)
+        if recorded:
+            return str(recorded)
+        return LEGACY_EMBEDDING if self.count() else None
+
+    def check_embedding(self) -> None:
+        """Refuse an index whose vectors came from another model or backend than the settings'."""
+        indexed = self.indexed_embedding()
+        if indexed is not None and indexed != self.embedding:
+            backend = indexed.rsplit(":", 1)[-1].replace("onnx-int8", "onnx")
+            raise StoreError(
+                f"The index '{self.name}' was built with the {indexed} embeddings, but the settings "
+                f"ask for {self.embedding}; vectors of different models cannot be mixed. Rebuild it "
+                f"with `careguide ingest --rebuild` (re-add your own files after), or set "
+                f"embedding.backend: {backend} to use it as it is."
+            )
+
+    def reset(self) -> None:
+        """Drop every chunk (and the BM25 index) so the collection can be rebuilt from scratch."""
+        import shutil
+
+        self.client.delete_collection(self.name)
+        shutil.rmtree(self.lexical_dir, ignore_errors=True)
+        self.collection = self._open_collection()
 
     @property
     def lexical_dir(self) -> Path:
@@ -112,6 +147,9 @@ class ChromaStore:
         """Upsert chunks with their embeddings (ids are content hashes, so re-adding is harmless)."""
         if not chunks:
             return
+        if not (self.collection.metadata or {}).get(EMBEDDING_KEY):
+            self.check_embedding()  # another process may have filled it meanwhile
+            self.collection.modify(metadata={EMBEDDING_KEY: self.embedding})
         self.collection.upsert(
             ids=[c.chunk_id for c in chunks],
             embeddings=np.asarray(vectors, dtype=np.float32),
