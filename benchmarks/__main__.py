@@ -10,7 +10,9 @@ from benchmarks import bench_answers, bench_guardrails, bench_ingest, bench_quer
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--only", choices=("ingest", "query", "guardrails", "answers"), default=None)
-    parser.add_argument("--docs", type=int, default=None, help="Ingest sample, documents (default: about 3,000 chunks).")
+    parser.add_argument(
+        "--docs", type=int, default=None, help="Ingest sample, documents (default: about 3,000 chunks)."
+    )
     parser.add_argument("--questions", type=int, default=200, help="Query benchmark questions.")
     parser.add_argument("--answers", type=int, default=20, help="End-to-end answer benchmark questions.")
     args = parser.parse_args()

@@ -54,14 +54,20 @@ def main(
         settings()  # validate the profile and environment before any work
 
 
-def default_paths(config: Settings) -> list[Path]:
+def default_paths(config: Settings, first: bool = False) -> list[Path]:
+    """The default knowledge base's subset folders, ``first_subsets`` first (only those with first)."""
+    from careguide.ingest.background import ordered_subsets
+
     root = config.medquad_dir
     if not root.is_dir():
         raise FileNotFoundError(
             f"MedQuAD was not found at {root}; set data_dir (CAREGUIDE_DATA_DIR) to the folder "
             f"holding medquad/ (source: github.com/abachaa/MedQuAD, CC BY 4.0)."
         )
-    return [root / subset for subset in config.knowledge_base.medquad_subsets]
+    subsets = ordered_subsets(config)
+    if first:
+        subsets = [s for s in subsets if s in config.knowledge_base.first_subsets]
+    return [root / subset for subset in subsets]
 
 
 @app.command()
@@ -77,6 +83,17 @@ def ingest(
     source: Annotated[str, typer.Option(help="Source name stored with your own files.")] = "local",
     organisation: Annotated[str, typer.Option(help="Publishing organisation shown to users.")] = "",
     license: Annotated[str, typer.Option(help="License of your own files, shown with quotes.")] = "",
+    first: Annotated[
+        bool,
+        typer.Option(
+            "--first",
+            help="Only knowledge_base.first_subsets (`careguide serve --index-rest` adds the rest).",
+        ),
+    ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(help="Empty the collection first (e.g. after changing embedding.backend)."),
+    ] = False,
 ) -> None:
     """Index documents (MedQuAD XML, PDF, HTML, Markdown, text) into the knowledge base.
 
@@ -88,8 +105,10 @@ def ingest(
 
     with user_errors():
         config = settings()
-        targets = list(paths) if paths else default_paths(config)
-        store = ChromaStore(config, collection)
+        targets = list(paths) if paths else default_paths(config, first)
+        store = ChromaStore(config, collection, check=not rebuild)
+        if rebuild:
+            store.reset()
         embedder = load_embedder(config.embedding)
         chunker = Chunker(embedder.count_tokens, config.chunking.max_tokens, config.chunking.overlap_tokens)
         info = SourceInfo(
@@ -232,6 +251,13 @@ def ask(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    index_rest: Annotated[
+        bool,
+        typer.Option(
+            "--index-rest",
+            help="Index the rest of the default knowledge base in the background while serving.",
+        ),
+    ] = False,
 ) -> None:
     """Serve careguide on http://HOST:PORT: the patient chat at /, the search page at /search and
     the REST API under /v1 (models load once; see README, Web app)."""
@@ -250,7 +276,13 @@ def serve(
         except ReviewError as exc:
             raise fail(str(exc)) from None
         try:
-            app = create_app(config, open_retriever(config), guard=open_guardrails(config), feedback=feedback)
+            retriever = open_retriever(config)
+            app = create_app(config, retriever, guard=open_guardrails(config), feedback=feedback)
+            if index_rest:
+                from careguide.ingest.background import BackgroundIndexer
+                from careguide.ui.workspace import refresh_retriever
+
+                BackgroundIndexer(config, default_paths(config), lambda: refresh_retriever(retriever)).start()
             err.print(
                 f"careguide: starting the language model, then serving on http://{host}:{port} "
                 "(Ctrl-C to stop)"
@@ -326,6 +358,30 @@ def check(
                 out.print(f"  reply: {decision.message}", highlight=False)
             if decision.notice:
                 out.print(f"  notice: {decision.notice}", highlight=False)
+
+
+@app.command()
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parts as JSON.")] = False,
+) -> None:
+    """What is installed and ready (model runtime, model file, index, review database, Chroma,
+    disk), and for each missing part the one command that fixes it. Exit status 1 if one is."""
+    from careguide.doctor import diagnose
+
+    with user_errors():
+        parts = diagnose(settings())
+    if as_json:
+        print(json.dumps([p.to_json() for p in parts], ensure_ascii=False, indent=2))
+    else:
+        for part in parts:
+            mark = "[green]ok[/]     " if part.ok else "[bold red]missing[/]"
+            out.print(f"{mark} [bold]{part.name:<16}[/] {part.detail}", highlight=False)
+            if part.fix:
+                out.print(f"        {'':<16} fix: [bold]{part.fix}[/]", highlight=False)
+        broken = [p for p in parts if not p.ok]
+        out.print("careguide is ready." if not broken else f"{len(broken)} part(s) need the fix shown.")
+    if any(not p.ok for p in parts):
+        raise typer.Exit(1)
 
 
 @app.command("config")

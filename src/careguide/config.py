@@ -46,6 +46,9 @@ class _Section(BaseModel):
 
 class KnowledgeBaseSettings(_Section):
     medquad_subsets: tuple[str, ...] = MEDQUAD_ANSWERED_SUBSETS
+    first_subsets: tuple[str, ...] = ("4_MPlus_Health_Topics_QA", "7_SeniorHealth_QA", "5_NIDDK_QA")
+    """Indexed first (`careguide ingest --first`); the chat serves once they are in and
+    `careguide serve --index-rest` adds the other subsets in the background."""
     audience: str = "patients"
     license: str = "CC BY 4.0"
 

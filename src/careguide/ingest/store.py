@@ -91,7 +91,7 @@ def _client(settings: Settings) -> Any:
 class ChromaStore:
     """One Chroma collection of careguide chunks."""
 
-    def __init__(self, settings: Settings, collection: str | None = None) -> None:
+    def __init__(self, settings: Settings, collection: str | None = None, check: bool = True) -> None:
         self.settings = settings
         self.name = collection or settings.vector_store.collection
         if len(self.name) < 3:
@@ -99,7 +99,8 @@ class ChromaStore:
         self.client = _client(settings)
         self.embedding = embedding_id(settings.embedding)
         self.collection = self._open_collection()
-        self.check_embedding()
+        if check:
+            self.check_embedding()
 
     def _open_collection(self) -> Any:
         return self.client.get_or_create_collection(

@@ -6,6 +6,8 @@ stops it on exit; or it attaches to a server that is already running at a URL.
 
 from __future__ import annotations
 
+import importlib.util
+import signal
 import socket
 import subprocess
 import sys
@@ -54,6 +56,40 @@ def _spawn(command: list[str], log: Path) -> subprocess.Popen[bytes]:
         ).result()
 
 
+RUNTIME_MODULES = ("llama_cpp", "sse_starlette", "starlette_context")
+"""llama-cpp-python and the extra packages its ``[server]`` variant brings."""
+
+
+def runtime_problem() -> str | None:
+    """Why the embedded llama.cpp server cannot run from this Python (one sentence), or None."""
+    missing = [name for name in RUNTIME_MODULES if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    return (
+        f"The model runtime llama-cpp-python[server] is not installed in {sys.prefix} "
+        f"(missing: {', '.join(missing)}); run `make llm` (builds it once, 5 to 10 minutes on 2 "
+        "cores, then cached under ~/.cache/careguide) or set llm.base_url to a running server."
+    )
+
+
+def exit_reason(returncode: int | None) -> str:
+    """Words for how the server process ended, for the log and /healthz."""
+    if returncode is None:
+        return ""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        hint = {
+            "SIGILL": " (an instruction this CPU lacks: rebuild the runtime for this machine with "
+            "`rm -rf .venv/.llama-* && make llm`)",
+            "SIGKILL": " (usually out of memory: free memory or choose the smaller model)",
+        }.get(name, "")
+        return f" The server was killed by {name}{hint}."
+    return f" The server exited with status {returncode}."
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -78,7 +114,10 @@ def wait_until_ready(
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise ModelError(f"The LLM server at {base_url} did not become ready within {timeout:.0f} s.")
+    raise ModelError(
+        f"The LLM server at {base_url} did not become ready within {timeout:.0f} s; on a busy or slow "
+        "machine raise llm.start_timeout_s."
+    )
 
 
 def attach(base_url: str, timeout: float = 5) -> str:
@@ -135,14 +174,18 @@ class LlamaServer:
     def start(self, timeout: float = 180) -> str:
         if not self.model.is_file():
             raise ModelError(f"Model file {self.model} does not exist; run `careguide models pull`.")
+        problem = runtime_problem()
+        if problem is not None:
+            raise ModelError(problem)
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.process = _spawn(self.command(), self.log)
         try:
             wait_until_ready(self.base_url, timeout, alive=self.alive, api_key=self.api_key)
         except ModelError as exc:
+            ended = exit_reason(self.process.poll() if self.process is not None else None)
             self.stop()
             tail = self.log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
-            raise ModelError(f"{exc} Last log line: {tail[0][:200]}") from None
+            raise ModelError(f"{exc}{ended} Last line of {self.log}: {tail[0][:200]}") from None
         return self.base_url
 
     def alive(self) -> bool:

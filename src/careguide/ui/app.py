@@ -10,6 +10,7 @@ on the next question that needs it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,8 @@ from careguide.ui.feedback import FeedbackSink, open_feedback_sink
 from careguide.ui.search import search_router
 from careguide.ui.service import BackendOpener, ModelConnection, Services
 from careguide.ui.workspace import Workspace
+
+HEALTH_CACHE_S = 10.0
 
 
 class NotStarted(RuntimeError):
@@ -133,11 +136,38 @@ def create_app(
     if workspace is not None:
         on_close.append(workspace.close)
 
+    checked: dict[str, tuple[float, list[dict[str, object]]]] = {}
+
     @app.get("/healthz")
-    def health() -> dict[str, str]:
-        """Liveness, and whether the language model is ready (``model``: ready or unavailable)."""
-        ready = "services" in holder and holder["services"].model.ready
-        return {"status": "ok", "model": "ready" if ready else "unavailable"}
+    def health() -> dict[str, object]:
+        """Liveness, and whether the language model is ready (``model``: ready or unavailable);
+        ``model_problem`` says why not in words for whoever runs the server (patients only see
+        the short sentence); ``parts`` is `careguide doctor` (refreshed at most every 10 s)."""
+        from careguide.doctor import diagnose
+        from careguide.ingest.progress import read_progress
+
+        opened = holder.get("services")
+        ready = opened is not None and opened.model.ready
+        problem = "" if ready or opened is None else opened.model.problem
+        if not problem and opened is not None and not ready and opened.model.backend is not None:
+            problem = "The model server has stopped; the next question restarts it (see logs/llm-server.log)."
+        now = time.monotonic()
+        if "parts" not in checked or now - checked["parts"][0] > HEALTH_CACHE_S:
+            checked["parts"] = (now, [p.to_json() for p in diagnose(settings)])
+        progress = read_progress(settings)
+        return {
+            "status": "ok",
+            "model": "ready" if ready else "unavailable",
+            "model_problem": problem if opened is not None else "careguide is still starting.",
+            "parts": checked["parts"][1],
+            "indexing": {
+                "percent": progress.percent,
+                "done": progress.done,
+                "error": progress.error,
+            }
+            if progress is not None
+            else None,
+        }
 
     app.include_router(search_router(current_retriever))
     app.include_router(answer_router(services))

@@ -34,6 +34,7 @@ MAX_SOURCE_GROUPS = 10
 CONCURRENCY = 16
 """Answers streamed at once per app (the model server queues what it cannot run in parallel)."""
 SIMPLER_REQUEST = "Please explain that more simply."
+INDEXING_POLL_S = 15
 THEME = gr.themes.Default(
     primary_hue="blue",
     font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
@@ -239,12 +240,27 @@ def feedback_handler(services: Callable[[], Services], rating: int) -> Callable[
     return rate
 
 
+def indexing_handler(services: Callable[[], Services]) -> Callable[[], Any]:
+    def show() -> Any:
+        """The "still adding sources" notice while the knowledge base is indexed in the background."""
+        from careguide.ingest.progress import indexing_notice
+
+        try:
+            text = indexing_notice(services().settings)
+        except RuntimeError:  # still starting
+            text = ""
+        return gr.update(value=render.message_html(text, "info") if text else "", visible=bool(text))
+
+    return show
+
+
 def build_chat(services: Callable[[], Services], emergency_number: str) -> gr.Blocks:
     """The patient chat; ``services`` gives the components opened by the app's lifespan."""
     demo = gr.Blocks(title="careguide — ask a health question", analytics_enabled=False)
     with demo:
         gr.HTML(render.header_html(emergency_number))
         banner = gr.HTML("", elem_id="cg-banner", visible=False)
+        indexing = gr.HTML("", elem_id="cg-indexing", visible=False)
         privacy = gr.HTML("", elem_id="cg-privacy", visible=False)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
@@ -315,6 +331,11 @@ def build_chat(services: Callable[[], Services], emergency_number: str) -> gr.Bl
         send.click(ask, [question, level, state], widgets.outputs(), **options)
         simpler.click(simplify_handler(services), [state], widgets.outputs(), **options)
         chatbot.clear(restart, None, widgets.outputs(), api_visibility="private")
+        show_indexing = indexing_handler(services)
+        demo.load(show_indexing, None, indexing, api_visibility="private", show_progress="hidden")
+        gr.Timer(INDEXING_POLL_S).tick(
+            show_indexing, None, indexing, api_visibility="private", show_progress="hidden"
+        )
         for button, rating in ((up, RATINGS["up"]), (down, RATINGS["down"])):
             button.click(
                 feedback_handler(services, rating),
