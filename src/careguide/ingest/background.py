@@ -62,7 +62,7 @@ class BackgroundIndexer(threading.Thread):
     """Indexes ``subsets`` (folders) into the settings' store; ``on_subset`` runs after each one."""
 
     def __init__(
-        self, settings: Settings, subsets: Sequence[Path], on_subset: Callable[[], None] = lambda: None
+        self, settings: Settings, subsets: Sequence[Path], on_subset: Callable[[], object] = lambda: None
     ) -> None:
         super().__init__(name="careguide-indexer", daemon=True)
         self.settings = settings

@@ -136,7 +136,7 @@ def create_app(
     if workspace is not None:
         on_close.append(workspace.close)
 
-    checked: dict[str, tuple[float, list[dict[str, object]]]] = {}
+    checked: dict[str, tuple[float, list[dict[str, str | bool]]]] = {}
 
     @app.get("/healthz")
     def health() -> dict[str, object]:
