@@ -95,7 +95,11 @@ def test_search_page_api_and_chat_page(client: TestClient) -> None:
     chat = client.get("/")
     assert chat.status_code == 200 and "careguide" in chat.text
     assert "fonts.googleapis" not in chat.text
-    assert client.get("/healthz").json() == {"status": "ok", "model": "ready"}
+    health = client.get("/healthz").json()
+    assert (health["status"], health["model"], health["model_problem"]) == ("ok", "ready", "")
+    parts = {part["name"]: part for part in health["parts"]}
+    assert list(parts) == ["model runtime", "model file", "index", "review database", "Chroma", "free disk"]
+    assert parts["index"]["ok"] and "chunks" in str(parts["index"]["detail"])
 
 
 def test_answer_is_guarded_json_with_checked_citations(client: TestClient) -> None:
@@ -152,7 +156,9 @@ def test_too_long_question_is_refused_before_anything_reads_it(
 def test_unreachable_model_gives_503_and_emergencies_still_work(knowledge: Knowledge) -> None:
     app = create_app(dead_model(knowledge.settings), knowledge.retriever, guard=knowledge.guard)
     with TestClient(app) as client:
-        assert client.get("/healthz").json()["model"] == "unavailable"
+        health = client.get("/healthz").json()
+        assert health["model"] == "unavailable"
+        assert "Cannot reach the LLM server" in health["model_problem"]  # for IT, not for patients
         down = client.post("/v1/answer", json={"question": ACROMEGALY})
         assert down.status_code == 503
         assert down.json() == {
