@@ -35,7 +35,9 @@ def pull_model(
         with Progress(
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(), console=err
         ) as progress:
-            task = progress.add_task(f"Assembling {name}", total=None)
+            present = name in MODELS and MODELS[name].target.is_file()
+            verb = "Verifying the sha256 of" if present else "Downloading and assembling"
+            task = progress.add_task(f"{verb} {name}", total=None)
             path = pull(
                 name, keep_wheels, lambda done, total: progress.update(task, completed=done, total=total)
             )
