@@ -1,14 +1,15 @@
 """`careguide doctor` and ``/healthz``: what is installed and ready, and the one command that fixes
 each part that is not.
 
-Every check reads only: nothing is created, migrated, downloaded or started, so the doctor can run
+Every check reads only (but for the model file's verification stamp): nothing is created,
+migrated, downloaded or started, so the doctor can run
 beside a live server. The model file's sha256 (1.1 GB) is computed once per process and file
-version; ``/healthz`` can therefore report it on every call.
+version (size and modification time, remembered beside the file); ``/healthz`` can therefore
+report it on every call.
 """
 
 from __future__ import annotations
 
-import functools
 import shutil
 import sqlite3
 import sys
@@ -33,13 +34,6 @@ class Part:
 
     def to_json(self) -> dict[str, str | bool]:
         return asdict(self)
-
-
-@functools.lru_cache(maxsize=8)
-def _sha256_matches(path: Path, size: int, mtime: float, expected: str) -> bool:
-    from careguide.models.assembly import sha256_of
-
-    return sha256_of(path) == expected.lower()
 
 
 def model_runtime(settings: Settings) -> Part:
@@ -77,7 +71,9 @@ def model_file(settings: Settings) -> Part:
     size = f"{stat.st_size / 1e9:.2f} GB"
     if not expected:
         return Part("model file", True, f"{path} ({size}; no sha256 given to check)")
-    if not _sha256_matches(path, stat.st_size, stat.st_mtime, expected):
+    from careguide.models.assembly import verified
+
+    if not verified(path, expected):
         return Part(
             "model file", False, f"{path} does not match its sha256 {expected[:12]}…", f"rm {path} && {pull}"
         )

@@ -9,6 +9,7 @@ A model can also be any local GGUF path, verified the same way when its sha256 i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -77,11 +78,37 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _stamp(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def _signature(path: Path, sha256: str) -> str:
+    stat = path.stat()
+    return f"{sha256.lower()} {stat.st_size} {stat.st_mtime_ns}"
+
+
+def verified(path: Path, sha256: str) -> bool:
+    """Whether the file matches ``sha256``; hashed once per file version (size and mtime), since
+    hashing 1.1 GB costs seconds at every start."""
+    stamp = _stamp(path)
+    try:
+        if stamp.read_text() == _signature(path, sha256):
+            return True
+    except OSError:
+        pass
+    if sha256_of(path) != sha256.lower():
+        stamp.unlink(missing_ok=True)
+        return False
+    with contextlib.suppress(OSError):  # a read-only cache is checked in full each time
+        stamp.write_text(_signature(path, sha256))
+    return True
+
+
 def verify(path: Path, sha256: str | None) -> Path:
     """The path, once it exists and (when a checksum is known) matches it."""
     if not path.is_file():
         raise ModelError(f"Model file {path} does not exist; run `careguide models pull` or fix the path.")
-    if sha256 and sha256_of(path) != sha256.lower():
+    if sha256 and not verified(path, sha256):
         raise ModelError(
             f"Model file {path} does not match its sha256 {sha256[:12]}…; delete it and pull it again."
         )

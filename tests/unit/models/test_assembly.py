@@ -1,5 +1,6 @@
 import hashlib
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,17 @@ def test_verify_errors(tmp_path):
     path.write_bytes(b"abc")
     with pytest.raises(ModelError, match="does not match its sha256"):
         verify(path, "0" * 64)
+
+
+def test_verification_is_remembered_per_file_version(tmp_path, monkeypatch):
+    path = tmp_path / "m.gguf"
+    path.write_bytes(b"weights")
+    sha = hashlib.sha256(b"weights").hexdigest()
+    assert verify(path, sha) == path
+    hashed: list[Path] = []
+    monkeypatch.setattr("careguide.models.assembly.sha256_of", lambda p: hashed.append(p) or "0")
+    assert verify(path, sha) == path and hashed == []  # same size and mtime: not hashed again
+    path.write_bytes(b"damaged")
+    with pytest.raises(ModelError, match="does not match"):
+        verify(path, sha)
+    assert hashed == [path]
