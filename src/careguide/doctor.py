@@ -113,7 +113,9 @@ def index(settings: Settings) -> Part:
             "index", False, f"{detail}; background indexing stopped: {progress.error}", "careguide ingest"
         )
     if progress is not None and not progress.done:
-        return Part("index", True, f"{detail}; still adding sources: {progress.percent}% indexed")
+        eta = progress.eta_s()
+        left = f", about {eta / 60:.0f} min left" if eta is not None else ""
+        return Part("index", True, f"{detail}; still adding sources: {progress.percent}% indexed{left}")
     if state is None or dirty_marker(store).exists():
         return Part(
             "index",

@@ -88,6 +88,7 @@ class BackgroundIndexer(threading.Thread):
                 plan.append((subset, len(docs), sum(d.doc_id not in complete for d in docs)))
             progress.documents_total = sum(n for _, n, _ in plan)
             progress.documents_done = float(sum(n - todo for _, n, todo in plan))
+            progress.done_at_start = progress.documents_done
             progress.started = time.time()
             write_progress(self.settings, progress)
             embedder = load_embedder(self.settings.embedding)

@@ -21,6 +21,7 @@ FILE = "indexing.json"
 class IndexProgress:
     documents_total: int = 0
     documents_done: float = 0.0
+    done_at_start: float = 0.0
     started: float = 0.0
     updated: float = 0.0
     done: bool = False
@@ -33,10 +34,10 @@ class IndexProgress:
             return 100 if self.done else 0
         return min(99, int(100 * self.documents_done / self.documents_total))
 
-    def eta_s(self, done_at_start: float) -> float | None:
+    def eta_s(self) -> float | None:
         """Seconds left at the rate since this run started, or None before there is a rate."""
         elapsed = self.updated - self.started
-        gained = self.documents_done - done_at_start
+        gained = self.documents_done - self.done_at_start
         if elapsed <= 0 or gained <= 0:
             return None
         return (self.documents_total - self.documents_done) * elapsed / gained

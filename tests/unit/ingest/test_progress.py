@@ -15,9 +15,11 @@ def settings_at(tmp_path: Path) -> Settings:
 
 
 def test_percent_and_eta() -> None:
-    progress = IndexProgress(documents_total=200, documents_done=82, started=100.0, updated=160.0)
+    progress = IndexProgress(
+        documents_total=200, documents_done=82, done_at_start=22, started=100.0, updated=160.0
+    )
     assert progress.percent == 41
-    assert progress.eta_s(done_at_start=22) == 118 * 60 / 60
+    assert progress.eta_s() == 118.0  # 60 documents a minute, 118 to go
     assert IndexProgress(documents_total=10, documents_done=10).percent == 99  # 100 only when done
     assert IndexProgress(done=True).percent == 100
 
