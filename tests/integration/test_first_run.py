@@ -39,11 +39,9 @@ SUBSETS = {  # subset -> real MedQuAD files of it
 }
 
 
-@pytest.fixture(scope="module")
-def first_run(
-    tmp_path_factory: pytest.TempPathFactory, medquad_dir: Path
-) -> Iterator[tuple[Path, dict[str, str]]]:
-    root = tmp_path_factory.mktemp("first-run")
+@pytest.fixture
+def first_run(tmp_path: Path, medquad_dir: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    root = tmp_path
     for subset, files in SUBSETS.items():
         (root / "data" / "medquad" / subset).mkdir(parents=True)
         for name in files:
