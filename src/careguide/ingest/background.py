@@ -109,7 +109,7 @@ class BackgroundIndexer(threading.Thread):
                     "careguide: indexed %s (%d chunks); %d%% of the knowledge base is searchable.",
                     subset.name,
                     report.chunks_indexed,
-                    progress.percent,
+                    int(100 * progress.documents_done / max(1, progress.documents_total)),
                 )
                 self.on_subset()
             progress.done = True
