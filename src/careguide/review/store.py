@@ -140,6 +140,10 @@ def diff_bodies(old: str, new: str, old_name: str, new_name: str) -> str:
     return "\n".join(lines)
 
 
+MAX_ROW_ID = 2**63 - 1
+"""The largest id a database integer column holds (SQLite and PostgreSQL bigint)."""
+
+
 class ReviewStore:
     """The clinician review workspace over one database (see the module docstring)."""
 
@@ -446,6 +450,8 @@ class ReviewStore:
 
     @staticmethod
     def _material_row(session: Session, material_id: int, lock: bool = False) -> MaterialRow:
+        if not 0 < material_id <= MAX_ROW_ID:  # a database integer: larger ids cannot exist
+            raise ReviewError(f"There is no material {material_id}; list materials to find its id.")
         query = select(MaterialRow).where(MaterialRow.id == material_id)
         if lock:
             query = query.with_for_update()  # PostgreSQL; SQLite holds the write lock already
@@ -534,7 +540,11 @@ class ReviewStore:
         label = _text("label", label, limit=64)
         user = _text("annotating user", user, limit=64)
         with self._transaction() as session:
-            row = session.get(QueueItemRow, item_id, with_for_update=True)
+            row = (
+                session.get(QueueItemRow, item_id, with_for_update=True)
+                if 0 < item_id <= MAX_ROW_ID
+                else None
+            )
             if row is None:
                 raise ReviewError(f"There is no queue item {item_id}; list the queue to find its id.")
             row.annotation = annotation
