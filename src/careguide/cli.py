@@ -241,16 +241,24 @@ def serve(
     from careguide.rag import open_retriever
     from careguide.review import ReviewError
     from careguide.ui import create_app
+    from careguide.ui.auth import SecretError
     from careguide.ui.feedback import open_feedback_sink
+    from careguide.ui.startup import StartupError, check_startup
 
     with user_errors():
         config = settings()
         try:
+            check_startup(config)
             feedback = open_feedback_sink(config)
-        except ReviewError as exc:
+        except (ReviewError, SecretError, StartupError) as exc:
             raise fail(str(exc)) from None
         try:
-            app = create_app(config, open_retriever(config), guard=open_guardrails(config), feedback=feedback)
+            try:
+                app = create_app(
+                    config, open_retriever(config), guard=open_guardrails(config), feedback=feedback
+                )
+            except SecretError as exc:
+                raise fail(str(exc)) from None
             err.print(
                 f"careguide: starting the language model, then serving on http://{host}:{port} "
                 "(Ctrl-C to stop)"

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from careguide.review.accounts import AccountsMixin, user_of
 from careguide.review.database import READ_ONLY_OPTION, create_review_engine, upgrade
 from careguide.review.models import (
     DecisionRow,
@@ -78,7 +79,7 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
 
 
 def _user(row: UserRow) -> User:
-    return User(id=row.id, username=row.username, role=cast(Role, row.role), created_at=row.created_at)
+    return user_of(row)
 
 
 def _version(row: VersionRow) -> Version:
@@ -144,7 +145,7 @@ MAX_ROW_ID = 2**63 - 1
 """The largest id a database integer column holds (SQLite and PostgreSQL bigint)."""
 
 
-class ReviewStore:
+class ReviewStore(AccountsMixin):
     """The clinician review workspace over one database (see the module docstring)."""
 
     def __init__(self, engine: Engine, bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS) -> None:
@@ -208,7 +209,7 @@ class ReviewStore:
         """
         with self._transaction(write=False) as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username.strip()))
-            user = _user(row) if row is not None else None
+            user = _user(row) if row is not None and row.disabled_at is None else None
             stored = row.password_hash.encode("ascii") if row is not None else self._throwaway_hash()
         secret = password.encode("utf-8")
         if len(secret) > MAX_PASSWORD_BYTES:

@@ -147,7 +147,7 @@ def add_workspace(
     workspace = Workspace(
         settings=settings,
         store=store,
-        sessions=Sessions(secret or load_secret(settings.index_dir.parent)),
+        sessions=Sessions(secret or load_secret(settings.index_dir.parent), registry=store),
         assistant_factory=assistant_factory,
         on_publish=on_publish,
         guard=guard,
