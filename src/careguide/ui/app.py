@@ -89,6 +89,7 @@ def _add_workspace(
         lambda: services().assistant,
         published,
         guard=lambda: services().guard,
+        audit=lambda: services().guard.audit,
     )
 
 

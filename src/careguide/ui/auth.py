@@ -24,7 +24,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -265,15 +265,26 @@ class Sessions:
 
 
 class Throttle:
-    """Refuses sign-in for a while after repeated failures for one account or one address.
+    """Slows sign-in after repeated failures for one key, with a wait that doubles each time.
 
-    bcrypt already makes every guess cost ~0.2 s; this stops a patient attacker as well.
+    Keys are an account *at an address* and an address alone, so a stranger elsewhere cannot lock
+    a clinician out; bcrypt already makes every guess cost ~0.2 s. An administrator can clear the
+    keys of an account (:meth:`clear`).
     """
 
-    def __init__(self, limit: int = 5, window_s: float = 900, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int = 5,
+        window_s: float = 900,
+        clock: Clock = time.monotonic,
+        base_wait_s: float = 30,
+        max_wait_s: float = 900,
+    ) -> None:
         self.limit = limit
         self.window_s = window_s
         self.clock = clock
+        self.base_wait_s = base_wait_s
+        self.max_wait_s = max_wait_s
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
@@ -285,15 +296,18 @@ class Throttle:
             self._failures.pop(key, None)
         return kept
 
+    def _wait(self, recent: list[float], now: float) -> float:
+        over = len(recent) - self.limit
+        if over < 0:
+            return 0.0
+        wait = min(self.base_wait_s * float(2**over), self.max_wait_s)
+        return max(0.0, recent[-1] + wait - now)
+
     def wait_s(self, *keys: str) -> float:
         """Seconds until another attempt is allowed (0 when it is allowed now)."""
         now = self.clock()
         with self._lock:
-            waits = [
-                self.window_s - (now - recent[0])
-                for recent in (self._recent(key, now) for key in keys)
-                if len(recent) >= self.limit
-            ]
+            waits = [self._wait(self._recent(key, now), now) for key in keys]
         return max(waits, default=0.0)
 
     def failed(self, *keys: str) -> None:
@@ -309,3 +323,23 @@ class Throttle:
         with self._lock:
             for key in keys:
                 self._failures.pop(key, None)
+
+    def clear(self, prefix: str) -> int:
+        """Forget the failures of every key starting with ``prefix``; returns how many keys."""
+        with self._lock:
+            gone = [key for key in self._failures if key.startswith(prefix)]
+            for key in gone:
+                del self._failures[key]
+        return len(gone)
+
+
+def client_address(peer: str | None, headers: Mapping[str, str], trusted_header: str = "") -> str:
+    """The client's address: the connecting peer, or, behind a reverse proxy configured in
+    ``web.trusted_proxy_header``, the last entry of that header (the one the proxy itself added;
+    earlier entries come from the client and could be anything)."""
+    if trusted_header:
+        value = headers.get(trusted_header.lower(), "")
+        entries = [part.strip() for part in value.split(",") if part.strip()]
+        if entries:
+            return entries[-1][:64]
+    return peer or "-"
