@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -49,6 +50,9 @@ def main(
     ] = None,
 ) -> None:
     """careguide: cited, plain-language patient education from trusted sources."""
+    # Everything careguide writes (review database and its -wal/-shm, audit log, logs, index,
+    # session secret, exports) may hold patient text or secrets: readable by its owner only.
+    os.umask(0o077)
     State.profile = config
     with user_errors():
         settings()  # validate the profile and environment before any work

@@ -184,3 +184,37 @@ def test_any_text_in_any_field_is_never_a_server_error(
     body = {"question": question, "history": history, "conversation_id": conversation_id,
             "reading_level": level}  # fmt: skip
     assert post(client, "/v1/answer", body).status_code < 500  # type: ignore[attr-defined]
+
+
+def test_files_written_hold_no_client_identifier_or_phi_and_only_their_owner_reads_them(
+    guard: Guardrails, tmp_path
+) -> None:
+    from careguide.config import ReviewSettings
+    from careguide.guardrails import AuditLog
+
+    audit = tmp_path / "logs" / "audit.jsonl"
+    base = load_settings()
+    settings = base.model_copy(
+        update={"review": ReviewSettings(database_url=f"sqlite:///{tmp_path / 'data' / 'careguide.db'}")}
+    )
+    guard.audit = AuditLog(audit)
+    try:
+        with TestClient(create_app(settings, Passages(), guard=guard, opener=no_model)) as client:  # type: ignore[arg-type]
+            body = {
+                "question": "I'm Maria Lopez, MRN 5550123. What is acromegaly?",
+                "history": ["My SSN is 123-45-6789 and I have headaches"],
+                "conversation_id": "jane-roe-mrn-88812345",
+            }
+            assert client.post("/v1/answer", json=body).status_code == 200
+    finally:
+        guard.audit = None
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert audit in files and any(p.name == "careguide.db" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for secret in ("jane-roe", "88812345", "Maria Lopez", "5550123", "123-45-6789"):
+            assert secret.encode() not in data, f"{secret!r} found in {path}"
+        assert path.stat().st_mode & 0o077 == 0, f"{path} is readable by others"
+    for line in audit.read_text().splitlines():  # every field of every entry
+        entry = json.loads(line)
+        assert all("88812345" not in json.dumps(value) for value in entry.values())
