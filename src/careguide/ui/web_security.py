@@ -57,11 +57,19 @@ def link_html(url: str | None, *, new_tab: bool = False, empty: str = "no link")
     return f'<span class="url">{html.escape(url, quote=True)}</span>'
 
 
-def page_policy(nonce: str) -> str:
+EVAL_PATHS = ("/",)
+"""The Gradio chat: its HTML components build their markup with ``new Function`` (a template
+literal over the component's value; the value itself is not evaluated), so they render nothing
+without 'unsafe-eval'. Inline scripts and event handlers stay refused there too."""
+
+
+def page_policy(nonce: str, allow_eval: bool = False) -> str:
     """The policy of the patient pages. Gradio sets styles inline on its elements, so styles may
     be inline; scripts may not."""
+    evaluation = " 'unsafe-eval'" if allow_eval else ""
     return (
-        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'{evaluation}; "
+        "style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; media-src 'self' blob:; "
         "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
         "frame-ancestors 'none'"
@@ -105,7 +113,7 @@ class SecurityHeaders:
                     await send(message)
                     return
                 if headers.get("content-type", "").startswith("text/html"):
-                    headers["content-security-policy"] = page_policy(nonce)
+                    headers["content-security-policy"] = page_policy(nonce, path in EVAL_PATHS)
                     rewriting = True
                     held = message
                     return

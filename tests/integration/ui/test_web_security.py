@@ -95,7 +95,9 @@ def test_every_page_has_the_security_headers(client: TestClient, path: str) -> N
     directives = policy(response)
     assert "frame-ancestors 'none'" in directives["frame-ancestors"]
     scripts = directives.get("script-src", directives["default-src"])
-    assert "unsafe-inline" not in scripts and "unsafe-eval" not in scripts
+    assert "unsafe-inline" not in scripts
+    if path != "/":  # Gradio's HTML components need eval (see web_security.EVAL_PATHS)
+        assert "unsafe-eval" not in scripts
 
 
 def test_the_chat_page_s_own_scripts_carry_the_page_nonce_and_nothing_else_runs(client: TestClient) -> None:
