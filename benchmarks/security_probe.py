@@ -123,8 +123,14 @@ def workspace(probe: Probe, user: str, password: str) -> None:
         probe.finding("low", "could not sign in to the workspace with the given account", "")
         return
     for material_id in (2**63, 2**64):
-        status = probe.client.get(f"/workspace/materials/{material_id}").status_code
-        probe.check(status < 500, "medium", "server error for a large material id", str(status))
+        try:
+            status = probe.client.get(f"/workspace/materials/{material_id}").status_code
+        except httpx.HTTPError as exc:  # the server dropped the connection: an unhandled error
+            status = 599
+            detail = f"{type(exc).__name__} for id {material_id}"
+        else:
+            detail = f"{status} for id {material_id}"
+        probe.check(status < 500, "medium", "server error for a large material id", detail)
     cookie = probe.client.cookies.get("careguide_workspace")
     probe.client.post("/workspace/logout", data={"csrf": csrf.group(1)})
     stale = httpx.Client(base_url=str(probe.client.base_url), timeout=TIMEOUT_S, follow_redirects=False)
@@ -147,12 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with httpx.Client(base_url=args.url, timeout=TIMEOUT_S, follow_redirects=True) as client:
         probe = Probe(client)
-        headers(probe)
-        docs_and_cors(probe)
-        uploads(probe)
-        answers(probe)
+        password = os.environ.get(args.password_env, "")
+        sections = [headers, docs_and_cors, uploads, answers]
         if args.user:
-            workspace(probe, args.user, os.environ.get(args.password_env, ""))
+            sections.append(lambda p: workspace(p, args.user, password))
+        for section in sections:
+            try:
+                section(probe)
+            except httpx.HTTPError as exc:  # the server dropped a connection: an unhandled error
+                probe.check(False, "high", "the server dropped a connection", f"{type(exc).__name__}: {exc}")
     for finding in probe.findings:
         print(json.dumps(finding))
     serious = [f for f in probe.findings if f["severity"] in ("high", "medium")]
