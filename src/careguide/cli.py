@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -49,6 +50,9 @@ def main(
     ] = None,
 ) -> None:
     """careguide: cited, plain-language patient education from trusted sources."""
+    # Everything careguide writes (review database and its -wal/-shm, audit log, logs, index,
+    # session secret, exports) may hold patient text or secrets: readable by its owner only.
+    os.umask(0o077)
     State.profile = config
     with user_errors():
         settings()  # validate the profile and environment before any work
@@ -267,17 +271,23 @@ def serve(
     from careguide.rag import open_retriever
     from careguide.review import ReviewError
     from careguide.ui import create_app
+    from careguide.ui.auth import SecretError
     from careguide.ui.feedback import open_feedback_sink
+    from careguide.ui.startup import StartupError, check_startup
 
     with user_errors():
         config = settings()
         try:
+            check_startup(config)
             feedback = open_feedback_sink(config)
-        except ReviewError as exc:
+        except (ReviewError, SecretError, StartupError) as exc:
             raise fail(str(exc)) from None
         try:
             retriever = open_retriever(config)
-            app = create_app(config, retriever, guard=open_guardrails(config), feedback=feedback)
+            try:
+                app = create_app(config, retriever, guard=open_guardrails(config), feedback=feedback)
+            except SecretError as exc:
+                raise fail(str(exc)) from None
             if index_rest:
                 from careguide.ingest.background import BackgroundIndexer
                 from careguide.ui.workspace import refresh_retriever

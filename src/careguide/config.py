@@ -153,6 +153,17 @@ class ReviewSettings(_Section):
     """The review database (SQLAlchemy URL); PostgreSQL at scale."""
     clinic_name: str = "Our clinic"
     """The organisation named on approved handouts when patients' answers cite them."""
+    second_approval: bool = True
+    """Publishing to patients needs the approval of a clinician other than the material's author."""
+
+
+class WebSettings(_Section):
+    cors_origins: tuple[str, ...] = ()
+    """Origins (e.g. https://portal.example.org) whose pages may call the API from a browser; empty:
+    none, the browser's same-origin rule applies."""
+    trusted_proxy_header: str = ""
+    """The header a reverse proxy sets to the client's address (e.g. X-Forwarded-For); empty: the
+    connecting address is the client's. Set it only behind a proxy that overwrites the header."""
 
 
 class Settings(BaseSettings):
@@ -174,6 +185,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
     review: ReviewSettings = ReviewSettings()
+    web: WebSettings = WebSettings()
     guardrails: Path | None = None
     """The guardrails policy file; empty means configs/guardrails.yaml beside the default profile."""
 

@@ -96,7 +96,12 @@ def open_kit(root: Path) -> Iterator[Kit]:
             # A running server named by CAREGUIDE_LLM__BASE_URL is attached to; else one is started.
             "llm": base.llm.model_copy(update={"model": TEST_MODEL}),
             "review": base.review.model_copy(
-                update={"database_url": f"sqlite:///{root / 'review.db'}", "clinic_name": CLINIC}
+                # One clinician drafts and approves here; the second approval is tested over HTTP.
+                update={
+                    "database_url": f"sqlite:///{root / 'review.db'}",
+                    "clinic_name": CLINIC,
+                    "second_approval": False,
+                }
             ),
         }
     )

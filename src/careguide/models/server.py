@@ -7,6 +7,7 @@ stops it on exit; or it attaches to a server that is already running at a URL.
 from __future__ import annotations
 
 import importlib.util
+import os
 import signal
 import socket
 import subprocess
@@ -50,7 +51,8 @@ therefore forked from this one thread, which lives as long as careguide."""
 
 
 def _spawn(command: list[str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
+    # The server's log may echo prompts (patient questions): readable by its owner only.
+    with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
         return _SPAWNER.submit(
             subprocess.Popen, command, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
         ).result()

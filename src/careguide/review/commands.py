@@ -1,4 +1,5 @@
-"""`careguide users ...`: the clinician workspace's accounts (add, list)."""
+"""`careguide users ...`: the clinician workspace's accounts (add, list, disable, enable, remove,
+revoke-sessions)."""
 
 from __future__ import annotations
 
@@ -67,4 +68,52 @@ def list_users() -> None:
         out.print("No users yet. Add one with `careguide users add NAME --role admin`.")
         return
     for user in users:  # tab-separated, for scripts
-        print(f"{user.username}\t{user.role}\t{user.created_at:%Y-%m-%d %H:%M} UTC")
+        state = "active" if user.active else "disabled"
+        print(f"{user.username}\t{user.role}\t{user.created_at:%Y-%m-%d %H:%M} UTC\t{state}")
+
+
+def _account_change(username: str, change: str) -> str:
+    """Apply one account change; returns the sentence that reports it."""
+    with user_errors():
+        try:
+            with _open() as store:
+                if change == "disable":
+                    store.set_active(username, False)
+                    return f"Disabled '{username}'; their sessions have ended and they cannot sign in."
+                if change == "enable":
+                    store.set_active(username, True)
+                    return f"Enabled '{username}'; they can sign in again."
+                if change == "remove":
+                    store.remove_user(username)
+                    return f"Removed '{username}'; what they wrote keeps their name."
+                ended = store.revoke_sessions(username)
+                return f"Ended {ended} session{'s' if ended != 1 else ''} of '{username}'."
+        except ReviewError as exc:
+            raise fail(str(exc)) from None
+
+
+_NAME = Annotated[str, typer.Argument(help="The login name.")]
+
+
+@users_app.command("disable")
+def disable_user(username: _NAME) -> None:
+    """Stop an account from signing in and end its sessions at once (in every process)."""
+    out.print(_account_change(username, "disable"), highlight=False)
+
+
+@users_app.command("enable")
+def enable_user(username: _NAME) -> None:
+    """Let a disabled account sign in again."""
+    out.print(_account_change(username, "enable"), highlight=False)
+
+
+@users_app.command("remove")
+def remove_user(username: _NAME) -> None:
+    """Delete an account and its sessions."""
+    out.print(_account_change(username, "remove"), highlight=False)
+
+
+@users_app.command("revoke-sessions")
+def revoke_sessions(username: _NAME) -> None:
+    """Sign an account out everywhere (it may sign in again)."""
+    out.print(_account_change(username, "revoke"), highlight=False)

@@ -12,6 +12,8 @@ PostgreSQL URLs are used as given.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +57,11 @@ def create_review_engine(url: str) -> Engine:
             f"{DEFAULT_DATABASE_URL} or postgresql+psycopg://user@host/db."
         ) from None
     if sqlite_file is not None:
-        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        sqlite_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # SQLite gives the -wal and -shm files the database file's mode: owner-only for all three.
+        os.close(os.open(sqlite_file, os.O_WRONLY | os.O_CREAT, 0o600))
+        with contextlib.suppress(PermissionError):  # a database another user owns keeps its mode
+            os.chmod(sqlite_file, 0o600)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

@@ -80,6 +80,23 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(128))
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, default=None)
+    """Set while the account is disabled: it cannot sign in and its sessions are refused."""
+
+
+class SessionRow(Base):
+    """A workspace sign-in, checked on every request so that signing out (in any process), a
+    disabled account or a changed role takes effect at once and survives restarts."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="expiry"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the session id: the database alone cannot be turned into valid cookies."""
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, default=None)
 
 
 class MaterialRow(Base):

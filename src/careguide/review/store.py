@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from careguide.review.accounts import AccountsMixin, user_of
 from careguide.review.database import READ_ONLY_OPTION, create_review_engine, upgrade
 from careguide.review.models import (
     DecisionRow,
@@ -78,7 +79,7 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
 
 
 def _user(row: UserRow) -> User:
-    return User(id=row.id, username=row.username, role=cast(Role, row.role), created_at=row.created_at)
+    return user_of(row)
 
 
 def _version(row: VersionRow) -> Version:
@@ -140,7 +141,11 @@ def diff_bodies(old: str, new: str, old_name: str, new_name: str) -> str:
     return "\n".join(lines)
 
 
-class ReviewStore:
+MAX_ROW_ID = 2**63 - 1
+"""The largest id a database integer column holds (SQLite and PostgreSQL bigint)."""
+
+
+class ReviewStore(AccountsMixin):
     """The clinician review workspace over one database (see the module docstring)."""
 
     def __init__(self, engine: Engine, bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS) -> None:
@@ -204,7 +209,7 @@ class ReviewStore:
         """
         with self._transaction(write=False) as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username.strip()))
-            user = _user(row) if row is not None else None
+            user = _user(row) if row is not None and row.disabled_at is None else None
             stored = row.password_hash.encode("ascii") if row is not None else self._throwaway_hash()
         secret = password.encode("utf-8")
         if len(secret) > MAX_PASSWORD_BYTES:
@@ -446,6 +451,8 @@ class ReviewStore:
 
     @staticmethod
     def _material_row(session: Session, material_id: int, lock: bool = False) -> MaterialRow:
+        if not 0 < material_id <= MAX_ROW_ID:  # a database integer: larger ids cannot exist
+            raise ReviewError(f"There is no material {material_id}; list materials to find its id.")
         query = select(MaterialRow).where(MaterialRow.id == material_id)
         if lock:
             query = query.with_for_update()  # PostgreSQL; SQLite holds the write lock already
@@ -534,7 +541,11 @@ class ReviewStore:
         label = _text("label", label, limit=64)
         user = _text("annotating user", user, limit=64)
         with self._transaction() as session:
-            row = session.get(QueueItemRow, item_id, with_for_update=True)
+            row = (
+                session.get(QueueItemRow, item_id, with_for_update=True)
+                if 0 < item_id <= MAX_ROW_ID
+                else None
+            )
             if row is None:
                 raise ReviewError(f"There is no queue item {item_id}; list the queue to find its id.")
             row.annotation = annotation

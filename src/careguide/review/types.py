@@ -36,6 +36,7 @@ class User:
     username: str
     role: Role
     created_at: datetime
+    active: bool = True
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careguide.rag import LLMError
+from careguide.ui.normalise import clean_text, too_large
 from careguide.ui.service import Failure, Final, Services, Token, Waiting, too_long
 
 MAX_HISTORY = 50
@@ -34,10 +35,26 @@ class AnswerRequest(BaseModel):
     reading_level: Literal["standard", "simpler"] = "standard"
     conversation_id: str = Field("", max_length=128)
 
+    @field_validator("question", "conversation_id")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        """Cleaned before anything reads it, so the size limit measures what is analysed."""
+        if too_large(value):
+            raise ValueError("this text is far too long; send one question under 4,000 characters")
+        return clean_text(value)
+
+    @field_validator("history")
+    @classmethod
+    def _clean_history(cls, value: list[str]) -> list[str]:
+        return [cls._clean(text) for text in value]
+
 
 def message(status: int, text: str) -> JSONResponse:
     """Errors of these endpoints are one sentence under ``message``."""
     return JSONResponse({"message": text}, status_code=status)
+
+
+EMPTY = "The question is empty; send the text of a question."
 
 
 def oversized(request: AnswerRequest) -> str | None:
@@ -66,13 +83,19 @@ def answer_router(services: Callable[[], Services]) -> APIRouter:
 
     @router.post(
         "/answer",
-        responses={413: {"description": "Question too long"}, 503: {"description": "Model unavailable"}},
+        responses={
+            413: {"description": "Question too long"},
+            422: {"description": "Invalid request"},
+            503: {"description": "Model unavailable"},
+        },
     )
     def answer(request: AnswerRequest) -> JSONResponse:
         """The guarded, cited answer to one question (see README, REST)."""
         refusal = oversized(request)
         if refusal:
             return message(413, refusal)
+        if not request.question:
+            return message(422, EMPTY)
         app = services()
         history = clean_history(app, request.history)
         try:
@@ -81,13 +104,19 @@ def answer_router(services: Callable[[], Services]) -> APIRouter:
             return message(503, str(exc))
         return JSONResponse(guarded.to_json())
 
-    @router.post("/answer/stream", response_model=None, responses={413: {"description": "Question too long"}})
+    @router.post(
+        "/answer/stream",
+        response_model=None,
+        responses={413: {"description": "Question too long"}, 422: {"description": "Invalid request"}},
+    )
     def answer_stream(request: AnswerRequest) -> StreamingResponse | JSONResponse:
         """Server-sent events: ``token`` {text}..., then ``answer`` (the JSON above) or ``error``
         {message}; comment lines while the model is busy with other answers."""
         refusal = oversized(request)
         if refusal:
             return message(413, refusal)
+        if not request.question:
+            return message(422, EMPTY)
         app = services()
         history = clean_history(app, request.history)
 

@@ -15,7 +15,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 
 from careguide.config import Settings
 from careguide.guardrails import Guardrails, load_policy, open_guardrails
@@ -25,6 +28,7 @@ from careguide.ui.chat import mount_chat
 from careguide.ui.feedback import FeedbackSink, open_feedback_sink
 from careguide.ui.search import search_router
 from careguide.ui.service import BackendOpener, ModelConnection, Services
+from careguide.ui.web_security import SecurityHeaders
 from careguide.ui.workspace import Workspace
 
 HEALTH_CACHE_S = 10.0
@@ -88,7 +92,22 @@ def _add_workspace(
         lambda: services().assistant,
         published,
         guard=lambda: services().guard,
+        audit=lambda: services().guard.audit,
     )
+
+
+async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """A request that does not fit the schema: 422 with one sentence (and FastAPI's ``detail``,
+    without the rejected input, which may not even be encodable)."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+        for e in errors
+    ]
+    first = detail[0] if detail else {"loc": [], "msg": "the request could not be read"}
+    where = ".".join(str(part) for part in first["loc"] if part != "body") or "the request"
+    text = f"The request is not valid ({where}: {first['msg']}); see /openapi.json for its form."
+    return JSONResponse({"message": text, "detail": detail}, status_code=422)
 
 
 def emergency_number(settings: Settings) -> str:
@@ -131,7 +150,18 @@ def create_app(
             holder.pop("services", None)
             await anyio.to_thread.run_sync(opened.close)
 
-    app = FastAPI(title="careguide", version="0.1.0", lifespan=lifespan)
+    # The interactive docs would load Swagger UI from a CDN: off; the schema is at /openapi.json.
+    app = FastAPI(title="careguide", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # A CORS middleware on this app also stops Gradio from adding its own (which allows any
+    # localhost origin with credentials); with no origins configured it allows none.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.web.cors_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["content-type"],
+    )
+    app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     workspace = _add_workspace(app, settings, feedback, services, current_retriever)
     if workspace is not None:
         on_close.append(workspace.close)

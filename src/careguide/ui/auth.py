@@ -1,8 +1,10 @@
 """Sign-in for the clinician workspace: signed session cookies, CSRF tokens and login throttling.
 
-The session is a cookie holding who signed in, their role, a random session id and the CSRF token,
-signed with HMAC-SHA256 (no server-side session table: any worker with the secret can read it).
-Sessions expire after ``SESSION_TTL_S``; signing out revokes the session id in this process.
+The session is a cookie holding who signed in, a random session id and the CSRF token, signed
+with HMAC-SHA256. With a :class:`SessionRegistry` (the review database), every request also looks
+the session up there with its account: signing out, revoking, disabling or removing an account
+works in every process and across restarts, and the role is the account's current one. Sessions
+expire after ``SESSION_TTL_S``.
 
 The secret comes from ``$CAREGUIDE_SESSION_SECRET`` (at least 32 characters; set it when several
 processes serve the workspace) or is made once at random and kept, readable only by its owner, in
@@ -22,10 +24,10 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from careguide.review import User
 from careguide.review.types import ROLES, Role
@@ -112,6 +114,17 @@ class Signer:
         return payload if isinstance(payload, dict) else None
 
 
+class SessionRegistry(Protocol):
+    """Where sessions are recorded so that every process sees sign-outs and account changes
+    (``ReviewStore`` implements it)."""
+
+    def start_session(self, user_id: int, sid: str, issued_at: float, expires_at: float) -> None: ...
+
+    def session_user(self, sid: str, now: float) -> User | None: ...
+
+    def end_session(self, sid: str, now: float) -> None: ...
+
+
 @dataclass(frozen=True)
 class Session:
     """A signed-in workspace user."""
@@ -139,9 +152,16 @@ def tokens_match(expected: str, submitted: str | None) -> bool:
 class Sessions:
     """Issues, reads and revokes session cookies; issues and checks login-form tokens."""
 
-    def __init__(self, secret: bytes, ttl_s: float = SESSION_TTL_S, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        ttl_s: float = SESSION_TTL_S,
+        clock: Clock = time.time,
+        registry: SessionRegistry | None = None,
+    ) -> None:
         self.ttl_s = ttl_s
         self.clock = clock
+        self.registry = registry
         self._sessions = Signer(secret, "session")
         self._login = Signer(secret, "login")
         self._flash = Signer(secret, "flash")
@@ -169,6 +189,8 @@ class Sessions:
             "iat": session.issued_at,
             "exp": session.expires_at,
         }
+        if self.registry is not None:
+            self.registry.start_session(user.id, session.sid, session.issued_at, session.expires_at)
         return session, self._sessions.sign(payload)
 
     def read(self, cookie: str | None) -> Session | None:
@@ -194,7 +216,12 @@ class Sessions:
         with self._lock:
             if session.sid in self._revoked:
                 return None
-        return session
+        if self.registry is None:
+            return session
+        user = self.registry.session_user(session.sid, now)
+        if user is None or user.id != session.user_id:
+            return None
+        return replace(session, username=user.username, role=user.role)  # the role as it is now
 
     def revoke(self, session: Session) -> None:
         """Sign out: this session id is refused until it would have expired anyway."""
@@ -202,6 +229,8 @@ class Sessions:
         with self._lock:
             self._revoked = {sid: until for sid, until in self._revoked.items() if until > now}
             self._revoked[session.sid] = session.expires_at
+        if self.registry is not None:
+            self.registry.end_session(session.sid, now)
 
     def login_token(self) -> tuple[str, str]:
         """A token for the login form and the cookie value that must come back with it."""
@@ -236,15 +265,26 @@ class Sessions:
 
 
 class Throttle:
-    """Refuses sign-in for a while after repeated failures for one account or one address.
+    """Slows sign-in after repeated failures for one key, with a wait that doubles each time.
 
-    bcrypt already makes every guess cost ~0.2 s; this stops a patient attacker as well.
+    Keys are an account *at an address* and an address alone, so a stranger elsewhere cannot lock
+    a clinician out; bcrypt already makes every guess cost ~0.2 s. An administrator can clear the
+    keys of an account (:meth:`clear`).
     """
 
-    def __init__(self, limit: int = 5, window_s: float = 900, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int = 5,
+        window_s: float = 900,
+        clock: Clock = time.monotonic,
+        base_wait_s: float = 30,
+        max_wait_s: float = 900,
+    ) -> None:
         self.limit = limit
         self.window_s = window_s
         self.clock = clock
+        self.base_wait_s = base_wait_s
+        self.max_wait_s = max_wait_s
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
@@ -256,15 +296,18 @@ class Throttle:
             self._failures.pop(key, None)
         return kept
 
+    def _wait(self, recent: list[float], now: float) -> float:
+        over = len(recent) - self.limit
+        if over < 0:
+            return 0.0
+        wait = min(self.base_wait_s * float(2**over), self.max_wait_s)
+        return max(0.0, recent[-1] + wait - now)
+
     def wait_s(self, *keys: str) -> float:
         """Seconds until another attempt is allowed (0 when it is allowed now)."""
         now = self.clock()
         with self._lock:
-            waits = [
-                self.window_s - (now - recent[0])
-                for recent in (self._recent(key, now) for key in keys)
-                if len(recent) >= self.limit
-            ]
+            waits = [self._wait(self._recent(key, now), now) for key in keys]
         return max(waits, default=0.0)
 
     def failed(self, *keys: str) -> None:
@@ -280,3 +323,23 @@ class Throttle:
         with self._lock:
             for key in keys:
                 self._failures.pop(key, None)
+
+    def clear(self, prefix: str) -> int:
+        """Forget the failures of every key starting with ``prefix``; returns how many keys."""
+        with self._lock:
+            gone = [key for key in self._failures if key.startswith(prefix)]
+            for key in gone:
+                del self._failures[key]
+        return len(gone)
+
+
+def client_address(peer: str | None, headers: Mapping[str, str], trusted_header: str = "") -> str:
+    """The client's address: the connecting peer, or, behind a reverse proxy configured in
+    ``web.trusted_proxy_header``, the last entry of that header (the one the proxy itself added;
+    earlier entries come from the client and could be anything)."""
+    if trusted_header:
+        value = headers.get(trusted_header.lower(), "")
+        entries = [part.strip() for part in value.split(",") if part.strip()]
+        if entries:
+            return entries[-1][:64]
+    return peer or "-"

@@ -19,11 +19,12 @@ from typing import Any
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
 import gradio as gr
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 
 from careguide.rag import GuardedAnswer
 from careguide.ui import render
-from careguide.ui.feedback import RATINGS, record_feedback
+from careguide.ui.feedback import MAX_COMMENT_CHARS, RATINGS, record_feedback
+from careguide.ui.normalise import clean_text, too_large
 from careguide.ui.service import Failure, Final, Services, Token, too_long
 
 log = logging.getLogger("careguide.ui")
@@ -51,9 +52,13 @@ def asset_path(name: str) -> str:
     return str(resources.files("careguide.ui").joinpath("assets", name))
 
 
+SCRIPT_PATH = "/careguide-assets/chat.js"
+
+
 def head() -> str:
-    """The chat's own script, inline: the page loads nothing from elsewhere."""
-    return f"<script>{asset('chat.js')}</script>"
+    """The chat's own script, from this app: the page loads nothing from elsewhere, and the
+    page's Content-Security-Policy allows no inline script that lacks the page's nonce."""
+    return f'<script src="{SCRIPT_PATH}"></script>'
 
 
 def css() -> str:
@@ -183,13 +188,19 @@ def converse(
 def ask_handler(services: Callable[[], Services]) -> Callable[..., Iterator[tuple[Any, ...]]]:
     def ask(message: str, level: str, conv: Conversation) -> Iterator[tuple[Any, ...]]:
         """A new question from the text box (Enter or Send)."""
-        message = message or ""
-        if not message.strip():
+        raw = message or ""
+        if too_large(raw):  # refused unread: not even cleaned
+            conv.say("user", render.user_html(f"(A message of {len(raw):,} characters)"))
+            conv.say("assistant", render.message_html(too_long(raw) or "", "info"))
+            yield view(conv, question="")
+            return
+        message = clean_text(raw)
+        if not message:
             yield view(conv)
             return
         refusal = too_long(message)
         if refusal:  # never redacted, checked or stored: only its size is shown
-            conv.say("user", render.user_html(f"(A message of {len(message.strip()):,} characters)"))
+            conv.say("user", render.user_html(f"(A message of {len(message):,} characters)"))
             conv.say("assistant", render.message_html(refusal, "info"))
             yield view(conv, question="")
             return
@@ -230,7 +241,13 @@ def feedback_handler(services: Callable[[], Services], rating: int) -> Callable[
         app = services()
         try:
             record_feedback(
-                app.feedback, app.guard, conv.id, conv.last_question, conv.last_answer, rating, comment or ""
+                app.feedback,
+                app.guard,
+                conv.id,
+                conv.last_question,
+                conv.last_answer,
+                rating,
+                clean_text((comment or "")[: MAX_COMMENT_CHARS * 4]),
             )
         except Exception:
             log.exception("Storing feedback failed")
@@ -350,6 +367,11 @@ def build_chat(services: Callable[[], Services], emergency_number: str) -> gr.Bl
 def mount_chat(app: FastAPI, services: Callable[[], Services], emergency_number: str) -> FastAPI:
     """Mount the chat at ``/`` (routes added to ``app`` before this keep precedence)."""
     demo = build_chat(services, emergency_number)
+
+    @app.get(SCRIPT_PATH, include_in_schema=False)
+    def chat_script() -> Response:
+        return Response(asset("chat.js"), media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
     mounted: FastAPI = gr.mount_gradio_app(
         app,
         demo,
@@ -361,5 +383,6 @@ def mount_chat(app: FastAPI, services: Callable[[], Services], emergency_number:
         head=head(),
         ssr_mode=False,
         mcp_server=False,
+        max_file_size="1mb",  # the chat takes no files; the upload route is refused besides
     )
     return mounted

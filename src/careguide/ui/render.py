@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from careguide.ingest import MEDQUAD_CITATION, MEDQUAD_LICENSE
 from careguide.rag import Citation, GuardedAnswer
+from careguide.ui.web_security import link_html
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _PHONE = re.compile(r"(?<![\w-])\d(?:[\d-]|\s(?=\d))*\d(?![\w-])")
@@ -152,11 +153,7 @@ def source_html(turn: int, citation: Citation) -> str:
     """One source: title, organisation, link, license and the passage with its quote marked."""
     chunk = citation.passage.chunk
     organisation = chunk.organisation or chunk.source
-    link = (
-        f'<a href="{esc(chunk.url)}" target="_blank" rel="noopener noreferrer">{esc(chunk.url)}</a>'
-        if chunk.url
-        else "no link"
-    )
+    link = link_html(chunk.url, new_tab=True)
     return (
         f'<details class="cg-source" id="{source_id(turn, citation.n)}">'
         f"<summary>[{citation.n}] {esc(chunk.title)}</summary>"

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from careguide.ingest import MEDQUAD_CITATION
 from careguide.rag import MAX_QUESTION_CHARS, FilterError, Retriever, parse_filter
+from careguide.ui.web_security import link_html
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -53,7 +54,7 @@ def render_results(question: str, retriever: Retriever, where: dict[str, str]) -
         parts.append(
             f'<div class="hit"><strong>{rank}. {html.escape(c.title)}</strong>'
             f'<div class="meta">{html.escape(c.organisation)} · {html.escape(c.license)} · '
-            f'<a href="{html.escape(c.url)}">{html.escape(c.url)}</a></div>'
+            f"{link_html(c.url)}</div>"
             f"<p>{html.escape(c.text)}</p></div>"
         )
     return "\n".join(parts)

@@ -30,11 +30,12 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from careguide.config import Settings
+from careguide.guardrails import AuditLog
 from careguide.ingest import ChromaStore, LexicalIndex, refresh_lexical_index
 from careguide.rag import Retriever
 from careguide.review import ReviewStore
 from careguide.ui import workspace_pages as pages
-from careguide.ui.auth import Sessions, load_secret
+from careguide.ui.auth import Sessions, client_address, load_secret
 from careguide.ui.handouts import AnswerSource, OutputCheck
 from careguide.ui.workspace_base import (
     API,
@@ -135,6 +136,7 @@ def add_workspace(
     guard: Callable[[], OutputCheck | None] | None = None,
     passages: PassageLookup | None = None,
     secret: bytes | None = None,
+    audit: Callable[[], AuditLog | None] | None = None,
 ) -> Workspace:
     """Add the workspace's routes under ``/workspace`` to ``app``.
 
@@ -142,16 +144,18 @@ def add_workspace(
     off); ``on_publish`` runs after a material is published or withdrawn (e.g.
     ``lambda: refresh_retriever(retriever)``); ``guard`` gives the guardrails whose output check
     drafts pass; ``passages`` looks up passage texts by chunk id (default: the configured vector
-    store); ``secret`` signs session cookies (default: ``load_secret``).
+    store); ``secret`` signs session cookies (default: ``load_secret``); ``audit`` gives the log
+    where sign-in attempts are recorded.
     """
     workspace = Workspace(
         settings=settings,
         store=store,
-        sessions=Sessions(secret or load_secret(settings.index_dir.parent)),
+        sessions=Sessions(secret or load_secret(settings.index_dir.parent), registry=store),
         assistant_factory=assistant_factory,
         on_publish=on_publish,
         guard=guard,
         passages=passages if passages is not None else ChunkTexts(settings),
+        audit=audit,
     )
 
     async def refused(request: Request, exc: Exception) -> Response:
@@ -222,18 +226,23 @@ def _public_routes(ws: Workspace) -> APIRouter:
             return login_form(
                 request, target, name, "The sign-in form had expired; please sign in again.", 400
             )
-        account, address = f"user:{name.lower()}", f"address:{request.client.host if request.client else '-'}"
+        peer = request.client.host if request.client else None
+        client = client_address(peer, request.headers, ws.settings.web.trusted_proxy_header)
+        account, address = f"user:{name.lower()}@{client}", f"address:{client}"
         wait = max(ws.throttle.wait_s(account), ws.address_throttle.wait_s(address))
         if wait > 0:
-            minutes = max(1, round(wait / 60))
-            message = f"Too many failed sign-ins; try again in {minutes} minute{'s' if minutes != 1 else ''}."
+            ws.audit_sign_in(name, client, "throttled")
+            seconds = max(1, round(wait))
+            message = f"Too many failed sign-ins; try again in {seconds} second{'s' if seconds != 1 else ''}."
             return login_form(request, target, name, message, 429)
         user = ws.store.authenticate(name, password) if name and password else None
         if user is None:
             ws.throttle.failed(account)
             ws.address_throttle.failed(address)
+            ws.audit_sign_in(name, client, "refused")
             return login_form(request, target, name, "Wrong username or password.", 401)
         ws.throttle.succeeded(account)
+        ws.audit_sign_in(name, client, "ok")
         _, cookie = ws.sessions.issue(user)
         response = ws.redirect(request, target)
         response.set_cookie(

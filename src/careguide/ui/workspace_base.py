@@ -8,6 +8,7 @@ The area modules (``workspace_materials``, ``workspace_queue``, ``workspace_user
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,11 +19,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
 from careguide.config import Settings
+from careguide.guardrails import AuditLog
 from careguide.review import ReviewStore
 from careguide.ui.auth import Session, Sessions, Throttle, tokens_match
 from careguide.ui.handouts import AnswerSource, OutputCheck
 from careguide.ui.workspace_jobs import Jobs
 from careguide.ui.workspace_pages import PREFIX, Chrome, login_url
+
+log = logging.getLogger("careguide.ui.workspace")
 
 API = f"{PREFIX}/api"
 SESSION_COOKIE = "careguide_workspace"
@@ -61,10 +65,20 @@ class Workspace:
     address_throttle: Throttle = field(default_factory=lambda: Throttle(limit=30))
     """Failed sign-ins per client address (higher: a clinic's staff may share one address)."""
     jobs: Jobs = field(default_factory=Jobs)
+    audit: Callable[[], AuditLog | None] | None = None
+    """Where sign-in attempts are recorded (never a password)."""
     routers: list[APIRouter] = field(default_factory=list)
 
     def close(self) -> None:
         self.jobs.close()
+
+    def audit_sign_in(self, username: str, address: str, outcome: str) -> None:
+        audit = self.audit() if self.audit is not None else None
+        if audit is not None:
+            try:
+                audit.record_sign_in(username, address, outcome)
+            except OSError:  # an unwritable log must not stop sign-in; it is logged instead
+                log.exception("The audit log could not be written")
 
     def routes(self) -> list[tuple[str, str]]:
         """Every (method, path template) the workspace serves, sign-in form included."""

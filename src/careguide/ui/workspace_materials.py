@@ -374,6 +374,14 @@ def material_routes(ws: Workspace) -> APIRouter:
                 "review it, then decide again."
             )
             return material_view(request, session, material, 409, error=message, comment=note)
+        if decision == "approve" and ws.settings.review.second_approval:
+            writers = {material.created_by, material.updated_by}
+            if session.username in writers:
+                message = (
+                    "Material for patients needs a second clinician's approval; ask a colleague who did "
+                    "not write it to review and approve it."
+                )
+                return material_view(request, session, material, 403, error=message, comment=note)
         if decision == "approve":
             checks, _ = check_material(ws, material)
             warnings = sum(c.warning for c in checks)

@@ -10,7 +10,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 from careguide.review import HistoryEntry, Material, MaterialCitation, Version
 from careguide.ui.handouts import (
@@ -21,16 +20,15 @@ from careguide.ui.handouts import (
     LEVELS,
     SentenceCheck,
 )
+from careguide.ui.web_security import link_html
 from careguide.ui.workspace_pages import PREFIX, Chrome, csrf_field, esc, filters, layout, notice, when
 
 STATUS_LABELS = {"draft": "Draft", "approved": "Approved", "rejected": "Rejected"}
 
 
 def safe_link(url: str) -> str:
-    """A link for web addresses; anything else (file:, javascript:) is shown as text only."""
-    if urlparse(url).scheme in ("http", "https"):
-        return f'<a href="{esc(url)}" rel="noopener noreferrer">{esc(url)}</a>'
-    return f"<span class='url'>{esc(url)}</span>" if url else "no link"
+    """A link for web addresses; anything else (file:, javascript:) is never a link."""
+    return link_html(url)
 
 
 def status_badge(status: str) -> str:

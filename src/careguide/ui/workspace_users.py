@@ -1,4 +1,5 @@
-"""The workspace's Users tab (administrators): the accounts, and a form to add one."""
+"""The workspace's Users tab (administrators): the accounts, a form to add one, and per account
+clearing its sign-in lock and ending its sessions."""
 
 from __future__ import annotations
 
@@ -10,10 +11,22 @@ from fastapi.responses import HTMLResponse, Response
 
 from careguide.review import ReviewError, User
 from careguide.review.types import Role
-from careguide.ui.workspace_base import Signed, Workspace, private_router, require_admin
+from careguide.ui.workspace_base import Refusal, Signed, Workspace, private_router, require_admin
 from careguide.ui.workspace_pages import PREFIX, Chrome, csrf_field, esc, layout, notice, when
 
 # Pages
+
+
+def account_actions(chrome: Chrome, user: User) -> str:
+    """Buttons an administrator uses on one account: clear its sign-in lock, end its sessions."""
+    assert chrome.session is not None
+    forms = []
+    for action, label in (("unlock", "Clear sign-in lock"), ("sign-out", "Sign out everywhere")):
+        forms.append(
+            f'<form method="post" action="{PREFIX}/users/{esc(user.username)}/{action}" class="inline">'
+            f'{csrf_field(chrome.session)}<button type="submit" class="secondary">{label}</button></form>'
+        )
+    return "".join(forms)
 
 
 def users_page(
@@ -22,7 +35,8 @@ def users_page(
     assert chrome.session is not None
     values = values or {}
     rows = "".join(
-        f"<tr><td>{esc(u.username)}</td><td>{esc(u.role)}</td><td>{esc(when(u.created_at))}</td></tr>"
+        f"<tr><td>{esc(u.username)}</td><td>{esc(u.role)}{'' if u.active else ' (disabled)'}</td>"
+        f"<td>{esc(when(u.created_at))}</td><td>{account_actions(chrome, u)}</td></tr>"
         for u in users
     )
     role = values.get("role", "clinician")
@@ -33,7 +47,7 @@ def users_page(
         f"<h1>Users</h1>{notice(error, 'error') if error else ''}"
         '<table><caption class="visually-hidden">Workspace users</caption>'
         '<thead><tr><th scope="col">Username</th><th scope="col">Role</th>'
-        '<th scope="col">Added</th></tr></thead>'
+        '<th scope="col">Added</th><th scope="col">Actions</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
         "<h2>Add a user</h2>"
         f'<form method="post" action="{PREFIX}/users">{csrf_field(chrome.session)}'
@@ -79,5 +93,22 @@ def user_routes(ws: Workspace) -> APIRouter:
             values = {"username": username[:64], "role": role}
             return ws.page(request, chrome, users_page(chrome, ws.store.list_users(), values, str(exc)), 400)
         return ws.redirect(request, f"{PREFIX}/users", f"Added {added.role} {added.username}.")
+
+    @router.post("/users/{username}/unlock")
+    def unlock(request: Request, session: Signed, username: str) -> Response:
+        """Clear the failed sign-ins of an account (from every address), in this process."""
+        require_admin(session)
+        cleared = ws.throttle.clear(f"user:{username.strip().lower()}@")
+        message = f"Cleared the sign-in lock of {username}." if cleared else f"{username} was not locked."
+        return ws.redirect(request, f"{PREFIX}/users", message)
+
+    @router.post("/users/{username}/sign-out")
+    def sign_out_everywhere(request: Request, session: Signed, username: str) -> Response:
+        require_admin(session)
+        try:
+            ended = ws.store.revoke_sessions(username)
+        except ReviewError as exc:
+            raise Refusal(404, str(exc)) from None
+        return ws.redirect(request, f"{PREFIX}/users", f"Ended {ended} session(s) of {username}.")
 
     return router

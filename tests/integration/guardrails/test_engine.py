@@ -7,6 +7,7 @@ import json
 import pytest
 
 from careguide.guardrails import AuditLog, Guardrails, load_policy
+from careguide.guardrails.audit import client_id_hash
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +27,7 @@ def test_emergency_with_phi_escalates_and_logs_only_redacted_text(guard, tmp_pat
     log = (tmp_path / "audit.jsonl").read_text()
     assert "Maria" not in log and "5550123" not in log
     entry = json.loads(log.splitlines()[-1])
-    assert entry["conversation_id"] == "c1" and entry["action"] == "escalate"
+    assert entry["conversation_id"] == client_id_hash("c1") != "c1" and entry["action"] == "escalate"
     assert set(entry["checks"]) >= {"phi", "triage"}
 
 

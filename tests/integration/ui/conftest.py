@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from careguide.config import ReviewSettings, Settings, VectorStoreSettings, load_settings
+from careguide.guardrails import AuditLog
 from careguide.ingest import Chunk
 from careguide.rag import ABSTENTION, Answer, Citation, Passage
 from careguide.review import ReviewStore, open_review_store
@@ -97,6 +98,7 @@ def store(settings) -> Iterator[ReviewStore]:
 class App:
     def __init__(self, settings: Settings, store: ReviewStore, assistant: ScriptedAssistant | None) -> None:
         self.app = FastAPI()
+        self.audit = AuditLog(settings.reports_dir.parent / "audit.jsonl")
         self.published: list[int] = []
         self.workspace: Workspace = add_workspace(
             self.app,
@@ -106,6 +108,7 @@ class App:
             on_publish=lambda: self.published.append(1),
             passages=lambda ids: {i: CHUNKS[i].text for i in ids if i in CHUNKS},
             secret=b"x" * 32,
+            audit=lambda: self.audit,
         )
         self.client = TestClient(self.app)
 

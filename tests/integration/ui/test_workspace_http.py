@@ -14,7 +14,14 @@ from tests.integration.ui.conftest import PASSWORD, App, csrf, sign_in, signed_i
 
 pytestmark = pytest.mark.integration
 
-SAMPLE = {"material_id": "1", "job_id": "nope", "item_id": "1", "fmt": "md", "name": "20260101-000000"}
+SAMPLE = {
+    "material_id": "1",
+    "job_id": "nope",
+    "item_id": "1",
+    "fmt": "md",
+    "name": "20260101-000000",
+    "username": "alice",
+}
 
 
 def workspace_routes(web: App) -> list[tuple[str, str]]:

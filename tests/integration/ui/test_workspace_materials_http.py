@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from careguide.rag import ABSTENTION, Answer
 from careguide.ui.workspace import API
-from tests.integration.ui.conftest import App, ScriptedAssistant, signed_in
+from tests.integration.ui.conftest import App, ScriptedAssistant, csrf, sign_in, signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -117,9 +117,18 @@ def test_draft_review_approve_export_and_publish(web, store, assistant, settings
         data={"csrf": token, "decision": "reject", "version": "2"},
     )
     assert rejected.status_code == 400 and "needs a comment" in rejected.text
-    unacknowledged = client.post(
+    own = client.post(
         f"/workspace/materials/{material_id}/decide",
-        data={"csrf": token, "decision": "approve", "version": "2", "comment": "Fine."},
+        data={"csrf": token, "decision": "approve", "version": "2", "comment": "Fine.", "acknowledge": "yes"},
+    )
+    assert own.status_code == 403 and "second clinician" in own.text  # review.second_approval (default)
+    assert store.get(material_id).status == "draft"
+    reviewer = TestClient(web.app)  # a colleague who did not write it
+    assert sign_in(reviewer, "root").status_code == 303
+    reviewer_token = csrf(reviewer.get("/workspace").text)
+    unacknowledged = reviewer.post(
+        f"/workspace/materials/{material_id}/decide",
+        data={"csrf": reviewer_token, "decision": "approve", "version": "2", "comment": "Fine."},
     )
     assert unacknowledged.status_code == 400 and "tick the box" in unacknowledged.text
 
@@ -128,9 +137,9 @@ def test_draft_review_approve_export_and_publish(web, store, assistant, settings
         f"/workspace/materials/{material_id}/edit",
         data={"csrf": token, "body": fixed, "change_note": "Back to the source.", "version": "2"},
     )
-    approved = client.post(
+    approved = reviewer.post(
         f"/workspace/materials/{material_id}/decide",
-        data={"csrf": token, "decision": "approve", "version": "3", "comment": "Checked."},
+        data={"csrf": reviewer_token, "decision": "approve", "version": "3", "comment": "Checked."},
         follow_redirects=False,
     )
     assert approved.status_code == 303 and store.get(material_id).status == "approved"
@@ -158,7 +167,7 @@ def test_draft_review_approve_export_and_publish(web, store, assistant, settings
     assert history.status_code == 200
     assert (
         "Version 3</strong> by alice" in history.text
-        and "Approved</strong> version 3 by alice" in history.text
+        and "Approved</strong> version 3 by root" in history.text
     )
     assert '<span class="add"><span class="visually-hidden">Added: </span>+' in history.text
     assert "Clarified." in history.text and "Back to the source." in history.text

@@ -15,6 +15,7 @@ from careguide.ui.auth import (
     Sessions,
     Signer,
     Throttle,
+    client_address,
     load_secret,
     tokens_match,
 )
@@ -110,21 +111,33 @@ def test_flash_messages_are_signed_and_short_lived() -> None:
     assert sessions.read_flash(cookie) is None
 
 
-def test_throttle_blocks_after_repeated_failures() -> None:
+def test_throttle_backs_off_per_account_and_address_and_can_be_cleared() -> None:
     clock = Clock()
-    throttle = Throttle(limit=3, window_s=60, clock=clock)
+    throttle = Throttle(limit=3, window_s=900, clock=clock, base_wait_s=30, max_wait_s=100)
+    bob_here, here = "user:bob@1.2.3.4", "address:1.2.3.4"
     for _ in range(3):
-        assert throttle.wait_s("user:bob", "address:1.2.3.4") == 0
-        throttle.failed("user:bob", "address:1.2.3.4")
-    assert throttle.wait_s("user:bob") == pytest.approx(60)
-    assert throttle.wait_s("user:carol", "address:1.2.3.4") > 0  # same address, other account
-    assert throttle.wait_s("user:carol", "address:5.6.7.8") == 0
+        assert throttle.wait_s(bob_here, here) == 0
+        throttle.failed(bob_here, here)
+    assert throttle.wait_s(bob_here) == pytest.approx(30)
+    assert throttle.wait_s("user:bob@5.6.7.8") == 0  # the right user elsewhere is not locked out
+    assert throttle.wait_s("user:carol@1.2.3.4", here) > 0  # same address, other account
     clock.now += 30
-    assert throttle.wait_s("user:bob") == pytest.approx(30)
-    throttle.succeeded("user:bob")
-    assert throttle.wait_s("user:bob") == 0 and throttle.wait_s("address:1.2.3.4") > 0
-    clock.now += 31
-    assert throttle.wait_s("address:1.2.3.4") == 0
+    assert throttle.wait_s(bob_here) == 0
+    throttle.failed(bob_here)
+    assert throttle.wait_s(bob_here) == pytest.approx(60)  # each further failure doubles the wait
+    clock.now += 60
+    throttle.failed(bob_here)
+    assert throttle.wait_s(bob_here) == pytest.approx(100)  # capped
+    assert throttle.clear("user:bob@") == 1 and throttle.wait_s(bob_here) == 0
+    throttle.succeeded(here)
+    assert throttle.wait_s(here) == 0
+
+
+def test_client_address_comes_from_the_trusted_proxy_header_only() -> None:
+    headers = {"x-forwarded-for": "6.6.6.6, 10.0.0.7"}
+    assert client_address("127.0.0.1", headers) == "127.0.0.1"  # not configured: header ignored
+    assert client_address("127.0.0.1", headers, "X-Forwarded-For") == "10.0.0.7"  # the proxy's entry
+    assert client_address("127.0.0.1", {}, "X-Forwarded-For") == "127.0.0.1"
 
 
 def test_secret_from_the_environment_or_kept_in_the_data_folder(tmp_path) -> None:

@@ -1,5 +1,5 @@
 // careguide patient chat: citation links open their source in the source panel.
-// Loaded inline from the app's own page; no external scripts.
+// Served by the app itself (/careguide-assets/chat.js); no external scripts.
 (() => {
   if (window.careguideChat) return;
   window.careguideChat = true;
