@@ -71,12 +71,46 @@ class HealthPlanIdRecognizer(ContextPatternRecognizer):
 
 
 class SocialSecurityNumberRecognizer(ContextPatternRecognizer):
-    """An SSN named as such, even one Presidio's checksum rules reject (typos are still PHI)."""
+    """An SSN named as such in any spacing or punctuation ("SSN 123 45 6789", "ss# 123.45.6789"),
+    even one Presidio's checksum rules reject (typos are still PHI); unnamed, a 3-2-4 group with the
+    same separator throughout."""
 
     ENTITY = "US_SSN"
+    SCORE = 0.95
+    _SEP = r"[\s.\-\u2010-\u2015_/]{0,3}"
     PATTERNS = (
-        r"\b(?:SSN|social\s+security(?:\s+(?:number|no\.?|#))?)\s*(?:is|:|#)?\s*(?P<phi>\d{3}-?\d{2}-?\d{4})\b",
+        r"\b(?:SSN|SS\s*#|S\.S\.N\.?|soc(?:ial)?\.?\s*sec(?:urity)?\.?(?:\s*(?:number|num|no\.?|#))?)"
+        r"\W{0,4}(?:is|was|=)?\W{0,3}(?P<phi>\d{3}" + _SEP + r"\d{2}" + _SEP + r"\d{4})(?!\d)",
+        r"(?<![\d.,/:-])(?P<phi>\d{3}([ .\-])\d{2}\2\d{4})(?![\d.,/:-]?\d)",
     )
+
+    def validate(self, match: re.Match[str]) -> bool:
+        digits = re.sub(r"\D", "", match.group("phi"))
+        named = match.re is self._compiled[0]
+        # Area 000 and 666 are never issued: an unnamed 3-2-4 group starting so is something else.
+        return len(digits) == 9 and (named or not digits.startswith(("000", "666")))
+
+
+class IdentifierNumberRecognizer(ContextPatternRecognizer):
+    """Other ids named by a context word, in any spacing: driver's licence, passport, account, case,
+    claim, encounter, visit and patient numbers ("case no. AB-12 3456", "acct #X 99 88 77")."""
+
+    ENTITY = "MEDICAL_RECORD_NUMBER"
+    SCORE = 0.85
+    PATTERNS = (
+        r"\b(?i:patient|case|claim|encounter|visit|account|acct|admission|accession|specimen|record|chart|"
+        r"MRN|driver'?s?\s+licen[cs]e|DL|passport|license|licence)\s*(?i:id|no\.?|number|num|#)?\s*"
+        r"(?i:is|was|:|#|=)?\s*#?\s*(?P<phi>(?=[A-Z0-9 .-]*\d)[A-Z]{0,4}[\s-]?\d[\d\s.-]{3,14}\d|"
+        r"(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{1,4}-?[A-Z0-9]{3,12})\b",
+        # Letter-prefixed record numbers on their own: "#XY-998877", "AB-123456", "MRN-00123".
+        r"(?<![\w-])#?(?P<phi>[A-Z]{1,4}-\d{5,10})\b",
+    )
+    FLAGS = 0
+
+    def validate(self, match: re.Match[str]) -> bool:
+        value = match.group("phi")
+        medical_code = re.fullmatch(r"(?:COVID|ICD|HL|CD|BRCA)-?\d+", value)
+        return sum(ch.isdigit() for ch in value) >= 4 and not medical_code
 
 
 class AgeOver89Recognizer(ContextPatternRecognizer):
@@ -173,6 +207,7 @@ CUSTOM_RECOGNIZERS: tuple[type[ContextPatternRecognizer], ...] = (
     MedicalRecordNumberRecognizer,
     HealthPlanIdRecognizer,
     SocialSecurityNumberRecognizer,
+    IdentifierNumberRecognizer,
     AgeOver89Recognizer,
     StreetAddressRecognizer,
     StatedAddressRecognizer,
