@@ -188,19 +188,61 @@ class WrittenDateRecognizer(ContextPatternRecognizer):
     PATTERNS = (r"\b" + _DATE + r"\b",)
 
 
+_FACILITY_KINDS = (
+    r"(?:Hospitals?|Medical\s+(?:Center|Centre|Group|Associates|Clinic|Plaza|Practice)|Clinic|Health\s*(?:System|"
+    r"Center|Centre|care|Partners|Network)|Infirmary|Children's\s+Hospital|Cancer\s+(?:Center|Institute)|"
+    r"Surgery\s+Center|Surgical\s+(?:Center|Associates)|Urgent\s+Care|Nursing\s+(?:Home|Center)|"
+    r"Rehab(?:ilitation)?\s+(?:Center|Hospital)|Memorial|Family\s+(?:Practice|Medicine)|Pediatrics|"
+    r"Medical\s+Office|Care\s+Center|Hospice|Dialysis\s+Center|Imaging|Radiology|Pharmacy|Laboratories|Labs?)"
+)
+
+
 class HealthcareFacilityRecognizer(ContextPatternRecognizer):
+    """Named hospitals, clinics and practices, a doctor's office, and university medical centres by
+    their abbreviation ("UCSF Medical Center", "seen at OHSU", "Dr. Patel's office")."""
+
     ENTITY = "HEALTHCARE_FACILITY"
     FLAGS = 0
     PATTERNS = (
-        r"\b(?P<phi>(?:(?:St\.?|Saint|Mount|Mt\.?)\s+)?(?:[A-Z][a-zA-Z'.&-]+\s+){1,4}"
-        r"(?:Hospital|Medical Center|Medical Centre|Clinic|Health System|Health Center|Infirmary|"
-        r"Children's Hospital|Cancer Center|Surgery Center|Urgent Care|Nursing Home|"
-        r"Rehab(?:ilitation)? Center))\b",
+        r"\b(?P<phi>(?:(?:St\.?|Saint|Mount|Mt\.?)\s+)?(?:[A-Z][a-zA-Z'.&-]+\s+(?:of\s+|and\s+|&\s+)?){1,4}"
+        + _FACILITY_KINDS
+        + r")\b",
+        r"\b(?P<phi>(?:University|Univ\.?)\s+of\s+[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+){0,3})",
+        r"\b(?P<phi>(?:Dr|Doctor|Dr\.)\.?\s+[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?'s\s+(?:office|clinic|practice|"
+        r"surgery|team))\b",
+        # A capitalised abbreviation where a facility is named ("admitted to UPMC", "seen at NYU Langone").
+        r"\b(?i:at|to|from|in|by)\s+(?:the\s+)?(?P<phi>[A-Z]{2,6}(?:\s+[A-Z][a-z]+){0,2})\s+(?i:for|last|on|in|"
+        r"yesterday|today|this|and|after|where|because|emergency|ER|ED|ICU)\b",
     )
     _GENERIC_STARTS = ("The ", "A ", "An ", "My ", "Our ", "Your ", "This ", "That ", "Local ", "General ")
+    _NOT_FACILITY = frozenset(
+        """ER ED ICU NICU PICU CCU OR MRI CT EKG ECG EEG PT OT IV GP NHS US USA UK AM PM OK CPR COVID
+        HIV AIDS ADHD PTSD OCD COPD CHF DKA UTI STD STI IBS ABA CBT DBT BMI PCP OB OBGYN ENT AA NA
+        IUD HRT""".split()
+    )
 
     def validate(self, match: re.Match[str]) -> bool:
-        return not match.group("phi").startswith(self._GENERIC_STARTS)
+        value = match.group("phi")
+        if value.startswith(self._GENERIC_STARTS):
+            return False
+        first = value.split()[0]
+        return not (first.isupper() and first in self._NOT_FACILITY)
+
+
+class TitledNameRecognizer(ContextPatternRecognizer):
+    """A title with a surname ("Mr. Okafor", "Dr Nguyen", "Nurse Kelly"): always a person."""
+
+    ENTITY = "PERSON"
+    FLAGS = 0
+    SCORE = 0.9
+    PATTERNS = (
+        r"\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Doctor|Nurse|Sister|Father|Rev)\.?\s+"
+        r"(?P<phi>[A-Z][a-zA-Z'-]+(?:[\s-][A-Z][a-zA-Z'-]+)?)\b",
+    )
+    _NOT_NAMES = frozenset({"Google", "House", "Who", "Seuss", "Oz", "Phil", "Pepper"})
+
+    def validate(self, match: re.Match[str]) -> bool:
+        return match.group("phi").split()[0] not in self._NOT_NAMES
 
 
 CUSTOM_RECOGNIZERS: tuple[type[ContextPatternRecognizer], ...] = (
@@ -214,4 +256,5 @@ CUSTOM_RECOGNIZERS: tuple[type[ContextPatternRecognizer], ...] = (
     DateOfBirthRecognizer,
     WrittenDateRecognizer,
     HealthcareFacilityRecognizer,
+    TitledNameRecognizer,
 )

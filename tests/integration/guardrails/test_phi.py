@@ -40,6 +40,12 @@ def guard() -> Guardrails:
         ("My MRN is #XY-998877", "<MRN>", "998877"),
         ("AB-123456 is on my wristband", "<MRN>", "123456"),
         ("my patient id: 44 55 66 77", "<MRN>", "66 77"),
+        ("I was seen at Dr. Patel's office last week", "<FACILITY>", "Patel"),
+        ("she was admitted to UCSF Medical Center", "<FACILITY>", "UCSF"),
+        ("I had surgery at OHSU last year", "<FACILITY>", "OHSU"),
+        ("I was treated at Johns Hopkins Hospital", "<FACILITY>", "Hopkins"),
+        ("Mr. Okafor has a cough", "<NAME>", "Okafor"),
+        ("my doctor, Dr Nguyen, said it's fine", "<NAME>", "Nguyen"),
     ],
 )
 def test_phi_is_replaced_by_a_typed_placeholder(guard, text, placeholder, secret):
@@ -63,6 +69,9 @@ def test_phi_is_replaced_by_a_typed_placeholder(guard, text, placeholder, secret
         "I take 1000 mg of metformin twice a day and 20 units of insulin",
         "My A1C went from 8.1 to 6.9 in 3 months",
         "Is a BRCA-1 mutation the same as Lynch syndrome?",
+        "I go to the ER when it's bad and they give me an IV",
+        "Is Dr. Google right about Lyme disease?",
+        "My CBT therapist at the clinic suggested DBT",
     ],
 )
 def test_medical_terms_and_non_identifying_details_stay(guard, text):
