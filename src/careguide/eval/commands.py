@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from careguide.config import Settings
+from careguide.config import ConfigError, Settings
 from careguide.console import RichObserver, State, err, fail, out, progress_bar, settings, user_errors
 from careguide.eval.harness import medquad_answers
 
@@ -245,11 +245,17 @@ def eval_phi(
 def eval_safety(
     limit: Annotated[int | None, typer.Option(help="Sample at most this many prompts per dataset.")] = None,
     output: Annotated[Path | None, typer.Option(help="Report folder (default: reports_dir).")] = None,
+    part: Annotated[
+        str,
+        typer.Option(help="Part of the public sets: report (default), tune or all; see eval/safety_data.py."),
+    ] = "report",
 ) -> None:
-    """Refusals on MedSafetyBench, over-refusal on XSTest, emergency recall, planted injections."""
+    """Refusals on MedSafetyBench, over-refusal on XSTest, emergency recall, planted injections, and
+    the public sets written by others (AskDocs urgency, C-SSRS, harmful requests, safe prompts)."""
 
     from careguide.eval.reports import write_report
     from careguide.eval.safety import run_safety_eval, safety_markdown
+    from careguide.eval.safety_public import public_safety_markdown, run_public_safety_eval
     from careguide.guardrails import open_guardrails
 
     with user_errors():
@@ -259,9 +265,16 @@ def eval_safety(
         guard = open_guardrails(config, audit=False)
         with err.status("Running the safety suites ..."):
             report = run_safety_eval(guard, config.data_dir, passages, limit)
-        json_path, md_path = write_report(
-            report, safety_markdown(report), output or config.reports_dir, "safety"
-        )
+            if part not in ("report", "tune", "all"):
+                raise ConfigError(f"--part must be report, tune or all, not '{part}'.")
+            report["public"] = run_public_safety_eval(
+                guard.check_input,
+                config.data_dir,
+                part,  # type: ignore[arg-type]
+                limit,
+            )
+        markdown = safety_markdown(report) + "\n".join(public_safety_markdown(report["public"]))
+        json_path, md_path = write_report(report, markdown, output or config.reports_dir, "safety")
     out.print(md_path.read_text())
     out.print(f"Reports: {json_path} and {md_path}")
 
