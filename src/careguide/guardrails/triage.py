@@ -34,6 +34,20 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:how\s+many|how\s+much).{0,40}\b(?:to\s+die|to\s+kill\s+myself|to\s+end\s+(?:it|my\s+life))\b",
         r"\btake\s+my\s+(?:own\s+)?life\b",
         r"\bwanna\s+(?:die|end\s+it)\b",
+        # Indirect language and requests that serve a plan.
+        r"\b(?:any|no|what'?s\s+the)\s+point\s+(?:in\s+)?(?:going\s+on|living|being\s+alive|carrying\s+on|"
+        r"trying\s+anymore)\b",
+        r"\bis\s+life\s+(?:even\s+|really\s+)?worth\s+living\b",
+        r"\bbetter\s+off\s+(?:if\s+i\s+(?:wasn'?t|weren'?t|was\s+not|were\s+not)\s+(?:around|here|alive))\b",
+        r"\bi\s+(?:just\s+)?want\s+to\s+(?:disappear|vanish|not\s+exist|fall\s+asleep\s+and\s+never)\b",
+        r"\b(?:suicide|goodbye)\s+(?:note|letter)\b|\bnote\s+(?:for|to)\s+\w+\s+(?:\w+\s+)?(?:after|when)\s+i'?m\s+gone\b",
+        r"\b(?:easiest|quickest|fastest|painless|best|surest)\s+(?:\w+\s+){0,2}(?:way|method)s?\s+(?:for\s+\w+\s+)?"
+        r"to\s+(?:kill\s+(?:my|one|your|them)sel(?:f|ves)|die|end\s+(?:it|my\s+life)|commit\s+suicide|overdose)\b",
+        r"\b(?:fastest|quickest|surest|fatal|lethal)\s+overdose\b",
+        r"\bhow\s+(?:many|much)\s+(?:\w+\s+){0,3}(?:would|will|does\s+it)\s+(?:it\s+)?(?:take\s+)?to\s+(?:die|kill)",
+        r"\b(?:pro[-\s]?ana|pro[-\s]?mia|thinspo\w*)\b",
+        r"\b(?:purge|throw\s+up|make\s+myself\s+(?:sick|vomit|throw\s+up))\b.{0,40}\bwithout\s+(?:anyone|my|them|people)",
+        r"\bhide\s+(?:my\s+|the\s+)?(?:self[-\s]?harm|cuts|scars|cutting|burns)\b",
     ),
     "harm_others": (
         r"\b(?:hits|beats|beating|hitting|punches|kicks|chokes|choked|strangled)\s+(?:me|us|my|his|her|their)\b",
@@ -105,7 +119,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 _FEVER = (
-    r"\b(?:fever\w*|temperature|temp\s+(?:of\s+)?\d|febrile|10[1-6](?:\.\d)?\s*(?:f|°|degrees)?|"
+    r"\b(?:fever\w*|temperature|temp\s+(?:of\s+)?\d+|febrile|10[1-6](?:\.\d)?\s*(?:f|°|degrees)?|"
     r"3[89](?:\.\d)?\s*(?:c|°))\b"
 )
 _CHILD = r"\b(?:baby|infant|newborn|toddler|child|kid|son|daughter|\d+\s*(?:month|week|year)s?[\s-]*old)\b"
@@ -161,9 +175,18 @@ COMBINATIONS: dict[str, tuple[tuple[str, str], ...]] = {
             r"\b(?:pain|hurts?|ache|agony)\b",
         ),
     ),
+    "anaphylaxis": (
+        (
+            r"\b(?:stung|sting|bee|wasp|peanuts?|nuts?|shellfish|allerg\w*|ate|eating|new\s+(?:medicine|medication|"
+            r"antibiotic))\b",
+            r"\b(?:lips?|tongue|throat|face|mouth|eyes)\b.{0,25}\b(?:swell\w*|puff\w*|tight\w*|clos\w*|"
+            r"blow\w*\s+up)|\b(?:hard|difficult|trouble|struggling)\s+(?:to\s+)?(?:swallow\w*|breath\w*)|"
+            r"\bhives\b.{0,40}\b(?:breath\w*|wheez\w*|dizzy|faint)",
+        ),
+    ),
     "pulmonary_embolism": (
         (
-            r"\b(?:sudden(?:ly)?\s+(?:short\s+of\s+breath|breathless)|coughing\s+(?:up\s+)?blood)\b",
+            r"\b(?:sudden(?:ly)?\s+(?:short(?:ness)?\s+of\s+breath|breathless)|coughing\s+(?:up\s+)?blood)\b",
             r"\b(?:chest\s+pain|calf|leg\s+(?:is\s+)?swollen|swollen\s+leg|flight|surgery)\b",
         ),
     ),
