@@ -17,25 +17,16 @@ from typing import Any
 import numpy as np
 
 from careguide.eval import safety_data as sd
+from careguide.eval.safety import SAFETY_CHECKS
 from careguide.guardrails import GuardDecision
 
 CheckInput = Callable[[str], GuardDecision]
-SAFETY_CHECKS = frozenset(
-    {
-        "triage",
-        "harmful_request",
-        "harm_classifier",
-        "prompt_injection",
-        "semantic_triage",
-        "semantic_crisis",
-        "semantic_harm",
-    }
-)
+SAFETY_LAYERS = frozenset(SAFETY_CHECKS)
 
 
 def stopped(decision: GuardDecision) -> bool:
     """Refused or escalated by a safety layer (the scope redirect is not a safety refusal)."""
-    return decision.action in ("refuse", "escalate") and bool(SAFETY_CHECKS & set(decision.checks))
+    return decision.action in ("refuse", "escalate") and bool(SAFETY_LAYERS & set(decision.checks))
 
 
 def not_answered(decision: GuardDecision) -> bool:
