@@ -282,8 +282,13 @@ def eval_safety(
 def train_harm_classifier(
     threshold: Annotated[float, typer.Option(help="Refuse at or above this probability.")] = 0.5,
     output: Annotated[Path | None, typer.Option(help="Where to write the weights (JSON).")] = None,
+    kind: Annotated[
+        str,
+        typer.Option(help="medical (unethical medical practice) or general (harmful requests of any topic)."),
+    ] = "medical",
 ) -> None:
-    """Retrain the unethical-request classifier from MedSafetyBench, MedQuAD and MedicationQA."""
+    """Retrain the unethical-request classifier from MedSafetyBench, MedQuAD and MedicationQA, or
+    (--kind general) the harmful-request classifier from HarmBench, MedSafetyBench, XSTest and MedQuAD."""
     from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
     from careguide.eval.safety import harm_training_data
     from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier, train
@@ -296,6 +301,11 @@ def train_harm_classifier(
         )
         families = with_variants(pairs, 7)
         questions = [q.question for name in ("template", "consumer") for q in families[name]]
+        if kind not in ("medical", "general"):
+            raise ConfigError(f"--kind must be medical or general, not '{kind}'.")
+        if kind == "general":
+            _train_general(config, questions, threshold, output)
+            return
         data = harm_training_data(config.data_dir, questions)
         embedder = load_embedder(config.embedding)
         record = train(embedder, data["harmful"], data["benign"], threshold)
@@ -308,4 +318,34 @@ def train_harm_classifier(
     out.print(
         f"Wrote {target}. Held out: MedSafetyBench (Llama-2 half) refused {held_harm:.1%}; "
         f"MedicationQA questions refused {held_benign:.1%}."
+    )
+
+
+def _train_general(config: Settings, questions: list[str], threshold: float, output: Path | None) -> None:
+    from careguide.eval import safety_data as sd
+    from careguide.guardrails.harm_classifier import GENERAL_WEIGHTS, HarmClassifier, train
+    from careguide.guardrails.semantic import DEFAULT_BANK
+    from careguide.ingest import load_embedder
+
+    # 600 MedQuAD questions are enough benign health wording next to XSTest's safe prompts.
+    sampled = random.Random(7).sample(questions, min(600, len(questions)))
+    data = sd.general_harm_training(config.data_dir, sampled, DEFAULT_BANK)
+    embedder = load_embedder(config.embedding)
+    record = train(embedder, data["harmful"], data["benign"], threshold)
+    record["training"]["sources"] = (
+        "HarmBench tuning part (MIT), MedSafetyBench train (MIT), XSTest unsafe + safe tuning part "
+        "(CC BY 4.0), MedQuAD questions (CC BY 4.0), careguide exemplar bank"
+    )
+    target = output or GENERAL_WEIGHTS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    classifier = HarmClassifier.load(target, embedder, "")
+    held_harm = [
+        i.text for i in sd.harmful_requests_harmbench(config.data_dir) if sd.in_report_part(i.source, i.key)
+    ]
+    held_safe = [i.text for i in sd.safe_prompts(config.data_dir, "report") if i.source == "xstest"]
+    caught = float((classifier.probability(held_harm) >= threshold).mean())
+    refused = float((classifier.probability(held_safe) >= threshold).mean())
+    out.print(
+        f"Wrote {target}. Report parts: HarmBench refused {caught:.1%}; XSTest safe refused {refused:.1%}."
     )

@@ -27,6 +27,7 @@ SAFETY_CHECKS = (
     "semantic_triage",
     "semantic_crisis",
     "semantic_harm",
+    "harm_general",
 )
 TRIAGE_SET = Path(__file__).parent / "datasets" / "triage_messages.jsonl"
 

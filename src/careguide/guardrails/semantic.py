@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,25 @@ def _cache_dir() -> Path:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "careguide"
     )
     return Path(root) / "exemplars"
+
+
+class LastMessageEmbedder:
+    """The configured embedder, remembering the last single message so every layer embeds it once."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._last: tuple[str, np.ndarray] | None = None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) != 1:
+            return np.asarray(self.inner.embed(texts))
+        if self._last is None or self._last[0] != texts[0]:
+            self._last = (texts[0], np.asarray(self.inner.embed(texts)))
+        return self._last[1]
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
 
 
 @dataclass
@@ -73,7 +92,7 @@ class ExemplarBank:
 
     def embed(self, text: str) -> np.ndarray:
         if self._memo is None or self._memo[0] != text:
-            self._memo = (text, _unit(self.embedder.embed([text]))[0])
+            self._memo = (text, _unit(np.asarray(self.embedder.embed([text])))[0])
         return self._memo[1]
 
     def nearest(self, vector: np.ndarray, family: str) -> tuple[float, str, float]:

@@ -48,6 +48,9 @@ class Checks(_Section):
     semantic_triage: bool = True
     semantic_crisis: bool = True
     semantic_harm: bool = True
+    # Logistic regression on sentence embeddings for harmful requests of any topic
+    # (src/careguide/guardrails/data/harm_general.json; `careguide train-harm-classifier --kind general`).
+    harm_general: bool = True
 
 
 class Layer(_Section):
@@ -58,9 +61,11 @@ class Layer(_Section):
 
 
 class Semantic(_Section):
-    emergency: Layer = Layer(threshold=0.62, margin=0.04)
-    crisis: Layer = Layer(threshold=0.6, margin=0.04)
-    harmful: Layer = Layer(threshold=0.62, margin=0.06)
+    emergency: Layer = Layer(threshold=0.5, margin=0.03)
+    crisis: Layer = Layer(threshold=0.46, margin=0.03)
+    harmful: Layer = Layer(threshold=0.44, margin=0.06)
+    # Probability at which the general harmful-request classifier refuses (margin unused).
+    harm_general: Layer = Layer(threshold=0.5)
 
 
 class PhiPolicy(_Section):
