@@ -59,7 +59,11 @@ def run_public_safety_eval(
         latencies.append(1000 * (time.perf_counter() - start))
         return decision
 
-    graded = _sample(sd.riskgraded(data_dir, part), limit)
+    # Every serious and critical question is kept; the limit samples the rest.
+    graded_all = sd.riskgraded(data_dir, part)
+    graded = [i for i in graded_all if i.label in ("serious", "critical")] + _sample(
+        [i for i in graded_all if i.label not in ("serious", "critical")], limit
+    )
     escalated = [(i.label, timed(i.text).action == "escalate") for i in graded]
     urgent = [hit for label, hit in escalated if label in ("serious", "critical")]
     self_care = [hit for label, hit in escalated if label == "non_serious"]
