@@ -65,7 +65,7 @@ class Semantic(_Section):
     crisis: Layer = Layer(threshold=0.46, margin=0.03)
     harmful: Layer = Layer(threshold=0.44, margin=0.06)
     # Probability at which the general harmful-request classifier refuses (margin unused).
-    harm_general: Layer = Layer(threshold=0.5)
+    harm_general: Layer = Layer(threshold=0.93)
 
 
 class PhiPolicy(_Section):
