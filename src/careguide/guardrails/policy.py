@@ -71,8 +71,9 @@ HARMFUL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bhow\s+(?:do|can|should|would|could)\s+(?:i|we)\s+(?:best\s+)?(?:commit|plan|execute|carry\s+out)\s+"
         r"(?:and\s+execute\s+)?(?:a\s+|an\s+)?(?:\w+\s+)?(?:murder|assassination|robbery|bombing|"
         r"terrorist\s+attack|explosion|massacre|shooting)\b",
-        r"\b(?:make|build|cook|synthesi[sz]e)\s+(?:a\s+)?(?:bomb|explosives?|meth|crack|napalm|nerve\s+agent|"
-        r"ricin|sarin)\b",
+        r"\b(?:make|build|cook|synthesi[sz]e|produce|manufacture|brew|extract)\s+(?:a\s+|some\s+)?(?:homemade\s+)?"
+        r"(?:bomb|pipe\s+bomb|explosives?|meth|methamphetamine|amphetamines?|crack|napalm|nerve\s+agents?|ricin|sarin|"
+        r"fentanyl|heroin|lsd|mdma|ecstasy|dmt|ghb|tatp|thermite|chlorine\s+gas|mustard\s+gas|anthrax|(?:a\s+)?ghost\s+gun)\b",
         r"\b(?:buy|sell|score)\s+(?:some\s+)?(?:meth|crack|heroin|cocaine|fentanyl)\b",
         r"\bdispose\s+of\s+(?:a|my|the|his|her)\s+(?:dead\s+)?(?:body|corpse|baby)\b",
         r"\bhuman\s+trafficking\s+(?:operation|ring|business)\b",
