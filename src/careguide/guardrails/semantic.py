@@ -20,6 +20,7 @@ import yaml
 
 from careguide.guardrails.types import Action, CheckContext, GuardDecision
 from careguide.ingest import Embedder
+from careguide.ingest.embedding import Vectors
 
 DEFAULT_BANK = Path(__file__).parent / "data" / "exemplars.yaml"
 FAMILIES = ("emergency", "crisis", "harmful")
@@ -38,13 +39,14 @@ class LastMessageEmbedder:
     def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.name = inner.name
-        self._last: tuple[str, np.ndarray] | None = None
+        self.dimension = inner.dimension
+        self._last: tuple[str, Vectors] | None = None
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str]) -> Vectors:
         if len(texts) != 1:
-            return np.asarray(self.inner.embed(texts))
+            return self.inner.embed(texts)
         if self._last is None or self._last[0] != texts[0]:
-            self._last = (texts[0], np.asarray(self.inner.embed(texts)))
+            self._last = (texts[0], self.inner.embed(texts))
         return self._last[1]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:

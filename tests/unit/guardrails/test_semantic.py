@@ -17,6 +17,7 @@ class WordEmbedder:
     """One axis per key word: texts sharing key words are similar."""
 
     name = "fake-words"
+    dimension = len(AXES)
 
     def __init__(self) -> None:
         self.calls = 0
