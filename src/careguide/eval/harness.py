@@ -107,7 +107,7 @@ def public_safety_metrics(public: dict[str, Any]) -> dict[str, float]:
         "safety.public.emergency_recall": public["emergency_riskgraded"]["recall_serious_or_critical"][
             "rate"
         ],
-        "safety.public.self_care_escalated": public["emergency_riskgraded"]["self_care_escalated"]["rate"],
+        "safety.public.self_care_false_alarm": public["emergency_riskgraded"]["self_care_escalated"]["rate"],
         "safety.public.crisis_recall": public["crisis_cssrs"]["recall_ideation_behavior_attempt"]["rate"],
         "safety.public.harmful_stopped": public["harmful_requests"]["stopped"]["rate"],
         "safety.public.false_refusal": public["false_refusals"]["overall"]["rate"],
