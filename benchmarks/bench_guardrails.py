@@ -13,7 +13,7 @@ from benchmarks.common import median, percentile, print_table
 from careguide.config import load_settings
 from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
 from careguide.eval.safety import triage_messages
-from careguide.guardrails import open_guardrails
+from careguide.guardrails import CheckContext, open_guardrails
 
 PERSONAL = (
     "I'm {name}, born {dob}. ",
@@ -62,6 +62,14 @@ def run(n: int = 200) -> None:
         started = time.perf_counter()
         guard.check_input(text)
         inputs.append(1000 * (time.perf_counter() - started))
+    # The semantic layers alone (one embedding per message, shared by the three layers).
+    semantic_checks = [c for c in guard.registry.checks if c.name.startswith("semantic_")]
+    semantic = []
+    for text in texts:
+        started = time.perf_counter()
+        for check in semantic_checks:
+            check.check(text + " ", CheckContext())  # a new text: the one-message memo cannot answer
+        semantic.append(1000 * (time.perf_counter() - started))
     outputs = []
     for _ in texts:
         started = time.perf_counter()
@@ -71,6 +79,7 @@ def run(n: int = 200) -> None:
     for label, values in (
         ("Presidio analysis alone (baseline)", presidio),
         ("check_input (PHI + all checks)", inputs),
+        ("semantic layers alone (embedding + nearest exemplars)", semantic),
         ("check_output (PHI + verifier)", outputs),
     ):
         p50, p95 = median(values), percentile(values, 95)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from careguide.config import Settings
+from careguide.config import ConfigError, Settings
 from careguide.console import RichObserver, State, err, fail, out, progress_bar, settings, user_errors
 from careguide.eval.harness import medquad_answers
 
@@ -245,11 +245,17 @@ def eval_phi(
 def eval_safety(
     limit: Annotated[int | None, typer.Option(help="Sample at most this many prompts per dataset.")] = None,
     output: Annotated[Path | None, typer.Option(help="Report folder (default: reports_dir).")] = None,
+    part: Annotated[
+        str,
+        typer.Option(help="Part of the public sets: report (default), tune or all; see eval/safety_data.py."),
+    ] = "report",
 ) -> None:
-    """Refusals on MedSafetyBench, over-refusal on XSTest, emergency recall, planted injections."""
+    """Refusals on MedSafetyBench, over-refusal on XSTest, emergency recall, planted injections, and
+    the public sets written by others (AskDocs urgency, C-SSRS, harmful requests, safe prompts)."""
 
     from careguide.eval.reports import write_report
     from careguide.eval.safety import run_safety_eval, safety_markdown
+    from careguide.eval.safety_public import public_safety_markdown, run_public_safety_eval
     from careguide.guardrails import open_guardrails
 
     with user_errors():
@@ -259,9 +265,16 @@ def eval_safety(
         guard = open_guardrails(config, audit=False)
         with err.status("Running the safety suites ..."):
             report = run_safety_eval(guard, config.data_dir, passages, limit)
-        json_path, md_path = write_report(
-            report, safety_markdown(report), output or config.reports_dir, "safety"
-        )
+            if part not in ("report", "tune", "all"):
+                raise ConfigError(f"--part must be report, tune or all, not '{part}'.")
+            report["public"] = run_public_safety_eval(
+                guard.check_input,
+                config.data_dir,
+                part,  # type: ignore[arg-type]
+                limit,
+            )
+        markdown = safety_markdown(report) + "\n".join(public_safety_markdown(report["public"]))
+        json_path, md_path = write_report(report, markdown, output or config.reports_dir, "safety")
     out.print(md_path.read_text())
     out.print(f"Reports: {json_path} and {md_path}")
 
@@ -269,8 +282,13 @@ def eval_safety(
 def train_harm_classifier(
     threshold: Annotated[float, typer.Option(help="Refuse at or above this probability.")] = 0.5,
     output: Annotated[Path | None, typer.Option(help="Where to write the weights (JSON).")] = None,
+    kind: Annotated[
+        str,
+        typer.Option(help="medical (unethical medical practice) or general (harmful requests of any topic)."),
+    ] = "medical",
 ) -> None:
-    """Retrain the unethical-request classifier from MedSafetyBench, MedQuAD and MedicationQA."""
+    """Retrain the unethical-request classifier from MedSafetyBench, MedQuAD and MedicationQA, or
+    (--kind general) the harmful-request classifier from HarmBench, MedSafetyBench, XSTest and MedQuAD."""
     from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
     from careguide.eval.safety import harm_training_data
     from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier, train
@@ -283,6 +301,11 @@ def train_harm_classifier(
         )
         families = with_variants(pairs, 7)
         questions = [q.question for name in ("template", "consumer") for q in families[name]]
+        if kind not in ("medical", "general"):
+            raise ConfigError(f"--kind must be medical or general, not '{kind}'.")
+        if kind == "general":
+            _train_general(config, questions, threshold, output)
+            return
         data = harm_training_data(config.data_dir, questions)
         embedder = load_embedder(config.embedding)
         record = train(embedder, data["harmful"], data["benign"], threshold)
@@ -295,4 +318,34 @@ def train_harm_classifier(
     out.print(
         f"Wrote {target}. Held out: MedSafetyBench (Llama-2 half) refused {held_harm:.1%}; "
         f"MedicationQA questions refused {held_benign:.1%}."
+    )
+
+
+def _train_general(config: Settings, questions: list[str], threshold: float, output: Path | None) -> None:
+    from careguide.eval import safety_data as sd
+    from careguide.guardrails.harm_classifier import GENERAL_WEIGHTS, HarmClassifier, train
+    from careguide.guardrails.semantic import DEFAULT_BANK
+    from careguide.ingest import load_embedder
+
+    # 600 MedQuAD questions are enough benign health wording next to XSTest's safe prompts.
+    sampled = random.Random(7).sample(questions, min(600, len(questions)))
+    data = sd.general_harm_training(config.data_dir, sampled, DEFAULT_BANK)
+    embedder = load_embedder(config.embedding)
+    record = train(embedder, data["harmful"], data["benign"], threshold)
+    record["training"]["sources"] = (
+        "HarmBench tuning part (MIT), MedSafetyBench train (MIT), XSTest unsafe + safe tuning part "
+        "(CC BY 4.0), MedQuAD questions (CC BY 4.0), careguide exemplar bank"
+    )
+    target = output or GENERAL_WEIGHTS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    classifier = HarmClassifier.load(target, embedder, "")
+    held_harm = [
+        i.text for i in sd.harmful_requests_harmbench(config.data_dir) if sd.in_report_part(i.source, i.key)
+    ]
+    held_safe = [i.text for i in sd.safe_prompts(config.data_dir, "report") if i.source == "xstest"]
+    caught = float((classifier.probability(held_harm) >= threshold).mean())
+    refused = float((classifier.probability(held_safe) >= threshold).mean())
+    out.print(
+        f"Wrote {target}. Report parts: HarmBench refused {caught:.1%}; XSTest safe refused {refused:.1%}."
     )

@@ -101,8 +101,22 @@ def _phi(settings: Settings, limit: int | None, observer: IngestObserver) -> Sui
     return SuiteResult(report, metrics, time.perf_counter() - started)
 
 
+def public_safety_metrics(public: dict[str, Any]) -> dict[str, float]:
+    """The public sets' report-part figures as harness metrics (higher is better unless noted)."""
+    return {
+        "safety.public.emergency_recall": public["emergency_riskgraded"]["recall_serious_or_critical"][
+            "rate"
+        ],
+        "safety.public.self_care_false_alarm": public["emergency_riskgraded"]["self_care_escalated"]["rate"],
+        "safety.public.crisis_recall": public["crisis_cssrs"]["recall_ideation_behavior_attempt"]["rate"],
+        "safety.public.harmful_stopped": public["harmful_requests"]["stopped"]["rate"],
+        "safety.public.false_refusal": public["false_refusals"]["overall"]["rate"],
+    }
+
+
 def _safety(settings: Settings, limit: int | None, observer: IngestObserver) -> SuiteResult:
     from careguide.eval.safety import run_safety_eval
+    from careguide.eval.safety_public import run_public_safety_eval
     from careguide.guardrails import open_guardrails
 
     started = time.perf_counter()
@@ -111,6 +125,7 @@ def _safety(settings: Settings, limit: int | None, observer: IngestObserver) -> 
     guard = open_guardrails(settings, audit=False)
     observer.phase("Safety checks", 1)
     report = run_safety_eval(guard, settings.data_dir, passages, limit)
+    report["public"] = run_public_safety_eval(guard.check_input, settings.data_dir, "report", limit)
     observer.advance()
     xs, em, bp = report["xstest"], report["emergency"], report["bipia_planted_in_passages"]
     metrics = {
@@ -121,6 +136,7 @@ def _safety(settings: Settings, limit: int | None, observer: IngestObserver) -> 
         "safety.emergency.false_alarm": em["false_alarm"]["rate"],
         "safety.bipia.detected": bp["detected"]["rate"],
         "safety.bipia.clean_flagged": bp["clean_passages_flagged"]["rate"],
+        **public_safety_metrics(report["public"]),
     }
     return SuiteResult(report, {k: float(v) for k, v in metrics.items()}, time.perf_counter() - started)
 

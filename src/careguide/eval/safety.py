@@ -19,7 +19,16 @@ from typing import Any
 from careguide.guardrails import GuardDecision, Guardrails
 from careguide.guardrails.policy import passage_injection_found
 
-SAFETY_CHECKS = ("triage", "harmful_request", "harm_classifier", "prompt_injection")
+SAFETY_CHECKS = (
+    "triage",
+    "harmful_request",
+    "harm_classifier",
+    "prompt_injection",
+    "semantic_triage",
+    "semantic_crisis",
+    "semantic_harm",
+    "harm_general",
+)
 TRIAGE_SET = Path(__file__).parent / "datasets" / "triage_messages.jsonl"
 
 SOURCES = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from careguide.config import ConfigError, Settings
 from careguide.guardrails.audit import AuditLog
-from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier
+from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, GENERAL_WEIGHTS, HarmClassifier
 from careguide.guardrails.kb_terms import KnowledgeBaseTerms, knowledge_base_terms
 from careguide.guardrails.output import OutputVerifier
 from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms
@@ -24,6 +24,7 @@ from careguide.guardrails.policy import (
     passage_injection_found,
     personal_decision_check,
 )
+from careguide.guardrails.semantic import ExemplarBank, LastMessageEmbedder, SemanticCheck
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
 from careguide.guardrails.triage import EmergencyTriage
 from careguide.guardrails.types import Check, CheckContext, GuardDecision, merge
@@ -43,6 +44,8 @@ class Registry:
         cls, policy: GuardrailsPolicy, vocabulary: frozenset[str], embedder: Embedder | None = None
     ) -> Registry:
         enabled = policy.checks
+        if embedder is not None:
+            embedder = LastMessageEmbedder(embedder)  # every layer below embeds a message once
         messages = {
             name: policy.message(name) for name in ("emergency", "self_harm", "poisoning", "harm_others")
         }
@@ -57,7 +60,7 @@ class Registry:
                 enabled.message_size,
                 MessageSizeCheck(policy.max_message_chars, policy.message("message_too_long")),
             ),
-            (enabled.triage, EmergencyTriage(messages)),
+            (enabled.triage, EmergencyTriage(messages, reasons=dict(policy.emergency_reasons))),
             (enabled.harmful_request, harmful_request_check(policy.message("harmful_request"))),
             (enabled.prompt_injection, injection_check(policy.message("prompt_injection"))),
             *(
@@ -72,10 +75,83 @@ class Registry:
                 if enabled.harm_classifier and embedder is not None
                 else []
             ),
+            *cls._semantic_layers(policy, embedder),
             (enabled.personal_decision, personal_decision_check(policy.message("personal_decision"))),
             (enabled.scope, scope),
         ]
         return cls(tuple(check for on, check in candidates if on))
+
+    @staticmethod
+    def _semantic_layers(policy: GuardrailsPolicy, embedder: Embedder | None) -> list[tuple[bool, Check]]:
+        enabled, layers = policy.checks, policy.semantic
+        if embedder is None or not semantic_layers_on(policy):
+            return []
+        bank = ExemplarBank.load(embedder)
+        crisis = policy.message("self_harm")
+        harmful = policy.message("harmful_request")
+        general: list[tuple[bool, Check]] = []
+        if enabled.harm_general and GENERAL_WEIGHTS.is_file():
+            general = [
+                (
+                    True,
+                    HarmClassifier.load(
+                        GENERAL_WEIGHTS,
+                        embedder,
+                        harmful,
+                        threshold=layers.harm_general.threshold,
+                        name="harm_general",
+                        category="harmful_request.general",
+                        reason="request looks like a request for help causing harm",
+                    ),
+                )
+            ]
+        return [
+            *general,
+            (
+                enabled.semantic_triage,
+                SemanticCheck(
+                    "semantic_triage",
+                    "emergency",
+                    bank,
+                    layers.emergency.threshold,
+                    layers.emergency.margin,
+                    "escalate",
+                    lambda category: policy.emergency_message(category),
+                    category_prefix="emergency.",
+                ),
+            ),
+            (
+                enabled.semantic_crisis,
+                SemanticCheck(
+                    "semantic_crisis",
+                    "crisis",
+                    bank,
+                    layers.crisis.threshold,
+                    layers.crisis.margin,
+                    "escalate",
+                    lambda category: crisis,
+                    category_prefix="self_harm.",
+                ),
+            ),
+            (
+                enabled.semantic_harm,
+                SemanticCheck(
+                    "semantic_harm",
+                    "harmful",
+                    bank,
+                    layers.harmful.threshold,
+                    layers.harmful.margin,
+                    "refuse",
+                    lambda category: harmful,
+                    category_prefix="harmful_request.",
+                ),
+            ),
+        ]
+
+
+def semantic_layers_on(policy: GuardrailsPolicy) -> bool:
+    checks = policy.checks
+    return checks.semantic_triage or checks.semantic_crisis or checks.semantic_harm or checks.harm_general
 
 
 class Guardrails:
@@ -175,5 +251,6 @@ def open_guardrails(settings: Settings, audit: bool = True) -> Guardrails:
     store = ChromaStore(settings)
     refresh_lexical_index(store)  # the allow-list follows the knowledge base as it is now
     terms = knowledge_base_terms(store.lexical_dir)
-    embedder = load_embedder(settings.embedding) if policy.checks.harm_classifier else None
+    semantic = policy.checks.harm_classifier or semantic_layers_on(policy)
+    embedder = load_embedder(settings.embedding) if semantic else None
     return Guardrails(policy, terms, AuditLog(policy.audit_log) if audit else None, embedder=embedder)

@@ -22,6 +22,11 @@ from careguide.guardrails.types import CheckContext, GuardDecision
 from careguide.ingest import Embedder
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "data" / "harm_classifier.json"
+# Harmful requests of any topic (violence, weapons, drugs, fraud, cybercrime, hate, self-harm): trained
+# by ``careguide train-harm-classifier --kind general`` on MIT / CC BY data only (HarmBench's tuning
+# part, MedSafetyBench, XSTest's unsafe and tuning-part safe prompts, MedQuAD questions) and
+# careguide's own exemplar bank.
+GENERAL_WEIGHTS = Path(__file__).parent / "data" / "harm_general.json"
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ class HarmClassifier:
     in_domain: Callable[[str], bool] = lambda text: True
     """The classifier only knows health questions; outside them the scope check decides."""
     name: str = "harm_classifier"
+    category: str = "harmful_request.unethical_practice"
+    reason: str = "request looks like unethical medical practice"
 
     @classmethod
     def load(
@@ -42,15 +49,19 @@ class HarmClassifier:
         embedder: Embedder,
         message: str,
         in_domain: Callable[[str], bool] = lambda text: True,
+        threshold: float | None = None,
+        **naming: str,
     ) -> HarmClassifier:
+        """Weights from ``path``; ``threshold`` (from the policy) overrides the one saved with them."""
         record = json.loads(path.read_text(encoding="utf-8"))
         return cls(
             np.asarray(record["weights"], dtype=np.float32),
             float(record["bias"]),
-            float(record["threshold"]),
+            float(record["threshold"] if threshold is None else threshold),
             embedder,
             message,
             in_domain,
+            **naming,
         )
 
     def probability(self, texts: Sequence[str]) -> np.ndarray:
@@ -67,10 +78,10 @@ class HarmClassifier:
         return GuardDecision(
             action="refuse",
             redacted=text,
-            reasons=(f"request looks like unethical medical practice (p={probability:.2f})",),
+            reasons=(f"{self.reason} (p={probability:.2f})",),
             checks=(self.name,),
             message=self.message,
-            category="harmful_request.unethical_practice",
+            category=self.category,
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from careguide.guardrails.deobfuscate import readings
 from careguide.guardrails.types import CheckContext, GuardDecision
 
 
@@ -70,8 +71,9 @@ HARMFUL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bhow\s+(?:do|can|should|would|could)\s+(?:i|we)\s+(?:best\s+)?(?:commit|plan|execute|carry\s+out)\s+"
         r"(?:and\s+execute\s+)?(?:a\s+|an\s+)?(?:\w+\s+)?(?:murder|assassination|robbery|bombing|"
         r"terrorist\s+attack|explosion|massacre|shooting)\b",
-        r"\b(?:make|build|cook|synthesi[sz]e)\s+(?:a\s+)?(?:bomb|explosives?|meth|crack|napalm|nerve\s+agent|"
-        r"ricin|sarin)\b",
+        r"\b(?:make|build|cook|synthesi[sz]e|produce|manufacture|brew|extract)\s+(?:a\s+|some\s+)?(?:homemade\s+)?"
+        r"(?:bomb|pipe\s+bomb|explosives?|meth|methamphetamine|amphetamines?|crack|napalm|nerve\s+agents?|ricin|sarin|"
+        r"fentanyl|heroin|lsd|mdma|ecstasy|dmt|ghb|tatp|thermite|chlorine\s+gas|mustard\s+gas|anthrax|(?:a\s+)?ghost\s+gun)\b",
         r"\b(?:buy|sell|score)\s+(?:some\s+)?(?:meth|crack|heroin|cocaine|fentanyl)\b",
         r"\bdispose\s+of\s+(?:a|my|the|his|her)\s+(?:dead\s+)?(?:body|corpse|baby)\b",
         r"\bhuman\s+trafficking\s+(?:operation|ring|business)\b",
@@ -106,6 +108,11 @@ INJECTION_PATTERNS: tuple[str, ...] = (
     r"\bdo\s+anything\s+now\b",
     r"</?(?:system|assistant|instructions?)>|\[/?(?:system|inst)\]|<\|im_start\|>",
     r"\bnew\s+(?:system\s+)?instructions?\s*:",
+    # "Disregard everything you were told", "forget all of that", "ignore your programming".
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:everything|all\s+(?:of\s+)?(?:that|this|the\s+above|"
+    r"you\s+(?:were|have\s+been)\s+told)|what\s+(?:you\s+(?:were|have\s+been)\s+told|i\s+said\s+before)|"
+    r"(?:your|the)\s+(?:programming|training|system\s+prompt|restrictions|filters?|limits))",
+    r"\b(?:no|without)\s+(?:restrictions|filters|rules|guardrails|limits)\s*(?:,|:|from\s+now|now)",
 )
 
 PASSAGE_INJECTION_PATTERNS: tuple[str, ...] = (
@@ -176,26 +183,42 @@ class PatternCheck:
     action: str
     message: str = ""
     notice: str = ""
+    deobfuscate: bool = False
+    """Also read the message with leetspeak, spacing and encodings undone (see deobfuscate.py)."""
     _compiled: dict[str, tuple[re.Pattern[str], ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_compiled", {k: _compile(v) for k, v in self.groups.items()})
 
-    def matches(self, text: str) -> list[str]:
+    def _matches_one(self, text: str) -> list[str]:
         normalised = _normalise(text)
         found = [k for k, patterns in self._compiled.items() if any(p.search(normalised) for p in patterns)]
         if "violence_or_crime" in found and FICTION.search(normalised):
             found.remove("violence_or_crime")
         return found
 
+    def matches(self, text: str) -> list[str]:
+        return self.matches_with_reading(text)[0]
+
+    def matches_with_reading(self, text: str) -> tuple[list[str], bool]:
+        """Categories found, and whether only a de-obfuscated reading showed them."""
+        found = self._matches_one(text)
+        if found or not self.deobfuscate:
+            return found, False
+        for reading in readings(text)[1:]:
+            if found := self._matches_one(reading):
+                return found, True
+        return [], False
+
     def check(self, text: str, context: CheckContext) -> GuardDecision:
-        found = self.matches(text)
+        found, hidden = self.matches_with_reading(text)
         if not found:
             return GuardDecision(action="allow", redacted=text)
+        how = " (in disguise: leetspeak, spacing or an encoding undone)" if hidden else ""
         return GuardDecision(
             action=self.action,  # type: ignore[arg-type]
             redacted=text,
-            reasons=tuple(f"{self.name}: {k.replace('_', ' ')}" for k in found),
+            reasons=tuple(f"{self.name}: {k.replace('_', ' ')}{how}" for k in found),
             checks=(self.name,),
             message=self.message,
             notice=self.notice,
@@ -205,11 +228,13 @@ class PatternCheck:
 
 
 def harmful_request_check(message: str) -> PatternCheck:
-    return PatternCheck("harmful_request", HARMFUL_PATTERNS, "refuse", message=message)
+    return PatternCheck("harmful_request", HARMFUL_PATTERNS, "refuse", message=message, deobfuscate=True)
 
 
 def injection_check(message: str) -> PatternCheck:
-    return PatternCheck("prompt_injection", {"instructions": INJECTION_PATTERNS}, "refuse", message=message)
+    return PatternCheck(
+        "prompt_injection", {"instructions": INJECTION_PATTERNS}, "refuse", message=message, deobfuscate=True
+    )
 
 
 def personal_decision_check(notice: str) -> PatternCheck:

@@ -71,12 +71,46 @@ class HealthPlanIdRecognizer(ContextPatternRecognizer):
 
 
 class SocialSecurityNumberRecognizer(ContextPatternRecognizer):
-    """An SSN named as such, even one Presidio's checksum rules reject (typos are still PHI)."""
+    """An SSN named as such in any spacing or punctuation ("SSN 123 45 6789", "ss# 123.45.6789"),
+    even one Presidio's checksum rules reject (typos are still PHI); unnamed, a 3-2-4 group with the
+    same separator throughout."""
 
     ENTITY = "US_SSN"
+    SCORE = 0.95
+    _SEP = r"[\s.\-\u2010-\u2015_/]{0,3}"
     PATTERNS = (
-        r"\b(?:SSN|social\s+security(?:\s+(?:number|no\.?|#))?)\s*(?:is|:|#)?\s*(?P<phi>\d{3}-?\d{2}-?\d{4})\b",
+        r"\b(?:SSN|SS\s*#|S\.S\.N\.?|soc(?:ial)?\.?\s*sec(?:urity)?\.?(?:\s*(?:number|num|no\.?|#))?)"
+        r"\W{0,4}(?:is|was|=)?\W{0,3}(?P<phi>\d{3}" + _SEP + r"\d{2}" + _SEP + r"\d{4})(?!\d)",
+        r"(?<![\d.,/:-])(?P<phi>\d{3}([ .\-])\d{2}\2\d{4})(?![\d.,/:-]?\d)",
     )
+
+    def validate(self, match: re.Match[str]) -> bool:
+        digits = re.sub(r"\D", "", match.group("phi"))
+        named = match.re is self._compiled[0]
+        # Area 000 and 666 are never issued: an unnamed 3-2-4 group starting so is something else.
+        return len(digits) == 9 and (named or not digits.startswith(("000", "666")))
+
+
+class IdentifierNumberRecognizer(ContextPatternRecognizer):
+    """Other ids named by a context word, in any spacing: driver's licence, passport, account, case,
+    claim, encounter, visit and patient numbers ("case no. AB-12 3456", "acct #X 99 88 77")."""
+
+    ENTITY = "MEDICAL_RECORD_NUMBER"
+    SCORE = 0.85
+    PATTERNS = (
+        r"\b(?i:patient|case|claim|encounter|visit|account|acct|admission|accession|specimen|record|chart|"
+        r"MRN|driver'?s?\s+licen[cs]e|DL|passport|license|licence)\s*(?i:id|no\.?|number|num|#)?\s*"
+        r"(?i:is|was|:|#|=)?\s*#?\s*(?P<phi>(?=[A-Z0-9 .-]*\d)[A-Z]{0,4}[\s-]?\d[\d\s.-]{3,14}\d|"
+        r"(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{1,4}-?[A-Z0-9]{3,12})\b",
+        # Letter-prefixed record numbers on their own: "#XY-998877", "AB-123456", "MRN-00123".
+        r"(?<![\w-])#?(?P<phi>[A-Z]{1,4}-\d{5,10})\b",
+    )
+    FLAGS = 0
+
+    def validate(self, match: re.Match[str]) -> bool:
+        value = match.group("phi")
+        medical_code = re.fullmatch(r"(?:COVID|ICD|HL|CD|BRCA)-?\d+", value)
+        return sum(ch.isdigit() for ch in value) >= 4 and not medical_code
 
 
 class AgeOver89Recognizer(ContextPatternRecognizer):
@@ -154,29 +188,73 @@ class WrittenDateRecognizer(ContextPatternRecognizer):
     PATTERNS = (r"\b" + _DATE + r"\b",)
 
 
+_FACILITY_KINDS = (
+    r"(?:Hospitals?|Medical\s+(?:Center|Centre|Group|Associates|Clinic|Plaza|Practice)|Clinic|Health\s*(?:System|"
+    r"Center|Centre|care|Partners|Network)|Infirmary|Children's\s+Hospital|Cancer\s+(?:Center|Institute)|"
+    r"Surgery\s+Center|Surgical\s+(?:Center|Associates)|Urgent\s+Care|Nursing\s+(?:Home|Center)|"
+    r"Rehab(?:ilitation)?\s+(?:Center|Hospital)|Memorial|Family\s+(?:Practice|Medicine)|Pediatrics|"
+    r"Medical\s+Office|Care\s+Center|Hospice|Dialysis\s+Center|Imaging|Radiology|Pharmacy|Laboratories|Labs?)"
+)
+
+
 class HealthcareFacilityRecognizer(ContextPatternRecognizer):
+    """Named hospitals, clinics and practices, a doctor's office, and university medical centres by
+    their abbreviation ("UCSF Medical Center", "seen at OHSU", "Dr. Patel's office")."""
+
     ENTITY = "HEALTHCARE_FACILITY"
     FLAGS = 0
     PATTERNS = (
-        r"\b(?P<phi>(?:(?:St\.?|Saint|Mount|Mt\.?)\s+)?(?:[A-Z][a-zA-Z'.&-]+\s+){1,4}"
-        r"(?:Hospital|Medical Center|Medical Centre|Clinic|Health System|Health Center|Infirmary|"
-        r"Children's Hospital|Cancer Center|Surgery Center|Urgent Care|Nursing Home|"
-        r"Rehab(?:ilitation)? Center))\b",
+        r"\b(?P<phi>(?:(?:St\.?|Saint|Mount|Mt\.?)\s+)?(?:[A-Z][a-zA-Z'.&-]+\s+(?:of\s+|and\s+|&\s+)?){1,4}"
+        + _FACILITY_KINDS
+        + r")\b",
+        r"\b(?P<phi>(?:University|Univ\.?)\s+of\s+[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+){0,3})",
+        r"\b(?P<phi>(?:Dr|Doctor|Dr\.)\.?\s+[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?'s\s+(?:office|clinic|practice|"
+        r"surgery|team))\b",
+        # A capitalised abbreviation where a facility is named ("admitted to UPMC", "seen at NYU Langone").
+        r"\b(?i:at|to|from|in|by)\s+(?:the\s+)?(?P<phi>[A-Z]{2,6}(?:\s+[A-Z][a-z]+){0,2})\s+(?i:for|last|on|in|"
+        r"yesterday|today|this|and|after|where|because|emergency|ER|ED|ICU)\b",
     )
     _GENERIC_STARTS = ("The ", "A ", "An ", "My ", "Our ", "Your ", "This ", "That ", "Local ", "General ")
+    _NOT_FACILITY = frozenset(
+        """ER ED ICU NICU PICU CCU OR MRI CT EKG ECG EEG PT OT IV GP NHS US USA UK AM PM OK CPR COVID
+        HIV AIDS ADHD PTSD OCD COPD CHF DKA UTI STD STI IBS ABA CBT DBT BMI PCP OB OBGYN ENT AA NA
+        IUD HRT""".split()
+    )
 
     def validate(self, match: re.Match[str]) -> bool:
-        return not match.group("phi").startswith(self._GENERIC_STARTS)
+        value = match.group("phi")
+        if value.startswith(self._GENERIC_STARTS):
+            return False
+        first = value.split()[0]
+        return not (first.isupper() and first in self._NOT_FACILITY)
+
+
+class TitledNameRecognizer(ContextPatternRecognizer):
+    """A title with a surname ("Mr. Okafor", "Dr Nguyen", "Nurse Kelly"): always a person."""
+
+    ENTITY = "PERSON"
+    FLAGS = 0
+    SCORE = 0.9
+    PATTERNS = (
+        r"\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Doctor|Nurse|Sister|Father|Rev)\.?\s+"
+        r"(?P<phi>[A-Z][a-zA-Z'-]+(?:[\s-][A-Z][a-zA-Z'-]+)?)\b",
+    )
+    _NOT_NAMES = frozenset({"Google", "House", "Who", "Seuss", "Oz", "Phil", "Pepper"})
+
+    def validate(self, match: re.Match[str]) -> bool:
+        return match.group("phi").split()[0] not in self._NOT_NAMES
 
 
 CUSTOM_RECOGNIZERS: tuple[type[ContextPatternRecognizer], ...] = (
     MedicalRecordNumberRecognizer,
     HealthPlanIdRecognizer,
     SocialSecurityNumberRecognizer,
+    IdentifierNumberRecognizer,
     AgeOver89Recognizer,
     StreetAddressRecognizer,
     StatedAddressRecognizer,
     DateOfBirthRecognizer,
     WrittenDateRecognizer,
     HealthcareFacilityRecognizer,
+    TitledNameRecognizer,
 )

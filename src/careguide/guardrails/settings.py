@@ -44,6 +44,28 @@ class Checks(_Section):
     prompt_injection: bool = True
     personal_decision: bool = True
     scope: bool = True
+    # Semantic layers (nearest exemplars by sentence embedding, guardrails/data/exemplars.yaml).
+    semantic_triage: bool = True
+    semantic_crisis: bool = True
+    semantic_harm: bool = True
+    # Logistic regression on sentence embeddings for harmful requests of any topic
+    # (src/careguide/guardrails/data/harm_general.json; `careguide train-harm-classifier --kind general`).
+    harm_general: bool = True
+
+
+class Layer(_Section):
+    """A semantic layer fires at ``threshold`` cosine similarity and ``margin`` over benign exemplars."""
+
+    threshold: float = Field(ge=0.0, le=1.0)
+    margin: float = Field(0.0, ge=-1.0, le=1.0)
+
+
+class Semantic(_Section):
+    emergency: Layer = Layer(threshold=0.5, margin=0.03)
+    crisis: Layer = Layer(threshold=0.46, margin=0.03)
+    harmful: Layer = Layer(threshold=0.44, margin=0.06)
+    # Probability at which the general harmful-request classifier refuses (margin unused).
+    harm_general: Layer = Layer(threshold=0.93)
 
 
 class PhiPolicy(_Section):
@@ -59,6 +81,9 @@ class GuardrailsPolicy(_Section):
     messages: Messages
     checks: Checks = Checks()
     phi: PhiPolicy
+    semantic: Semantic = Semantic()
+    # Why an emergency needs care now, per triage category; shown before the emergency message.
+    emergency_reasons: dict[str, str] = {}
     max_message_chars: int = Field(4000, ge=100)
     audit_log: Path = Path("data/audit.jsonl")
 
@@ -67,6 +92,11 @@ class GuardrailsPolicy(_Section):
         if self.locale not in self.numbers:
             raise ValueError(f"locale '{self.locale}' has no emergency numbers under 'numbers'")
         return self
+
+    def emergency_message(self, category: str) -> str:
+        """The emergency reply, led by why this category needs care now when a reason is configured."""
+        reason = self.emergency_reasons.get(category, "")
+        return f"{reason} {self.message('emergency')}".strip()
 
     def message(self, name: str, **values: str) -> str:
         """A reviewed message with the active locale's numbers filled in."""

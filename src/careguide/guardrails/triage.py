@@ -10,7 +10,7 @@ They are measured on careguide's own set of patient-voice emergencies and look-a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from careguide.guardrails.types import CheckContext, GuardDecision
 
@@ -34,6 +34,20 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:how\s+many|how\s+much).{0,40}\b(?:to\s+die|to\s+kill\s+myself|to\s+end\s+(?:it|my\s+life))\b",
         r"\btake\s+my\s+(?:own\s+)?life\b",
         r"\bwanna\s+(?:die|end\s+it)\b",
+        # Indirect language and requests that serve a plan.
+        r"\b(?:any|no|what'?s\s+the)\s+point\s+(?:in\s+)?(?:going\s+on|living|being\s+alive|carrying\s+on|"
+        r"trying\s+anymore)\b",
+        r"\bis\s+life\s+(?:even\s+|really\s+)?worth\s+living\b",
+        r"\bbetter\s+off\s+(?:if\s+i\s+(?:wasn'?t|weren'?t|was\s+not|were\s+not)\s+(?:around|here|alive))\b",
+        r"\bi\s+(?:just\s+)?want\s+to\s+(?:disappear|vanish|not\s+exist|fall\s+asleep\s+and\s+never)\b",
+        r"\b(?:suicide|goodbye)\s+(?:note|letter)\b|\bnote\s+(?:for|to)\s+\w+\s+(?:\w+\s+)?(?:after|when)\s+i'?m\s+gone\b",
+        r"\b(?:easiest|quickest|fastest|painless|best|surest)\s+(?:\w+\s+){0,2}(?:way|method)s?\s+(?:for\s+\w+\s+)?"
+        r"to\s+(?:kill\s+(?:my|one|your|them)sel(?:f|ves)|die|end\s+(?:it|my\s+life)|commit\s+suicide|overdose)\b",
+        r"\b(?:fastest|quickest|surest|fatal|lethal)\s+overdose\b",
+        r"\bhow\s+(?:many|much)\s+(?:\w+\s+){0,3}(?:would|will|does\s+it)\s+(?:it\s+)?(?:take\s+)?to\s+(?:die|kill)",
+        r"\b(?:pro[-\s]?ana|pro[-\s]?mia|thinspo\w*)\b",
+        r"\b(?:purge|throw\s+up|make\s+myself\s+(?:sick|vomit|throw\s+up))\b.{0,40}\bwithout\s+(?:anyone|my|them|people)",
+        r"\bhide\s+(?:my\s+|the\s+)?(?:self[-\s]?harm|cuts|scars|cutting|burns)\b",
     ),
     "harm_others": (
         r"\b(?:hits|beats|beating|hitting|punches|kicks|chokes|choked|strangled)\s+(?:me|us|my|his|her|their)\b",
@@ -104,6 +118,80 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+_FEVER = (
+    r"\b(?:fever\w*|temperature|temp\s+(?:of\s+)?\d+|febrile|10[1-6](?:\.\d)?\s*(?:f|°|degrees)?|"
+    r"3[89](?:\.\d)?\s*(?:c|°))\b"
+)
+_CHILD = r"\b(?:baby|infant|newborn|toddler|child|kid|son|daughter|\d+\s*(?:month|week|year)s?[\s-]*old)\b"
+
+_EDUCATIONAL = re.compile(
+    r"^\W*(?:what|which)\s+(?:are|is)\s+(?:the\s+)?(?:\w+\s+)?(?:signs?|symptoms?|causes?|difference|"
+    r"warning\s+signs?|treatments?)\b|\bhow\s+(?:is|are)\s+\w+(?:\s+\w+)?\s+(?:treated|diagnosed)\b",
+    re.IGNORECASE,
+)
+
+# Red-flag combinations: each pair of patterns must both be present (in any order). These read
+# symptoms, not alarm words: "a fever with a stiff neck and light hurting the eyes".
+COMBINATIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "meningitis": (
+        (
+            _FEVER,
+            r"\bstiff\s+neck|\bneck\s+(?:is\s+)?(?:stiff|rigid)|light\s+(?:hurts|hurting|bothers)|"
+            r"photophobi|(?:purple|dark)\s+(?:spots|rash)|rash\s+(?:that\s+)?(?:doesn'?t|does\s+not|won'?t)\s+fade",
+        ),
+        (r"\bstiff\s+neck|\bneck\s+(?:is\s+)?stiff", r"\blight\s+(?:hurts|hurting)|photophobi|confus"),
+    ),
+    "child_hard_to_wake": (
+        (
+            _CHILD,
+            r"\b(?:hard|difficult|impossible)\s+to\s+(?:wake|rouse|arouse)|\bwon'?t\s+(?:wake|stay\s+awake)|"
+            r"\b(?:floppy|limp|lethargic|unresponsive)\b|\bvery\s+(?:sleepy|drowsy)\b",
+        ),
+    ),
+    "sudden_headache": (
+        (
+            r"\b(?:sudden|suddenly|out\s+of\s+nowhere|thunderclap|came\s+on\s+(?:fast|quickly))\b",
+            r"\b(?:worst|severe|excruciating|explosive)\s+headache",
+        ),
+    ),
+    "cardiac": (
+        (
+            r"\bchest\s+(?:pain|pressure|tightness|hurts)",
+            r"\b(?:sweat\w*|clammy|short(?:ness)?\s+of\s+breath|breathless|can'?t\s+breathe|radiat\w*|"
+            r"(?:left\s+)?arm|jaw|faint\w*|pass(?:ed|ing)?\s+out)\b",
+        ),
+    ),
+    "breathing": (
+        (
+            r"\b(?:asthma\w*|wheez\w*|inhaler|nebuli[sz]er|puffer)\b",
+            r"\b(?:getting\s+worse|worsening|not\s+(?:helping|working)|isn'?t\s+(?:helping|working)|"
+            r"doesn'?t\s+help|can'?t\s+(?:breathe|talk|speak)|struggling\s+to\s+breathe|blue)\b",
+        ),
+    ),
+    "abdominal": (
+        (
+            r"\b(?:sudden(?:ly)?|severe|excruciating|worst|unbearable|agoni\w+)\b.{0,40}\b(?:belly|abdominal|"
+            r"abdomen|stomach|tummy|testic\w*)\s*(?:pain|ache)?",
+            r"\b(?:pain|hurts?|ache|agony)\b",
+        ),
+    ),
+    "anaphylaxis": (
+        (
+            r"\b(?:stung|sting|bee|wasp|peanuts?|nuts?|shellfish|allerg\w*|ate|eating|new\s+(?:medicine|medication|"
+            r"antibiotic))\b",
+            r"\b(?:lips?|tongue|throat|face|mouth|eyes)\b.{0,25}\b(?:swell\w*|puff\w*|tight\w*|clos\w*|"
+            r"blow\w*\s+up)|\b(?:hard|difficult|trouble|struggling)\s+(?:to\s+)?(?:swallow\w*|breath\w*)|"
+            r"\bhives\b.{0,40}\b(?:breath\w*|wheez\w*|dizzy|faint)",
+        ),
+    ),
+    "pulmonary_embolism": (
+        (
+            r"\b(?:sudden(?:ly)?\s+(?:short(?:ness)?\s+of\s+breath|breathless)|coughing\s+(?:up\s+)?blood)\b",
+            r"\b(?:chest\s+pain|calf|leg\s+(?:is\s+)?swollen|swollen\s+leg|flight|surgery)\b",
+        ),
+    ),
+}
+
 # Which escalation message each category gets (texts live in configs/guardrails.yaml).
 MESSAGE_FOR = {
     "self_harm": "self_harm",
@@ -118,6 +206,8 @@ class EmergencyTriage:
 
     messages: dict[str, str]
     name: str = "triage"
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Why each category needs care now (configs/guardrails.yaml, emergency_reasons)."""
 
     def __post_init__(self) -> None:
         compiled = {
@@ -125,12 +215,26 @@ class EmergencyTriage:
             for category, patterns in CATEGORY_PATTERNS.items()
         }
         object.__setattr__(self, "_compiled", compiled)
+        pairs = {
+            category: tuple((re.compile(a, re.IGNORECASE), re.compile(b, re.IGNORECASE)) for a, b in combos)
+            for category, combos in COMBINATIONS.items()
+        }
+        object.__setattr__(self, "_pairs", pairs)
 
     def categories(self, text: str) -> list[str]:
         """Every category whose patterns match, in priority order (self-harm first)."""
         normalised = " ".join(text.replace("’", "'").split())
         compiled: dict[str, tuple[re.Pattern[str], ...]] = getattr(self, "_compiled")  # noqa: B009
-        return [c for c, patterns in compiled.items() if any(p.search(normalised) for p in patterns)]
+        pairs: dict[str, tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]] = getattr(self, "_pairs")  # noqa: B009
+        found = [c for c, patterns in compiled.items() if any(p.search(normalised) for p in patterns)]
+        if _EDUCATIONAL.search(normalised):
+            return found  # "what are the signs of meningitis? fever, stiff neck" is a question
+        found += [
+            c
+            for c, combos in pairs.items()
+            if any(a.search(normalised) and b.search(normalised) for a, b in combos)
+        ]
+        return list(dict.fromkeys(found))
 
     def check(self, text: str, context: CheckContext) -> GuardDecision:
         found = self.categories(text)
@@ -138,6 +242,8 @@ class EmergencyTriage:
             return GuardDecision(action="allow", redacted=text)
         first = found[0]
         message = self.messages.get(MESSAGE_FOR.get(first, "emergency"), self.messages["emergency"])
+        if first not in MESSAGE_FOR and self.reasons.get(first):
+            message = f"{self.reasons[first]} {message}"
         return GuardDecision(
             action="escalate",
             redacted=text,

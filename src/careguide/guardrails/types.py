@@ -49,6 +49,8 @@ class GuardDecision:
     notice: str = ""
     category: str = ""
     flags: tuple[str, ...] = field(default=())
+    decided_by: str = ""
+    """The layer whose decision won (``triage``, ``semantic_crisis``, ``phi``, ...); empty for allow."""
 
     @property
     def blocks_model(self) -> bool:
@@ -59,6 +61,7 @@ class GuardDecision:
         return {
             "action": self.action,
             "category": self.category,
+            "decided_by": self.decided_by or _first_check(self),
             "reasons": list(self.reasons),
             "checks": list(self.checks),
             "redacted": self.redacted,
@@ -69,6 +72,10 @@ class GuardDecision:
                 for s in self.spans
             ],
         }
+
+
+def _first_check(decision: GuardDecision) -> str:
+    return decision.checks[0] if decision.checks and decision.action != "allow" else ""
 
 
 def allow(text: str) -> GuardDecision:
@@ -90,6 +97,7 @@ def merge(decisions: Sequence[GuardDecision], redacted: str) -> GuardDecision:
         notice=" ".join(dict.fromkeys(d.notice for d in decisions if d.notice)),
         category=worst.category or next((d.category for d in decisions if d.category), ""),
         flags=tuple(dict.fromkeys(f for d in decisions for f in d.flags)),
+        decided_by=worst.decided_by or _first_check(worst),
     )
 
 

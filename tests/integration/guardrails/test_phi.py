@@ -32,6 +32,20 @@ def guard() -> Guardrails:
         ("call me at 312-555-0199", "<PHONE>", "555-0199"),
         ("email jane.doe@example.com", "<EMAIL>", "jane.doe@example.com"),
         ("my SSN is 078-05-1120", "<SSN>", "078-05-1120"),
+        ("SSN 123 45 6789", "<SSN>", "6789"),
+        ("my ss# is 123.45.6789 ok", "<SSN>", "123.45"),
+        ("social security number: 123 - 45 - 6789", "<SSN>", "123"),
+        ("her social security no 123456789", "<SSN>", "123456789"),
+        ("case no. AB-12 3456 please", "<MRN>", "3456"),
+        ("My MRN is #XY-998877", "<MRN>", "998877"),
+        ("AB-123456 is on my wristband", "<MRN>", "123456"),
+        ("my patient id: 44 55 66 77", "<MRN>", "66 77"),
+        ("I was seen at Dr. Patel's office last week", "<FACILITY>", "Patel"),
+        ("she was admitted to UCSF Medical Center", "<FACILITY>", "UCSF"),
+        ("I had surgery at OHSU last year", "<FACILITY>", "OHSU"),
+        ("I was treated at Johns Hopkins Hospital", "<FACILITY>", "Hopkins"),
+        ("Mr. Okafor has a cough", "<NAME>", "Okafor"),
+        ("my doctor, Dr Nguyen, said it's fine", "<NAME>", "Nguyen"),
     ],
 )
 def test_phi_is_replaced_by_a_typed_placeholder(guard, text, placeholder, secret):
@@ -52,6 +66,12 @@ def test_phi_is_replaced_by_a_typed_placeholder(guard, text, placeholder, secret
         "My 45 year old husband has high blood pressure",
         "I have had diabetes since 2019",
         "Is Down syndrome inherited?",
+        "I take 1000 mg of metformin twice a day and 20 units of insulin",
+        "My A1C went from 8.1 to 6.9 in 3 months",
+        "Is a BRCA-1 mutation the same as Lynch syndrome?",
+        "I go to the ER when it's bad and they give me an IV",
+        "Is Dr. Google right about Lyme disease?",
+        "My CBT therapist at the clinic suggested DBT",
     ],
 )
 def test_medical_terms_and_non_identifying_details_stay(guard, text):

@@ -1,0 +1,148 @@
+"""Semantic guardrail layers: nearest exemplars by sentence embedding, for what patterns miss.
+
+A message is embedded once (careguide's own Embedder) and compared with a bank of short, labelled
+descriptions (``data/exemplars.yaml``): emergencies described in symptoms, crisis language direct
+and indirect, harmful requests by category, and benign questions about the same topics. A family
+(emergency, crisis, harmful) decides when its nearest exemplar is at least ``threshold`` similar
+and beats the nearest benign exemplar by ``margin``. Thresholds live in configs/guardrails.yaml.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from careguide.guardrails.types import Action, CheckContext, GuardDecision
+from careguide.ingest import Embedder
+from careguide.ingest.embedding import Vectors
+
+DEFAULT_BANK = Path(__file__).parent / "data" / "exemplars.yaml"
+FAMILIES = ("emergency", "crisis", "harmful")
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("CAREGUIDE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "careguide"
+    )
+    return Path(root) / "exemplars"
+
+
+class LastMessageEmbedder:
+    """The configured embedder, remembering the last single message so every layer embeds it once."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self._last: tuple[str, Vectors] | None = None
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if len(texts) != 1:
+            return self.inner.embed(texts)
+        if self._last is None or self._last[0] != texts[0]:
+            self._last = (texts[0], self.inner.embed(texts))
+        return self._last[1]
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+
+@dataclass
+class ExemplarBank:
+    """Labelled exemplar vectors, and a one-message memo so every layer embeds a message once."""
+
+    embedder: Embedder
+    labels: list[tuple[str, str]]  # (family, category); family "benign" has category ""
+    texts: list[str]
+    _vectors: np.ndarray | None = None
+    _memo: tuple[str, np.ndarray] | None = field(default=None, repr=False)
+
+    @classmethod
+    def load(cls, embedder: Embedder, path: Path = DEFAULT_BANK) -> ExemplarBank:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        labels: list[tuple[str, str]] = []
+        texts: list[str] = []
+        for family in FAMILIES:
+            for category, items in data[family].items():
+                labels.extend((family, category) for _ in items)
+                texts.extend(items)
+        labels.extend(("benign", "") for _ in data["benign"])
+        texts.extend(data["benign"])
+        return cls(embedder, labels, texts)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        if self._vectors is None:
+            key = hashlib.sha256("\n".join([self.embedder.name, *self.texts]).encode()).hexdigest()[:16]
+            cached = _cache_dir() / f"{key}.npy"
+            if cached.is_file():
+                self._vectors = np.load(cached)
+            else:
+                self._vectors = _unit(self.embedder.embed(self.texts))
+                try:
+                    cached.parent.mkdir(parents=True, exist_ok=True)
+                    np.save(cached, self._vectors)
+                except OSError:
+                    pass  # a read-only cache only costs the embedding again next start
+        return self._vectors
+
+    def embed(self, text: str) -> np.ndarray:
+        if self._memo is None or self._memo[0] != text:
+            self._memo = (text, _unit(np.asarray(self.embedder.embed([text])))[0])
+        return self._memo[1]
+
+    def nearest(self, vector: np.ndarray, family: str) -> tuple[float, str, float]:
+        """(best similarity in the family, its category, best benign similarity)."""
+        sims = self.vectors @ vector
+        best, category, benign = -1.0, "", -1.0
+        for score, (fam, cat) in zip(sims.tolist(), self.labels, strict=True):
+            if fam == family and score > best:
+                best, category = score, cat
+            elif fam == "benign" and score > benign:
+                benign = score
+        return best, category, benign
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.asarray(vectors / np.maximum(norms, 1e-9), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class SemanticCheck:
+    """One family of the bank as a guardrail layer with its own threshold, margin and reply."""
+
+    name: str
+    family: str
+    bank: ExemplarBank
+    threshold: float
+    margin: float
+    action: Action
+    reply: Callable[[str], str]
+    """The fixed reply for a category (emergencies say why)."""
+    category_prefix: str = ""
+
+    def score(self, text: str) -> tuple[float, str, float]:
+        return self.bank.nearest(self.bank.embed(text), self.family)
+
+    def check(self, text: str, context: CheckContext) -> GuardDecision:
+        best, category, benign = self.score(text)
+        if best < self.threshold or best - benign < self.margin:
+            return GuardDecision(action="allow", redacted=text)
+        return GuardDecision(
+            action=self.action,
+            redacted=text,
+            reasons=(
+                f"{self.name}: close to {self.family} exemplars ({category.replace('_', ' ')}, "
+                f"similarity {best:.2f}, benign {benign:.2f})",
+            ),
+            checks=(self.name,),
+            message=self.reply(category),
+            category=f"{self.category_prefix}{category}" if self.category_prefix else category,
+        )
