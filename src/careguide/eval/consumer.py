@@ -83,6 +83,10 @@ def tune_weights(
     return best[2]
 
 
+def consumer_set_available(settings: Settings) -> bool:
+    return (settings.data_dir / "mediqa2019" / "MEDIQA_Task3_QA").is_dir()
+
+
 def run_consumer_eval(settings: Settings, retriever: Retriever) -> dict[str, Any]:
     items = load_consumer_set(
         settings.data_dir / "mediqa2019", settings.medquad_dir, settings.knowledge_base.medquad_subsets

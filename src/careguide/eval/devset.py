@@ -186,9 +186,7 @@ def _judged_answer_text(text: str) -> str:
     return rest if sep and len(head) < 200 else text
 
 
-def load_consumer_set(
-    mediqa_dir: Path, medquad_dir: Path, subsets: Iterable[str]
-) -> list[ConsumerQuestion]:
+def load_consumer_set(mediqa_dir: Path, medquad_dir: Path, subsets: Iterable[str]) -> list[ConsumerQuestion]:
     """MEDIQA 2019 Task 3 questions with a good answer that is in the knowledge base, split."""
     import xml.etree.ElementTree as ET
 
@@ -232,6 +230,4 @@ def split_consumer_set(items: list[ConsumerQuestion]) -> list[ConsumerQuestion]:
     random.Random(CONSUMER_SPLIT_SEED).shuffle(order)
     cut = round(len(order) * (1 - REPORT_SHARE))
     part = {item.qid: ("tune" if index < cut else "report") for index, item in enumerate(order)}
-    return [
-        ConsumerQuestion(i.qid, i.question, i.gold_answers, i.gold_urls, part[i.qid]) for i in items
-    ]
+    return [ConsumerQuestion(i.qid, i.question, i.gold_answers, i.gold_urls, part[i.qid]) for i in items]
