@@ -18,17 +18,10 @@ from careguide.rag import Retriever
 from careguide.rag.answers import SIGNALS, AnswerWeights, SignalRankings
 
 POOL = 30
-GRID = {
-    "rrf_k": (5, 20, 60),
-    "dense": (0.0, 0.5, 1.0),
-    "bm25": (0.0, 0.25, 0.5, 1.0),
-    "entailment": (0.5, 1.0, 2.0),
-}
-
-
-def _answer_ids_and_urls(retriever: Retriever, found: list[tuple[Any, float]]) -> tuple[list[str], list[str]]:
-    ids = [chunk.answer_id or chunk.chunk_id for chunk, _ in found][:10]
-    return ids, [normalise_url(chunk.url) for chunk, _ in found][:10]
+GRID_RRF_K = (5, 20, 60)
+GRID_DENSE = (0.0, 0.5, 1.0)
+GRID_BM25 = (0.0, 0.25, 0.5, 1.0)
+GRID_ENTAILMENT = (0.5, 1.0, 2.0)
 
 
 def _score(
@@ -41,10 +34,6 @@ def _score(
 ) -> None:
     answer_level = [(r, q.gold_answers) for r, q in zip(ids, items, strict=True) if q.gold_answers]
     scores = score_gold_sets([r for r, _ in answer_level], [g for _, g in answer_level])
-    docs = score_gold_sets(
-        [list(dict.fromkeys(u)) for u in urls],
-        [q.gold_urls | {normalise_url(a) for a in ()} for q in items],
-    )
     doc_hits = [
         any(a in q.gold_answers for a in r) or any(u in q.gold_urls for u in us)
         for r, us, q in zip(ids, urls, strict=True)
@@ -56,7 +45,6 @@ def _score(
             "questions": len(answer_level),
             **{name: round(value, 4) for name, value in scores.items()},
             "document@10": round(sum(doc_hits) / max(1, len(items)), 4),
-            "url_recall@10": round(docs["recall@10"], 4),
         }
     )
 
@@ -68,8 +56,9 @@ def tune_weights(
     ranker = retriever.answers
     assert ranker is not None
     best: tuple[float, float, AnswerWeights] | None = None
-    available = set().union(*(f.rankings for f in found)) if found else set()
-    for rrf_k, dense, bm25, entail in itertools.product(*GRID.values()):
+    available = {name for f in found for name in f.rankings}
+    grid = itertools.product(GRID_RRF_K, GRID_DENSE, GRID_BM25, GRID_ENTAILMENT)
+    for rrf_k, dense, bm25, entail in grid:
         if "dense" not in available and dense > 0:
             continue
         weights = AnswerWeights(rrf_k, dense, bm25, entail)
