@@ -55,7 +55,7 @@ def tune_weights(
     """The grid point with the best MRR@10 (then success@10) on the given (tuning) questions."""
     ranker = retriever.answers
     assert ranker is not None
-    best: tuple[float, float, AnswerWeights] | None = None
+    best: tuple[tuple[float, float], AnswerWeights] | None = None
     available = {name for f in found for name in f.rankings}
     grid = itertools.product(GRID_RRF_K, GRID_DENSE, GRID_BM25, GRID_ENTAILMENT)
     for rrf_k, dense, bm25, entail in grid:
@@ -66,10 +66,10 @@ def tune_weights(
         keep = [(r, q.gold_answers) for r, q in zip(ids, items, strict=True) if q.gold_answers]
         s = score_gold_sets([r for r, _ in keep], [g for _, g in keep])
         key = (s["mrr@10"], s["recall@10"])
-        if best is None or key > best[:2]:
-            best = (key[0], key[1], weights)
+        if best is None or key > best[0]:
+            best = (key, weights)
     assert best is not None
-    return best[2]
+    return best[1]
 
 
 def consumer_set_available(settings: Settings) -> bool:
@@ -108,7 +108,12 @@ def run_consumer_eval(settings: Settings, retriever: Retriever) -> dict[str, Any
         for signal in SIGNALS:
             if all(signal in f.rankings for f in found):
                 alone = {s: (1.0 if s == signal else 0.0) for s in SIGNALS}
-                stages.append((f"answers: {signal} alone", AnswerWeights(60, **alone)))
+                stages.append(
+                    (
+                        f"answers: {signal} alone",
+                        AnswerWeights(60, alone["dense"], alone["bm25"], alone["entailment"]),
+                    )
+                )
         stages += [("answers: fused (configured)", configured), ("answers: fused (tuned)", tuned)]
         for stage, weights in stages:
             fused = [ranker.fuse(f, weights) for f in found]
