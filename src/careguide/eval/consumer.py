@@ -36,7 +36,7 @@ def _score(
     scores = score_gold_sets([r for r, _ in answer_level], [g for _, g in answer_level])
     doc_hits = [
         any(a in q.gold_answers for a in r) or any(u in q.gold_urls for u in us)
-        for r, us, q in zip(ids, urls, strict=True)
+        for r, us, q in zip(ids, urls, items, strict=True)
     ]
     rows.append(
         {
