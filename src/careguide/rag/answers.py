@@ -9,7 +9,9 @@ index stays as it is, so nothing has to be re-embedded.
 The third signal is question entailment (Ben Abacha & Demner-Fushman 2019): how likely the
 knowledge base's own question for an answer (MedQuAD's question) is to be entailed by the
 consumer's question, from the similarity of the two questions (and of the FAQ-style rewrite) and
-from focus and question-type agreement, calibrated on MEDIQA 2019's labelled RQE pairs.
+from focus and question-type agreement. A logistic fit on MEDIQA 2019's labelled RQE pairs
+(:mod:`careguide.rag.entailment`) ranked worse on the consumer set's tuning part than these
+weights, because the RQE negatives share the question's focus (docs/evaluation.md).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from careguide.rag.understanding import FocusLexicon, QueryAnalysis, QuestionAna
 ENTAILMENT_COEF = (6.0, 4.0, 1.5, 1.0)
 ENTAILMENT_BIAS = -6.5
 """Logistic weights of (question similarity, rewrite similarity, focus agreement, type
-agreement); refitted on the RQE pairs by :func:`careguide.rag.entailment.fit_entailment`."""
+agreement), chosen on the consumer set's tuning part; see the module docstring."""
 
 QUESTIONS_FILE = "questions.npy"
 QUESTIONS_STATE = "questions.json"
