@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from benchmarks.common import median, percentile, print_table
 from careguide.config import load_settings
-from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
+from careguide.eval.consumer import consumer_set_available
+from careguide.eval.devset import answered_pairs, load_consumer_set, sample_dev_set, with_variants
 from careguide.ingest import ChromaStore, load_embedder
 from careguide.rag import Retriever
 from careguide.rag.retrieval import DenseRetriever, LexicalRetriever
@@ -46,6 +47,12 @@ def run(n_questions: int) -> None:
     retriever = Retriever.open(settings.retrieval, store, embedder)
     pairs = answered_pairs(settings.medquad_dir, settings.knowledge_base.medquad_subsets)
     questions = [q.question for q in with_variants(sample_dev_set(pairs, n_questions, 1), 1)["consumer"]]
+    if consumer_set_available(settings):
+        # Real consumer messages (long, misspelt) are what query understanding costs most on.
+        real = load_consumer_set(
+            settings.data_dir / "mediqa2019", settings.medquad_dir, settings.knowledge_base.medquad_subsets
+        )
+        questions = [q.question for q in real][:n_questions] + questions[: max(0, n_questions - len(real))]
     chroma_dense = DenseRetriever(store, embedder, strategy="chroma")
     overfetch_dense = DenseRetriever(store, embedder, settings.retrieval.filter_overfetch, "overfetch")
     index = retriever.lexical.index if isinstance(retriever.lexical, LexicalRetriever) else None
@@ -58,8 +65,17 @@ def run(n_questions: int) -> None:
     }
     cases: list[tuple[str, Callable[[str], object]]] = [
         ("dense, no filter", lambda q: exact_dense.run([q], k, {})),
-        ("hybrid, no filter", lambda q: retriever.search(q, k)),
+        ("hybrid chunks (RRF), no filter", lambda q: retriever.search_chunks([q], k, "hybrid")),
+        ("answers (understanding + entailment), no filter", lambda q: retriever.search(q, k)),
     ]
+    if retriever.answers is not None:
+        # The cost of each part of the answer ranker, so the total can be read off.
+        answers = retriever.answers
+        cases.append(("  question understanding alone", answers.analyse))
+        cases.append(("  entailment signal alone", lambda q: answers.signal_rankings([q], ("entailment",))))
+        cases.append(
+            ("  BM25 signal alone (with rewrites)", lambda q: answers.signal_rankings([q], ("bm25",)))
+        )
     for label, where in filters.items():
         cases.append((f"dense, {label}, Chroma where", functools.partial(dense_call, chroma_dense, k, where)))
         cases.append(
@@ -75,7 +91,7 @@ def run(n_questions: int) -> None:
         baseline = baseline or p50
         rows.append((label, f"{p50:.1f}", f"{percentile(latencies, 95):.1f}", f"{p50 / baseline:.2f}"))
     print_table(
-        f"Search latency, {store.count()} chunks, {len(questions)} consumer-style questions, k={k} "
+        f"Search latency, {store.count()} chunks, {len(questions)} consumer questions (real MEDIQA first), k={k} "
         f"(baseline = dense, no filter; over-fetch fell back to Chroma {overfetch_dense.fallbacks} times)",
         ("case", "p50 ms", "p95 ms", "p50 vs baseline"),
         rows,

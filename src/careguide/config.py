@@ -84,6 +84,16 @@ class RetrievalSettings(_Section):
     filter_overfetch: int = Field(8, ge=1, le=100)
     """Dense search with a metadata filter first over-fetches this many times the candidates
     unfiltered (fast) and filters in memory; Chroma's slower filtered query is the fallback."""
+    answers: bool = True
+    """Hybrid search ranks whole answers (chunks joined by answer_id, the best chunk shown) with
+    question understanding and a question-entailment signal (careguide.rag.answers)."""
+    answer_pool: int = Field(50, ge=5, le=500)
+    answer_rrf_k: int = Field(10, ge=1)
+    answer_dense_weight: float = Field(0.5, ge=0.0)
+    answer_bm25_weight: float = Field(0.25, ge=0.0)
+    answer_entailment_weight: float = Field(1.0, ge=0.0)
+    """Weighted RRF of the answer ranker's signals; chosen on the consumer set's tuning part
+    (docs/evaluation.md)."""
 
 
 class VllmSettings(_Section):

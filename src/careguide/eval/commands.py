@@ -48,6 +48,27 @@ def eval_retrieval(
             *(f"{row[m]:.3f}" for m in ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")),
         )
     out.print(table)
+    consumer = report.get("consumer")
+    if consumer:
+        table = Table(title=f"Consumer questions (MEDIQA 2019, {consumer['set']['questions']} mapped)")
+        for column in (
+            "part",
+            "stage",
+            "n",
+            "recall@1",
+            "recall@5",
+            "recall@10",
+            "mrr@10",
+            "ndcg@10",
+            "doc@10",
+        ):
+            table.add_column(column)
+        for row in consumer["rows"]:
+            metrics = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "document@10")
+            table.add_row(
+                row["part"], row["stage"], str(row["questions"]), *(f"{row[m]:.3f}" for m in metrics)
+            )
+        out.print(table)
     out.print(f"Reports: {json_path} and {md_path}")
 
 

@@ -142,3 +142,92 @@ def with_variants(items: list[DevQuestion], seed: int) -> dict[str, list[DevQues
             for item in items
         ]
     return families
+
+
+# --- Consumer questions (MEDIQA 2019 Task 3) mapped to the knowledge base -------------------------
+
+MEDIQA_QA_FILES = (
+    "MEDIQA2019-Task3-QA-TestSet-wLabels.xml",
+    "MEDIQA2019-Task3-QA-TrainingSet2-Alexa.xml",
+    "MEDIQA2019-Task3-QA-ValidationSet.xml",
+)
+GOOD_SCORE = 3  # MEDIQA's ReferenceScore: 3 = correct but incomplete, 4 = correct and complete
+CONSUMER_SPLIT_SEED = 15
+REPORT_SHARE = 0.5
+"""The committed split: questions sorted by id, shuffled with this seed; the first half tunes."""
+
+
+@dataclass(frozen=True)
+class ConsumerQuestion:
+    """A real consumer question with the knowledge-base answers and documents judged good."""
+
+    qid: str  # file tag + MEDIQA QID, e.g. "test-12"
+    question: str
+    gold_answers: frozenset[str]  # MedQuAD answer ids whose text matches a good answer
+    gold_urls: frozenset[str]  # normalised URLs of good answers that are knowledge-base documents
+    part: str = ""  # "tune" or "report"
+
+
+def normalise_url(url: str) -> str:
+    """Scheme, ``www.``, trailing slash and case removed; MedlinePlus's old path mapped to its host."""
+    url = url.strip().lower()
+    url = re.sub(r"^[a-z]+://", "", url)
+    url = re.sub(r"^www\.", "", url).rstrip("/")
+    return re.sub(r"^nlm\.nih\.gov/medlineplus/", "medlineplus.gov/", url)
+
+
+def _text_key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())[:160]
+
+
+def _judged_answer_text(text: str) -> str:
+    """MEDIQA answers start with a heading ("What is Flu?: ...", "acromegaly: ...")."""
+    head, sep, rest = text.partition(": ")
+    return rest if sep and len(head) < 200 else text
+
+
+def load_consumer_set(mediqa_dir: Path, medquad_dir: Path, subsets: Iterable[str]) -> list[ConsumerQuestion]:
+    """MEDIQA 2019 Task 3 questions with a good answer that is in the knowledge base, split."""
+    import xml.etree.ElementTree as ET
+
+    folder = mediqa_dir / "MEDIQA_Task3_QA"
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"MEDIQA 2019 was not found at {folder}; set data_dir to the folder holding mediqa2019/."
+        )
+    by_text: dict[str, set[str]] = {}
+    urls: set[str] = set()
+    for path in medquad_files(medquad_dir, subsets):
+        for pair in read_pairs(path):
+            if pair.answer:
+                by_text.setdefault(_text_key(pair.answer), set()).add(pair.answer_id)
+                urls.add(normalise_url(pair.url))
+    found: list[ConsumerQuestion] = []
+    for name in MEDIQA_QA_FILES:
+        tag = name.split("-")[3].removesuffix(".xml").lower().replace("set", "")
+        root = ET.parse(folder / name).getroot()
+        for question in root.iter("Question"):
+            answers: set[str] = set()
+            gold_urls: set[str] = set()
+            for answer in question.iter("Answer"):
+                if int(answer.get("ReferenceScore", "0")) < GOOD_SCORE:
+                    continue
+                url = normalise_url(answer.findtext("AnswerURL") or "")
+                if url in urls:
+                    gold_urls.add(url)
+                text = _text_key(_judged_answer_text(answer.findtext("AnswerText") or ""))
+                answers |= by_text.get(text, set()) if len(text) >= 40 else set()
+            if answers or gold_urls:
+                text = " ".join((question.findtext("QuestionText") or "").split())
+                qid = f"{tag}-{question.get('QID')}"
+                found.append(ConsumerQuestion(qid, text, frozenset(answers), frozenset(gold_urls)))
+    return split_consumer_set(found)
+
+
+def split_consumer_set(items: list[ConsumerQuestion]) -> list[ConsumerQuestion]:
+    """Assign each question to "tune" or "report" by the committed seeded rule."""
+    order = sorted(items, key=lambda item: item.qid)
+    random.Random(CONSUMER_SPLIT_SEED).shuffle(order)
+    cut = round(len(order) * (1 - REPORT_SHARE))
+    part = {item.qid: ("tune" if index < cut else "report") for index, item in enumerate(order)}
+    return [ConsumerQuestion(i.qid, i.question, i.gold_answers, i.gold_urls, part[i.qid]) for i in items]

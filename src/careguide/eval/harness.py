@@ -67,6 +67,11 @@ def _retrieval(settings: Settings, limit: int | None, observer: IngestObserver) 
         for row in report["rows"]
         for name in ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
     }
+    # The consumer-question slice: real MEDIQA questions, the report part, as configured.
+    for row in (report.get("consumer") or {}).get("rows", []):
+        if row["part"] == "report" and row["stage"] == "answers: fused (configured)":
+            for name in ("recall@10", "mrr@10", "document@10"):
+                metrics[f"retrieval.consumer.report.{name}"] = float(row[name])
     return SuiteResult(report, metrics, time.perf_counter() - started)
 
 

@@ -58,3 +58,19 @@ def score_rankings(rankings: Sequence[Sequence[str]], golds: Sequence[str]) -> d
         name: sum(metric(r, g) for r, g in zip(rankings, golds, strict=True)) / len(golds)
         for name, metric in METRICS.items()
     }
+
+
+def score_gold_sets(
+    rankings: Sequence[Sequence[str]], golds: Sequence[frozenset[str] | set[str]]
+) -> dict[str, float]:
+    """Like :func:`score_rankings` when any of several items counts (a question with several
+    judged-good answers): recall@k is success@k, the rank is that of the first good item."""
+    if not golds:
+        return dict.fromkeys(METRICS, 0.0)
+    firsts = [
+        next((rank for rank, item in enumerate(r, start=1) if item in g), None)
+        for r, g in zip(rankings, golds, strict=True)
+    ]
+    ranks = ["gold" if rank is not None else "" for rank in firsts]
+    padded = [[""] * ((rank or 11) - 1) + [mark] for rank, mark in zip(firsts, ranks, strict=True)]
+    return score_rankings(padded, ["gold"] * len(golds))

@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from careguide.config import Settings
+from careguide.eval.consumer import consumer_markdown, consumer_set_available, run_consumer_eval
 from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
 from careguide.eval.metrics import dedupe, score_rankings
 from careguide.eval.reports import write_report
 from careguide.ingest import MEDQUAD_CITATION, MEDQUAD_LICENSE, IngestObserver
 from careguide.rag import Retriever
 
-MODES = ("dense", "bm25", "hybrid")
+MODES = ("dense", "bm25", "hybrid", "rrf-chunks")
+"""hybrid is the configured search (answer units when retrieval.answers is on); rrf-chunks is
+the chunk-level RRF of dense and BM25 it replaced."""
 POOL = 30  # chunks retrieved per question before collapsing to answer ids (10 are scored)
 BATCH = 64
 
@@ -54,7 +57,10 @@ def run_retrieval_eval(
             batch = [item.question for item in items[start : start + BATCH]]
             for mode in MODES:
                 started = time.perf_counter()
-                found = retriever.search_many(batch, POOL, mode=mode)  # type: ignore[arg-type]
+                if mode == "rrf-chunks":
+                    found = retriever.search_chunks(batch, POOL, "hybrid")
+                else:
+                    found = retriever.search_many(batch, POOL, mode=mode)  # type: ignore[arg-type]
                 timings[mode] += time.perf_counter() - started
                 rankings[mode].extend(dedupe([p.chunk.answer_id for p in hits])[:10] for hits in found)
             if observer is not None:
@@ -84,7 +90,9 @@ def run_retrieval_eval(
                 ),
             }
         )
+    consumer = run_consumer_eval(settings, retriever) if consumer_set_available(settings) else None
     return {
+        "consumer": consumer,
         "suite": "retrieval",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "dev_set": {
@@ -127,6 +135,8 @@ def report_markdown(report: dict[str, Any]) -> str:
             f"{row['recall@10']:.3f} | {row['mrr@10']:.3f} | {row['ndcg@10']:.3f} | "
             f"{row['ms_per_question']:.1f} |"
         )
+    if report.get("consumer"):
+        lines += ["", *consumer_markdown(report["consumer"])]
     lines += ["", f"Created {report['created']}.", ""]
     return "\n".join(lines)
 

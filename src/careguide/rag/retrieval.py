@@ -21,6 +21,7 @@ from careguide.ingest import (
     metadata_matches,
     refresh_lexical_index,
 )
+from careguide.rag.answers import AnswerRanker, AnswerWeights, QuestionIndex
 
 FILTER_KEYS = ("source", "topic", "audience", "question_type", "doc_id", "answer_id", "license")
 """Metadata keys a search may filter on (``--where key=value``)."""
@@ -172,20 +173,30 @@ class Retriever:
         settings: RetrievalSettings,
         dense: CandidateRetriever | None,
         lexical: CandidateRetriever | None,
+        answers: AnswerRanker | None = None,
     ) -> None:
         self.settings = settings
         self.dense = dense
         self.lexical = lexical
+        self.answers = answers
 
     @classmethod
     def open(cls, settings: RetrievalSettings, store: ChromaStore, embedder: Embedder) -> Retriever:
         """Compose the retriever over a store, bringing the BM25 index up to date if needed."""
         refresh_lexical_index(store)
         index = LexicalIndex.load(store.lexical_dir) or LexicalIndex.build([])
-        return cls(
-            settings,
-            DenseRetriever(store, embedder, settings.filter_overfetch, settings.filter_strategy, index),
-            LexicalRetriever(index),
+        dense = DenseRetriever(store, embedder, settings.filter_overfetch, settings.filter_strategy, index)
+        answers = None
+        if settings.answers:
+            cache = store.lexical_dir.with_name(store.lexical_dir.name + "-questions")
+            questions = QuestionIndex(index.chunks, embedder, cache)
+            answers = AnswerRanker(questions, embedder, index, dense, settings.answer_pool)
+        return cls(settings, dense, LexicalRetriever(index), answers)
+
+    def answer_weights(self) -> AnswerWeights:
+        s = self.settings
+        return AnswerWeights(
+            s.answer_rrf_k, s.answer_dense_weight, s.answer_bm25_weight, s.answer_entailment_weight
         )
 
     def search_many(
@@ -199,10 +210,25 @@ class Retriever:
         k = k or self.settings.k
         mode = mode or self.settings.mode
         where = where or {}
-        pool = max(k, self.settings.candidates)
+        if mode == "hybrid" and self.answers is not None and self.settings.answers and not where:
+            # Filtered searches (a workspace scoping to one source) keep the chunk-level path.
+            ranked = self.answers.rank(questions, self.answer_weights())
+            return [[Passage(chunk, score) for chunk, score in hits[:k]] for hits in ranked]
         if mode == "dense" or (mode == "hybrid" and self.lexical is None):
             return [hits[:k] for hits in self._require(self.dense).run(questions, k, where)]
         if mode == "bm25" or (mode == "hybrid" and self.dense is None):
+            return [hits[:k] for hits in self._require(self.lexical).run(questions, k, where)]
+        return self.search_chunks(questions, k, "hybrid", where)
+
+    def search_chunks(
+        self, questions: Sequence[str], k: int, mode: Mode, where: dict[str, str] | None = None
+    ) -> list[list[Passage]]:
+        """Chunk-level search (no answer units): the plain dense / BM25 / RRF baselines."""
+        where = where or {}
+        pool = max(k, self.settings.candidates)
+        if mode == "dense":
+            return [hits[:k] for hits in self._require(self.dense).run(questions, k, where)]
+        if mode == "bm25":
             return [hits[:k] for hits in self._require(self.lexical).run(questions, k, where)]
         dense = self._require(self.dense).run(questions, pool, where)
         lexical = self._require(self.lexical).run(questions, pool, where)

@@ -23,7 +23,7 @@ def test_eval_reports_every_mode_and_variant(settings, embedder, chunker, medqua
     assert {(r["variant"], r["mode"]) for r in report["rows"]} == {
         (v, m)
         for v in ("template", "lowercase", "typos", "consumer", "all")
-        for m in ("dense", "bm25", "hybrid")
+        for m in ("dense", "bm25", "hybrid", "rrf-chunks")
     }
     template = {r["mode"]: r for r in report["rows"] if r["variant"] == "template"}
     for row in template.values():

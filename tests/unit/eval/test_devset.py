@@ -41,3 +41,36 @@ def test_dev_set_from_real_medquad_is_fixed_and_large_enough(medquad_dir):
     first = sample_dev_set(pairs, 1000, seed=0)
     assert first == sample_dev_set(pairs, 1000, seed=0)
     assert first != sample_dev_set(pairs, 1000, seed=1)
+
+
+def test_urls_are_normalised_for_matching():
+    from careguide.eval.devset import normalise_url
+
+    assert normalise_url("https://www.NLM.nih.gov/medlineplus/Flu.html/") == "medlineplus.gov/flu.html"
+    assert normalise_url("http://ghr.nlm.nih.gov/condition/x") == normalise_url(
+        "https://ghr.nlm.nih.gov/condition/x/"
+    )
+
+
+def test_consumer_split_is_seeded_and_disjoint():
+    from careguide.eval.devset import ConsumerQuestion, split_consumer_set
+
+    items = [ConsumerQuestion(f"test-{i}", f"q{i}", frozenset({f"A_{i}"}), frozenset()) for i in range(40)]
+    parts = split_consumer_set(items)
+    assert parts == split_consumer_set(list(reversed(items)))[::-1]
+    assert {p.part for p in parts} == {"tune", "report"}
+    assert sum(p.part == "report" for p in parts) == 20
+
+
+def test_real_consumer_set_maps_judged_good_answers_to_the_knowledge_base(medquad_dir):
+    from careguide.config import load_settings
+    from careguide.eval.devset import load_consumer_set
+
+    settings = load_settings()
+    items = load_consumer_set(
+        settings.data_dir.resolve() / "mediqa2019", medquad_dir, settings.knowledge_base.medquad_subsets
+    )
+    assert len(items) >= 100 and len({i.qid for i in items}) == len(items)
+    by_id = {i.qid: i for i in items}
+    assert "GHR_0000058_Sec4" in by_id["test-7"].gold_answers  # Angelman syndrome, inheritance
+    assert by_id["test-7"].gold_urls == {"ghr.nlm.nih.gov/condition/angelman-syndrome"}

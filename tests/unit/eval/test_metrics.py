@@ -22,3 +22,11 @@ def test_score_rankings_means():
 
 def test_dedupe_keeps_first_and_drops_empty():
     assert dedupe(["a", "", "b", "a", "c"]) == ["a", "b", "c"]
+
+
+def test_any_of_several_good_answers_counts_once_at_its_first_rank():
+    from careguide.eval.metrics import score_gold_sets
+
+    scores = score_gold_sets([["x", "a", "b"], ["y", "z"]], [frozenset({"b", "a"}), frozenset({"q"})])
+    assert scores["recall@1"] == 0.0 and scores["recall@5"] == 0.5
+    assert scores["mrr@10"] == 0.25  # (1/2 + 0) / 2
