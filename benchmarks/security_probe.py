@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     with httpx.Client(base_url=args.url, timeout=TIMEOUT_S, follow_redirects=True) as client:
         probe = Probe(client)
         password = os.environ.get(args.password_env, "")
-        sections = [headers, docs_and_cors, uploads, answers]
+        sections: list[Callable[[Probe], None]] = [headers, docs_and_cors, uploads, answers]
         if args.user:
             sections.append(lambda p: workspace(p, args.user, password))
         for section in sections:
