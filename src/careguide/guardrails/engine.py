@@ -118,6 +118,7 @@ class Registry:
                     "escalate",
                     lambda category: policy.emergency_message(category),
                     category_prefix="emergency.",
+                    skip_general_questions=True,
                 ),
             ),
             (

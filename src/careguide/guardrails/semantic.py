@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,21 @@ class ExemplarBank:
         return best, category, benign
 
 
+_QUESTION_START = re.compile(
+    r"^\W*(?:what|how|can|could|is|are|does|do|why|which|when|should)\b", re.IGNORECASE
+)
+_SOMEONE = re.compile(
+    r"\b(?:i|i'm|im|i've|me|my|we|our|us|he|she|he's|she's|his|her|him|they're|their|son|daughter|"
+    r"baby|child|kid|mom|mum|dad|wife|husband|partner|friend)\b",
+    re.IGNORECASE,
+)
+
+
+def general_question(text: str) -> bool:
+    """A question about a topic that names no one it is happening to."""
+    return bool(_QUESTION_START.search(text)) and not _SOMEONE.search(text)
+
+
 def _unit(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.asarray(vectors / np.maximum(norms, 1e-9), dtype=np.float32)
@@ -127,11 +143,16 @@ class SemanticCheck:
     reply: Callable[[str], str]
     """The fixed reply for a category (emergencies say why)."""
     category_prefix: str = ""
+    skip_general_questions: bool = False
+    """Emergencies happen to someone: a question that names no one ("what are the symptoms of a
+    heart attack?") is education, whatever its topic."""
 
     def score(self, text: str) -> tuple[float, str, float]:
         return self.bank.nearest(self.bank.embed(text), self.family)
 
     def check(self, text: str, context: CheckContext) -> GuardDecision:
+        if self.skip_general_questions and general_question(text):
+            return GuardDecision(action="allow", redacted=text)
         best, category, benign = self.score(text)
         if best < self.threshold or best - benign < self.margin:
             return GuardDecision(action="allow", redacted=text)

@@ -86,3 +86,18 @@ def test_the_shipped_bank_has_every_family_and_benign_contrasts():
     assert set(FAMILIES) | {"benign"} == families
     assert sum(f == "benign" for f, _ in loaded.labels) >= 50
     assert len(set(loaded.texts)) == len(loaded.texts)
+
+
+@pytest.mark.parametrize(
+    ("text", "general"),
+    [
+        ("What are the symptoms of a heart attack?", True),
+        ("how is meningitis treated", True),
+        ("what should I do, my son is floppy and hard to wake", False),
+        ("my dad has crushing chest pain", False),
+    ],
+)
+def test_questions_that_name_no_one_are_education(text, general):
+    from careguide.guardrails.semantic import general_question
+
+    assert general_question(text) is general
