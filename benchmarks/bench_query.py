@@ -91,7 +91,8 @@ def run(n_questions: int) -> None:
         baseline = baseline or p50
         rows.append((label, f"{p50:.1f}", f"{percentile(latencies, 95):.1f}", f"{p50 / baseline:.2f}"))
     print_table(
-        f"Search latency, {store.count()} chunks, {len(questions)} consumer questions (real MEDIQA first), k={k} "
+        f"Search latency, {store.count()} chunks, {len(questions)} consumer questions "
+        f"(real MEDIQA first), k={k} "
         f"(baseline = dense, no filter; over-fetch fell back to Chroma {overfetch_dense.fallbacks} times)",
         ("case", "p50 ms", "p95 ms", "p50 vs baseline"),
         rows,
