@@ -186,12 +186,27 @@ class Retriever:
         refresh_lexical_index(store)
         index = LexicalIndex.load(store.lexical_dir) or LexicalIndex.build([])
         dense = DenseRetriever(store, embedder, settings.filter_overfetch, settings.filter_strategy, index)
-        answers = None
-        if settings.answers:
-            cache = store.lexical_dir.with_name(store.lexical_dir.name + "-questions")
-            questions = QuestionIndex(index.chunks, embedder, cache)
-            answers = AnswerRanker(questions, embedder, index, dense, settings.answer_pool)
-        return cls(settings, dense, LexicalRetriever(index), answers)
+        retriever = cls(settings, dense, LexicalRetriever(index))
+        retriever.answers = retriever._answer_ranker(index)
+        return retriever
+
+    def _answer_ranker(self, index: LexicalIndex) -> AnswerRanker | None:
+        dense = self.dense
+        if not self.settings.answers or not isinstance(dense, DenseRetriever):
+            return None
+        cache = dense.store.lexical_dir.with_name(dense.store.lexical_dir.name + "-questions")
+        questions = QuestionIndex(index.chunks, dense.embedder, cache)
+        return AnswerRanker(questions, dense.embedder, index, dense, self.settings.answer_pool)
+
+    def use_index(self, index: LexicalIndex) -> None:
+        """Swap in a rebuilt BM25 index and the answer units over it (after an ingest or a
+        publication); searches in flight finish on the old ones."""
+        answers = self._answer_ranker(index)  # built first: the swap below is three assignments
+        if isinstance(self.dense, DenseRetriever):
+            self.dense.exact_index = index
+        if isinstance(self.lexical, LexicalRetriever):
+            self.lexical.index = index
+        self.answers = answers
 
     def answer_weights(self) -> AnswerWeights:
         s = self.settings

@@ -78,16 +78,13 @@ def refresh_retriever(retriever: Retriever) -> bool:
     brought up to date on disk (``refresh_lexical_index``) and swapped in. Searches in flight
     finish on the old index. Returns False for a retriever without a vector store.
     """
-    from careguide.rag.retrieval import DenseRetriever, LexicalRetriever
+    from careguide.rag.retrieval import DenseRetriever
 
     dense = retriever.dense
     if not isinstance(dense, DenseRetriever):
         return False
     refresh_lexical_index(dense.store)
-    index = LexicalIndex.load(dense.store.lexical_dir) or LexicalIndex.build([])
-    dense.exact_index = index
-    if isinstance(retriever.lexical, LexicalRetriever):
-        retriever.lexical.index = index
+    retriever.use_index(LexicalIndex.load(dense.store.lexical_dir) or LexicalIndex.build([]))
     return True
 
 
