@@ -13,8 +13,8 @@ from tests.integration.ui.harness import feedback_rows
 
 pytestmark = pytest.mark.integration
 
-ANSWER_MS = 240_000
-"""A streamed answer from the 0.5B model on 2 busy cores."""
+ANSWER_MS = 600_000
+"""A streamed answer from the 0.5B model on 2 busy cores (a wait limit, not a speed check)."""
 ACROMEGALY = "What are the symptoms of acromegaly?"
 EMERGENCY = "my throat is closing after eating peanuts"
 RECORD_DRAFTS = """
