@@ -64,10 +64,10 @@ def build_units(chunks: Sequence[Chunk]) -> tuple[list[Unit], dict[str, int]]:
     for key, members in grouped.items():
         members.sort(key=lambda i: chunks[i].position)
         first = chunks[members[0]]
-        # A MedQuAD answer's title is its question; a handout's title names its topic, which is
-        # what a question about it asks for (without one, a clinic's own material could never
-        # rank above a MedQuAD answer that the entailment signal ranks).
-        question = first.title
+        # A MedQuAD answer's title is its question; a handout's section heading (or title) names
+        # what that part answers (without one, a clinic's own material could never rank above a
+        # MedQuAD answer that the entailment signal ranks).
+        question = first.title if first.answer_id else (first.section or first.title)
         units.append(Unit(key, question, first.topic, first.question_type, tuple(members)))
     return units, {unit.key: i for i, unit in enumerate(units)}
 
