@@ -75,13 +75,19 @@ def build_units(chunks: Sequence[Chunk]) -> tuple[list[Unit], dict[str, int]]:
 class QuestionIndex:
     """The knowledge base's questions (one per answer) and their embeddings, cached on disk."""
 
-    def __init__(self, chunks: Sequence[Chunk], embedder: Embedder, cache: Path | None = None) -> None:
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        embedder: Embedder,
+        cache: Path | None = None,
+        chunk_vectors: np.ndarray | None = None,
+    ) -> None:
         self.chunks = list(chunks)
         self.units, self.unit_of_key = build_units(self.chunks)
         self.unit_of_chunk = np.empty(len(self.chunks), dtype=np.int64)
         for number, unit in enumerate(self.units):
             self.unit_of_chunk[list(unit.chunks)] = number
-        self.vectors = self._vectors(embedder, cache)
+        self.vectors = self._vectors(embedder, cache, chunk_vectors)
         topics = {unit.topic for unit in self.units if unit.topic}
         known = {w for unit in self.units for w in normalise(unit.question).split()}
         self.lexicon = FocusLexicon(topics, known)
@@ -90,8 +96,23 @@ class QuestionIndex:
             if unit.topic:
                 self.by_topic.setdefault(unit.topic, []).append(number)
 
-    def _vectors(self, embedder: Embedder, cache: Path | None) -> np.ndarray:
-        return question_vectors([unit.question for unit in self.units], embedder, cache)
+    def _vectors(
+        self, embedder: Embedder, cache: Path | None, chunk_vectors: np.ndarray | None
+    ) -> np.ndarray:
+        """A QA answer is matched by its FAQ question; a passage with no such question (a handout,
+        a PDF page) by its own text, whose embedding the index already keeps."""
+        own = chunk_vectors is not None and len(chunk_vectors) == len(self.chunks)
+        passages = {
+            number: unit.chunks[0]
+            for number, unit in enumerate(self.units)
+            if own and not self.chunks[unit.chunks[0]].answer_id
+        }
+        questions = ["" if n in passages else u.question for n, u in enumerate(self.units)]
+        vectors = question_vectors(questions, embedder, cache)
+        if passages and chunk_vectors is not None:
+            rows = list(passages)
+            vectors[rows] = np.asarray(chunk_vectors, dtype=np.float32)[[passages[n] for n in rows]]
+        return vectors
 
 
 def question_vectors(questions: Sequence[str], embedder: Embedder, cache: Path | None) -> np.ndarray:
@@ -267,7 +288,7 @@ class AnswerRanker:
         scored: dict[int, float] = {}
         for unit_number in pool:
             unit = index.units[unit_number]
-            if not unit.question:
+            if not unit.question and not index.vectors[unit_number].any():
                 continue
             features = {
                 "question_sim": float(sims[unit_number]),

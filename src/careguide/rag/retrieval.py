@@ -195,7 +195,7 @@ class Retriever:
         if not self.settings.answers or not isinstance(dense, DenseRetriever):
             return None
         cache = dense.store.lexical_dir.with_name(dense.store.lexical_dir.name + "-questions")
-        questions = QuestionIndex(index.chunks, dense.embedder, cache)
+        questions = QuestionIndex(index.chunks, dense.embedder, cache, index.vectors)
         return AnswerRanker(questions, dense.embedder, index, dense, self.settings.answer_pool)
 
     def use_index(self, index: LexicalIndex) -> None:
