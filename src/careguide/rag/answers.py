@@ -68,7 +68,9 @@ def build_units(chunks: Sequence[Chunk]) -> tuple[list[Unit], dict[str, int]]:
         # what that part answers (without one, a clinic's own material could never rank above a
         # MedQuAD answer that the entailment signal ranks).
         question = first.title if first.answer_id else (first.section or first.title)
-        units.append(Unit(key, question, first.topic, first.question_type, tuple(members)))
+        # A handout has no MedQuAD focus; its title ("Acromegaly") names what it is about.
+        topic = first.topic or ("" if first.answer_id else first.title)
+        units.append(Unit(key, question, topic, first.question_type, tuple(members)))
     return units, {unit.key: i for i, unit in enumerate(units)}
 
 
