@@ -16,6 +16,7 @@ pytestmark = pytest.mark.integration
 ANSWER_MS = 600_000
 """A streamed answer from the 0.5B model on 2 busy cores (a wait limit, not a speed check)."""
 ACROMEGALY = "What are the symptoms of acromegaly?"
+AARSKOG = "What is Aarskog-Scott syndrome?"
 EMERGENCY = "my throat is closing after eating peanuts"
 RECORD_DRAFTS = """
 window.cgDrafts = [];
@@ -152,11 +153,14 @@ def test_phone_width_chat_is_usable(phone: Page) -> None:
     for name in ("Your question",):
         box = phone.get_by_label(name).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    phone.get_by_label("Your question").fill(ACROMEGALY)
+    # A question not asked before in this session: llama.cpp's prompt cache makes a repeated prompt's
+    # draft differ slightly, and a draft that fails the support check is an abstention.
+    phone.get_by_label("Your question").fill(AARSKOG)
     phone.get_by_role("button", name="Send").tap()
     answer = next_answer(phone)
 
     link = answer.locator("a.cg-cite").first
+    assert link.count() == 1, f"the answer has no citation: {answer.inner_text()}"
     link.tap()
     source = phone.locator(f"details#{str(link.get_attribute('href')).lstrip('#')}")
     expect(source).to_have_attribute("open", "")
