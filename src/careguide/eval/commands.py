@@ -106,9 +106,10 @@ def eval_run(
     ] = None,
 ) -> None:
     """Run evaluation suites and write reports/<timestamp>/ (results.json, summary.md, report.html)."""
-    from careguide.eval.harness import MODEL_SUITES, compare_metrics, load_metrics, parse_suites, run_suites
+    from careguide.eval.comparison import compare_metrics
+    from careguide.eval.harness import MODEL_SUITES, parse_suites, run_suites
     from careguide.eval.rendering import comparison_markdown
-    from careguide.eval.reports import write_run
+    from careguide.eval.reports import load_metrics, write_run
 
     if config is not None:
         State.profile = config
@@ -176,8 +177,9 @@ def eval_compare(
     after: Annotated[Path, typer.Argument(help="Report folder (or results JSON) to compare to.")],
 ) -> None:
     """Metric-by-metric differences between two runs; exit 1 when a metric regressed beyond tolerance."""
-    from careguide.eval.harness import compare_metrics, load_metrics
+    from careguide.eval.comparison import compare_metrics
     from careguide.eval.rendering import comparison_markdown
+    from careguide.eval.reports import load_metrics
 
     with user_errors():
         differences = compare_metrics(load_metrics(before), load_metrics(after))

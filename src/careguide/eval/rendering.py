@@ -8,7 +8,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from careguide.eval.harness import Difference
+from careguide.eval.comparison import Difference
 
 DEFINITIONS = {
     "recall@k": "share of questions whose gold MedQuAD answer is among the first k answers retrieved",

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from careguide.eval.comparison import Metrics
+
 
 def write_report(report: dict[str, Any], markdown: str, folder: Path, name: str) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
@@ -63,3 +65,10 @@ def read_results(path: Path) -> dict[str, Any]:
             "(`careguide eval run`, or `make eval`)."
         ) from None
     return results
+
+
+def load_metrics(path: Path) -> Metrics:
+    """Metrics of a report folder (its results.json) or of a baseline JSON file; a missing or
+    damaged file raises :class:`ResultsError`."""
+    metrics: Metrics = read_results(path)["metrics"]
+    return metrics
