@@ -15,6 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from careguide.errors import UserError
+
 ENV_PREFIX = "CAREGUIDE_"
 CONFIG_ENV = "CAREGUIDE_CONFIG"
 OTHER_ENV = ("CAREGUIDE_CACHE", "CAREGUIDE_SESSION_SECRET")
@@ -36,7 +38,7 @@ MEDQUAD_ANSWERED_SUBSETS = (
 )
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """A setting is unknown or invalid; the message is one sentence naming it and the fix."""
 
 

@@ -18,7 +18,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from careguide.config import ConfigError, Settings, load_settings
+from careguide.config import Settings, load_settings
+from careguide.errors import UserError
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -40,13 +41,9 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the errors a user can cause into one line and exit status 2, never a traceback."""
-    from careguide.eval.reports import ResultsError
-    from careguide.ingest import EmbeddingError, StoreError
-    from careguide.rag import FilterError
-
     try:
         yield
-    except (ConfigError, StoreError, EmbeddingError, FilterError, ResultsError, FileNotFoundError) as exc:
+    except (UserError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
 
 

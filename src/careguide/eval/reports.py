@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from careguide.errors import UserError
 from careguide.eval.comparison import Metrics
 
 
@@ -40,7 +41,7 @@ def write_run(results: dict[str, Any], parent: Path) -> Path:
     return folder
 
 
-class ResultsError(ValueError):
+class ResultsError(UserError, ValueError):
     """A results.json (or baseline) that is missing or cannot be read; the message names the fix."""
 
 

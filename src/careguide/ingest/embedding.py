@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from careguide.config import EmbeddingSettings
+from careguide.errors import UserError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -33,7 +34,7 @@ def _quiet_transformers() -> None:
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
-class EmbeddingError(Exception):
+class EmbeddingError(UserError):
     """The embedding model cannot be found or loaded; the message names the fix."""
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from careguide.errors import UserError
 
-class LoadError(Exception):
+
+class LoadError(UserError):
     """A file could not be loaded; ``str()`` is one sentence naming the file and the problem."""
 
     def __init__(self, path: Path, problem: str) -> None:
@@ -14,5 +16,5 @@ class LoadError(Exception):
         super().__init__(f"{path}: {problem}")
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """The vector store is unreachable or unusable; the message names the fix."""

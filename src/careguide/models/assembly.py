@@ -19,11 +19,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from careguide.errors import UserError
+
 CACHE_DIR = Path(os.environ.get("CAREGUIDE_CACHE", Path.home() / ".cache" / "careguide"))
 CHUNK = 1 << 20
 
 
-class ModelError(Exception):
+class ModelError(UserError):
     """A model cannot be fetched, assembled or verified; the message names the fix."""
 
 

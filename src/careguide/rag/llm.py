@@ -14,10 +14,12 @@ from typing import Any, Protocol
 
 import httpx
 
+from careguide.errors import UserError
+
 Message = dict[str, str]
 
 
-class LLMError(Exception):
+class LLMError(UserError):
     """The model server is unreachable or failed; the message is one sentence for the user."""
 
 

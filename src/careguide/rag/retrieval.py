@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from careguide.config import RetrievalSettings, Settings
+from careguide.errors import UserError
 from careguide.ingest import (
     ChromaStore,
     Chunk,
@@ -29,7 +30,7 @@ FILTER_KEYS = ("source", "topic", "audience", "question_type", "doc_id", "answer
 Mode = Literal["hybrid", "dense", "bm25"]
 
 
-class FilterError(ValueError):
+class FilterError(UserError, ValueError):
     """A ``--where`` filter names an unknown key or is malformed."""
 
 

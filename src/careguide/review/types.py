@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from careguide.errors import UserError
+
 Role = Literal["clinician", "admin"]
 MaterialFormat = Literal["handout", "faq"]
 MaterialStatus = Literal["draft", "approved", "rejected"]
@@ -26,7 +28,7 @@ QUEUE_KINDS: tuple[QueueKind, ...] = ("feedback", "flagged")
 QUEUE_STATUSES: tuple[QueueStatus, ...] = ("open", "done")
 
 
-class ReviewError(Exception):
+class ReviewError(UserError):
     """A problem a user or caller can fix; the message is one sentence naming it and the fix."""
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+from careguide.errors import UserError
 from careguide.review import User
 from careguide.review.types import ROLES, Role
 
@@ -42,7 +43,7 @@ MAX_COOKIE_CHARS = 4096
 Clock = Callable[[], float]
 
 
-class SecretError(ValueError):
+class SecretError(UserError, ValueError):
     """The session secret is unusable; the message says how to fix it."""
 
 

@@ -7,10 +7,11 @@ import os
 from pathlib import Path
 
 from careguide.config import Settings
+from careguide.errors import UserError
 from careguide.ui.auth import MIN_SECRET_CHARS, SECRET_ENV, SecretError
 
 
-class StartupError(ValueError):
+class StartupError(UserError, ValueError):
     """Something in the setup stops careguide from serving; the message says how to fix it."""
 
 
