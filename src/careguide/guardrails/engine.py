@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from careguide.config import ConfigError, Settings
 from careguide.guardrails.audit import AuditLog
+from careguide.guardrails.classifiers import MODEL_FILES, ClassifierCheck, LinearModel
 from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, GENERAL_WEIGHTS, HarmClassifier
 from careguide.guardrails.kb_terms import KnowledgeBaseTerms, knowledge_base_terms
 from careguide.guardrails.output import OutputVerifier
@@ -107,6 +108,16 @@ class Registry:
             ]
         return [
             *general,
+            *(
+                [(True, _classifier("emergency", policy, bank))]
+                if enabled.emergency_model and MODEL_FILES["emergency"].is_file()
+                else []
+            ),
+            *(
+                [(True, _classifier("crisis", policy, bank))]
+                if enabled.crisis_model and MODEL_FILES["crisis"].is_file()
+                else []
+            ),
             (
                 enabled.semantic_triage,
                 SemanticCheck(
@@ -150,9 +161,45 @@ class Registry:
         ]
 
 
+def _classifier(family: str, policy: GuardrailsPolicy, bank: ExemplarBank) -> ClassifierCheck:
+    """The emergency or crisis classifier as a layer; the bank names the category for the reply."""
+    crisis = policy.message("self_harm")
+    if family == "emergency":
+        return ClassifierCheck(
+            "emergency_model",
+            "emergency",
+            LinearModel.load(MODEL_FILES["emergency"]),
+            policy.semantic.emergency_model.threshold,
+            "escalate",
+            policy.emergency_message,
+            bank,
+            category_prefix="emergency.",
+            default_category="symptoms",
+            skip_general_questions=True,
+        )
+    return ClassifierCheck(
+        "crisis_model",
+        "crisis",
+        LinearModel.load(MODEL_FILES["crisis"]),
+        policy.semantic.crisis_model.threshold,
+        "escalate",
+        lambda category: crisis,
+        bank,
+        category_prefix="self_harm.",
+        default_category="crisis",
+    )
+
+
 def semantic_layers_on(policy: GuardrailsPolicy) -> bool:
     checks = policy.checks
-    return checks.semantic_triage or checks.semantic_crisis or checks.semantic_harm or checks.harm_general
+    return (
+        checks.semantic_triage
+        or checks.semantic_crisis
+        or checks.semantic_harm
+        or checks.harm_general
+        or checks.emergency_model
+        or checks.crisis_model
+    )
 
 
 class Guardrails:

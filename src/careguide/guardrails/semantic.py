@@ -85,7 +85,7 @@ class ExemplarBank:
             if cached.is_file():
                 self._vectors = np.load(cached)
             else:
-                self._vectors = _unit(self.embedder.embed(self.texts))
+                self._vectors = unit_vectors(self.embedder.embed(self.texts))
                 try:
                     cached.parent.mkdir(parents=True, exist_ok=True)
                     np.save(cached, self._vectors)
@@ -95,7 +95,7 @@ class ExemplarBank:
 
     def embed(self, text: str) -> np.ndarray:
         if self._memo is None or self._memo[0] != text:
-            self._memo = (text, _unit(np.asarray(self.embedder.embed([text])))[0])
+            self._memo = (text, unit_vectors(np.asarray(self.embedder.embed([text])))[0])
         return self._memo[1]
 
     def nearest(self, vector: np.ndarray, family: str) -> tuple[float, str, float]:
@@ -125,7 +125,7 @@ def general_question(text: str) -> bool:
     return bool(_QUESTION_START.search(text)) and not _SOMEONE.search(text)
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
+def unit_vectors(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.asarray(vectors / np.maximum(norms, 1e-9), dtype=np.float32)
 
