@@ -7,7 +7,7 @@ no passage contains are removed, and instructions planted in passages are flagge
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from careguide.config import ConfigError, Settings
@@ -106,18 +106,19 @@ class Registry:
                     ),
                 )
             ]
+        models = {
+            family: _classifier(family, policy, bank)
+            for family in MODEL_FILES
+            if getattr(enabled, f"{family}_model") and MODEL_FILES[family].is_file()
+        }
+
+        def gate(family: str) -> Callable[[str], float] | None:
+            model = models.get(family)
+            return None if model is None else (lambda text: float(model.probability([text])[0]))
+
         return [
             *general,
-            *(
-                [(True, _classifier("emergency", policy, bank))]
-                if enabled.emergency_model and MODEL_FILES["emergency"].is_file()
-                else []
-            ),
-            *(
-                [(True, _classifier("crisis", policy, bank))]
-                if enabled.crisis_model and MODEL_FILES["crisis"].is_file()
-                else []
-            ),
+            *((True, model) for model in models.values()),
             (
                 enabled.semantic_triage,
                 SemanticCheck(
@@ -130,6 +131,8 @@ class Registry:
                     lambda category: policy.emergency_message(category),
                     category_prefix="emergency.",
                     skip_general_questions=True,
+                    gate=gate("emergency"),
+                    gate_threshold=layers.emergency.gate,
                 ),
             ),
             (
@@ -143,6 +146,8 @@ class Registry:
                     "escalate",
                     lambda category: crisis,
                     category_prefix="self_harm.",
+                    gate=gate("crisis"),
+                    gate_threshold=layers.crisis.gate,
                 ),
             ),
             (

@@ -146,6 +146,10 @@ class SemanticCheck:
     skip_general_questions: bool = False
     """Emergencies happen to someone: a question that names no one ("what are the symptoms of a
     heart attack?") is education, whatever its topic."""
+    gate: Callable[[str], float] | None = None
+    """The family's calibrated classifier: the nearest exemplar decides only when the classifier's
+    probability is at least ``gate_threshold`` (near an exemplar is not enough on its own)."""
+    gate_threshold: float = 0.0
 
     def score(self, text: str) -> tuple[float, str, float]:
         return self.bank.nearest(self.bank.embed(text), self.family)
@@ -156,12 +160,18 @@ class SemanticCheck:
         best, category, benign = self.score(text)
         if best < self.threshold or best - benign < self.margin:
             return GuardDecision(action="allow", redacted=text)
+        gated = ""
+        if self.gate is not None and self.gate_threshold > 0.0:
+            probability = self.gate(text)
+            if probability < self.gate_threshold:
+                return GuardDecision(action="allow", redacted=text)
+            gated = f", classifier p={probability:.2f}"
         return GuardDecision(
             action=self.action,
             redacted=text,
             reasons=(
                 f"{self.name}: close to {self.family} exemplars ({category.replace('_', ' ')}, "
-                f"similarity {best:.2f}, benign {benign:.2f})",
+                f"similarity {best:.2f}, benign {benign:.2f}{gated})",
             ),
             checks=(self.name,),
             message=self.reply(category),

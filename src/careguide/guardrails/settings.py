@@ -62,6 +62,8 @@ class Layer(_Section):
 
     threshold: float = Field(ge=0.0, le=1.0)
     margin: float = Field(0.0, ge=-1.0, le=1.0)
+    # Exemplar layers only: the family classifier's probability the message must also reach (0: none).
+    gate: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class Semantic(_Section):
