@@ -45,3 +45,35 @@ def test_the_threshold_keeps_false_alarms_within_the_budget(budget):
     assert (negatives >= threshold).mean() <= budget
     # and it is the lowest such threshold: one step lower would exceed the budget
     assert (negatives >= np.sort(negatives)[::-1][int(budget * 200)]).mean() > budget
+
+
+def test_vignettes_are_split_like_every_public_set_and_graded(tmp_path):
+    import json
+
+    from careguide.eval.safety_train import AVEY, vignettes
+
+    folder = tmp_path / AVEY
+    folder.mkdir()
+    rows = [
+        {
+            "orig_index": i,
+            "demographics": "7 year old Female",
+            "chief_complaints": "Belly pain",
+            "presentation": "She has pain.",
+            "correct_diagnosis": ("Acute Appendicitis", "Tension Headache", "Pneumonia")[i % 3],
+        }
+        for i in range(90)
+    ]
+    (folder / "avey_vignettes_filtered.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    tune, report = vignettes(tmp_path, "tune"), vignettes(tmp_path, "report")
+    assert len(tune) + len(report) == 90 and not {v.key for v in tune} & {v.key for v in report}
+    assert {v.label for v in report} == {"emergency", "routine", "uncertain"}
+    assert report[0].text.startswith("7 year old Female. Belly pain. She has pain.")
+    assert report[0].age == "7 year" and report[0].sex == "Female"
+
+
+def test_a_missing_vignette_set_names_the_folder(tmp_path):
+    from careguide.eval.safety_train import vignettes
+
+    with pytest.raises(FileNotFoundError, match="avey_vignettes_minus_semigran"):
+        vignettes(tmp_path)
