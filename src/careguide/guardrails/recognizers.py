@@ -188,13 +188,17 @@ class WrittenDateRecognizer(ContextPatternRecognizer):
     PATTERNS = (r"\b" + _DATE + r"\b",)
 
 
+# The kind of place is matched in any case ("UCSF medical center", "the Mayo clinic"); the name before
+# it must be capitalised. "General" alone ("Mercy General") is a hospital unless an office precedes it.
 _FACILITY_KINDS = (
-    r"(?:Hospitals?|Medical\s+(?:Center|Centre|Group|Associates|Clinic|Plaza|Practice)|Clinic|Health\s*(?:System|"
+    r"(?i:General\s+Hospital|General(?!\s+(?:practitioner|surgeon|anesth|health|public))|Health\s+Care|"
+    r"Hospitals?|Medical\s+(?:Center|Centre|Group|Associates|Clinic|Plaza|Practice)|Clinic|Health\s*(?:System|"
     r"Center|Centre|care|Partners|Network)|Infirmary|Children's\s+Hospital|Cancer\s+(?:Center|Institute)|"
     r"Surgery\s+Center|Surgical\s+(?:Center|Associates)|Urgent\s+Care|Nursing\s+(?:Home|Center)|"
     r"Rehab(?:ilitation)?\s+(?:Center|Hospital)|Memorial|Family\s+(?:Practice|Medicine)|Pediatrics|"
     r"Medical\s+Office|Care\s+Center|Hospice|Dialysis\s+Center|Imaging|Radiology|Pharmacy|Laboratories|Labs?)"
 )
+_NOT_HOSPITAL_GENERAL = ("Attorney", "Surgeon", "Secretary", "Inspector", "Auditor", "Consul", "Governor", "Major")
 
 
 class HealthcareFacilityRecognizer(ContextPatternRecognizer):
@@ -224,6 +228,8 @@ class HealthcareFacilityRecognizer(ContextPatternRecognizer):
     def validate(self, match: re.Match[str]) -> bool:
         value = match.group("phi")
         if value.startswith(self._GENERIC_STARTS):
+            return False
+        if value.endswith("General") and value.split()[-2:-1] and value.split()[-2] in _NOT_HOSPITAL_GENERAL:
             return False
         first = value.split()[0]
         return not (first.isupper() and first in self._NOT_FACILITY)
