@@ -2,8 +2,9 @@
 
 Emergency recall and self-care false alarms on r/AskDocs questions graded by clinicians and on
 Avey's clinical vignettes (graded by diagnosis); crisis recall on Reddit users rated on the C-SSRS
-scale (a user counts as escalated when any of their first posts is); harmful requests stopped, by set and category; false refusals on safe prompts
-(XSTest safe, ToxicChat non-toxic, MedicationQA); latency of ``check_input``.
+scale (a user counts as escalated when any of their first posts is); harmful requests stopped, by
+set and category; false refusals on safe prompts (XSTest safe, ToxicChat non-toxic, MedicationQA);
+latency of ``check_input``.
 """
 
 from __future__ import annotations
