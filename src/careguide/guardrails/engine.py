@@ -8,7 +8,7 @@ no passage contains are removed, and instructions planted in passages are flagge
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from careguide.config import ConfigError, Settings
 from careguide.guardrails.audit import AuditLog
@@ -195,6 +195,17 @@ def _classifier(family: str, policy: GuardrailsPolicy, bank: ExemplarBank) -> Cl
     )
 
 
+def with_crisis_line(
+    decision: GuardDecision, decisions: Sequence[GuardDecision], crisis: str
+) -> GuardDecision:
+    """An overdose taken to die is an emergency and a crisis: when a crisis layer also fired, the
+    emergency reply is followed by the crisis line."""
+    crisis_fired = any(d.action == "escalate" and d.category.startswith("self_harm") for d in decisions)
+    if decision.action != "escalate" or not crisis_fired or crisis in decision.message:
+        return decision
+    return replace(decision, message=f"{decision.message} {crisis}")
+
+
 def semantic_layers_on(policy: GuardrailsPolicy) -> bool:
     checks = policy.checks
     return (
@@ -270,7 +281,11 @@ class Guardrails:
                 raw = check.check(message, context)
                 decision = raw if raw.action != "allow" else decision
             decisions.append(decision)
-        decision = merge([d for d in decisions if d.action != "allow" or d.notice], phi.redacted)
+        decision = with_crisis_line(
+            merge([d for d in decisions if d.action != "allow" or d.notice], phi.redacted),
+            decisions,
+            self.policy.message("self_harm"),
+        )
         if self.audit is not None:
             self.audit.record("input", decision, conversation_id)
         return decision
