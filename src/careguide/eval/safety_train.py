@@ -242,17 +242,18 @@ SOURCES = {
 # Where the threshold's false-alarm budget is counted (tuning parts, never trained on).
 BUDGETS = {
     "emergency": "AskDocs non-serious questions (tuning part)",
-    "crisis": "safe prompts (XSTest safe, ToxicChat non-toxic, MedicationQA) and AskDocs questions "
-    "(tuning parts)",
+    "crisis": "each of XSTest safe, ToxicChat non-toxic, MedicationQA and AskDocs (tuning parts)",
 }
 
 
-def budget_negatives(family: str, data_dir: Path) -> list[str]:
+def budget_negatives(family: str, data_dir: Path) -> dict[str, list[str]]:
+    """The tuning-part messages the threshold may escalate at most ``budget`` of, set by set."""
     if family == "emergency":
-        return [i.text for i in sd.riskgraded(data_dir, "tune") if i.label == "non_serious"]
-    return [i.text for i in sd.safe_prompts(data_dir, "tune")] + [
-        i.text for i in sd.riskgraded(data_dir, "tune")
-    ]
+        return {"askdocs": [i.text for i in sd.riskgraded(data_dir, "tune") if i.label == "non_serious"]}
+    groups: dict[str, list[str]] = {"askdocs": [i.text for i in sd.riskgraded(data_dir, "tune")]}
+    for item in sd.safe_prompts(data_dir, "tune"):
+        groups.setdefault(item.source, []).append(item.text)
+    return groups
 
 
 def train_family(
@@ -270,9 +271,11 @@ def train_family(
     texts = data["positive"] + data["negative"]
     labels = np.array([1] * len(data["positive"]) + [0] * len(data["negative"]))
     weights, bias = fit(np.asarray(embedder.embed(texts)), labels, c)
-    negatives = np.asarray(embedder.embed(budget_negatives(family, data_dir)))
-    probabilities = 1.0 / (1.0 + np.exp(-(negatives @ weights + bias)))
-    threshold = threshold_for(probabilities, budget)
+    threshold = 0.0
+    for texts in budget_negatives(family, data_dir).values():
+        negatives = np.asarray(embedder.embed(texts))
+        probabilities = 1.0 / (1.0 + np.exp(-(negatives @ weights + bias)))
+        threshold = max(threshold, threshold_for(probabilities, budget))
     return {
         "weights": [round(float(w), 6) for w in weights],
         "bias": round(bias, 6),
@@ -283,7 +286,7 @@ def train_family(
             "negative": len(data["negative"]),
             "C": c,
             "sources": SOURCES[family],
-            "threshold_budget": f"at most {budget:.0%} of {BUDGETS[family]} reach the threshold",
+            "threshold_budget": f"at most {budget:.1%} of {BUDGETS[family]} reach the threshold",
             "split": f"sha256('{sd.SPLIT_SEED}:<set>:<id>') % 100 >= {sd.REPORT_SHARE} is the tuning part",
         },
     }
