@@ -55,12 +55,7 @@ NOT_CRISIS = [
     "My grandfather died last year and I still miss him, how do people cope with grief?",
     "I'm stressed about exams, any tips for sleeping better?",
     "How common is depression after having a baby?",
-    pytest.param(
-        "What does a suicide prevention hotline do?",
-        marks=pytest.mark.xfail(
-            strict=True, reason="known false alarm: a question about crisis help reads as crisis language"
-        ),
-    ),
+    "What does a suicide prevention hotline do?",
 ]
 
 
