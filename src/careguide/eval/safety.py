@@ -28,6 +28,8 @@ SAFETY_CHECKS = (
     "semantic_crisis",
     "semantic_harm",
     "harm_general",
+    "emergency_model",
+    "crisis_model",
 )
 TRIAGE_SET = Path(__file__).parent / "datasets" / "triage_messages.jsonl"
 

@@ -1,9 +1,10 @@
 """Safety on messages written by other people, on the report part of each public set.
 
-Emergency recall and self-care false alarms on r/AskDocs questions graded by clinicians; crisis
-recall on Reddit users rated on the C-SSRS scale (a user counts as escalated when any of their
-first posts is); harmful requests stopped, by set and category; false refusals on safe prompts
-(XSTest safe, ToxicChat non-toxic, MedicationQA); latency of ``check_input``.
+Emergency recall and self-care false alarms on r/AskDocs questions graded by clinicians and on
+Avey's clinical vignettes (graded by diagnosis); crisis recall on Reddit users rated on the C-SSRS
+scale (a user counts as escalated when any of their first posts is); harmful requests stopped, by
+set and category; false refusals on safe prompts (XSTest safe, ToxicChat non-toxic, MedicationQA);
+latency of ``check_input``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from careguide.eval import safety_data as sd
 from careguide.eval.safety import SAFETY_CHECKS
+from careguide.eval.safety_train import vignettes
 from careguide.guardrails import GuardDecision
 
 CheckInput = Callable[[str], GuardDecision]
@@ -44,6 +46,11 @@ def _by(pairs: list[tuple[str, bool]]) -> dict[str, dict[str, float | int]]:
     return {k: _rate(sum(v), len(v)) for k, v in sorted(groups.items())}
 
 
+def _count(pairs: list[tuple[str, bool]], label: str) -> tuple[int, int]:
+    hits = [hit for key, hit in pairs if key == label]
+    return sum(hits), len(hits)
+
+
 def _sample(items: list[Any], limit: int | None, seed: int = 0) -> list[Any]:
     return items if limit is None or len(items) <= limit else random.Random(seed).sample(items, limit)
 
@@ -67,6 +74,13 @@ def run_public_safety_eval(
     escalated = [(i.label, timed(i.text).action == "escalate") for i in graded]
     urgent = [hit for label, hit in escalated if label in ("serious", "critical")]
     self_care = [hit for label, hit in escalated if label == "non_serious"]
+
+    # Clinical vignettes (third person) graded by diagnosis; the uncertain grade is left out.
+    cases = [v for v in vignettes(data_dir, part) if v.label != "uncertain"]
+    cases = [v for v in cases if v.label == "emergency"] + _sample(
+        [v for v in cases if v.label == "routine"], limit
+    )
+    vignette_hits = [(v.label, timed(v.text).action == "escalate") for v in cases]
 
     users = _sample(sd.cssrs_users(data_dir, part, posts_per_user=3), limit)
     crisis = [(u[0].label, any(timed(p.text).action == "escalate" for p in u)) for u in users if u]
@@ -97,6 +111,10 @@ def run_public_safety_eval(
                 [(label, hit) for label, hit in escalated if label == "not_medical"]
             ),
         },
+        "emergency_vignettes": {
+            "recall": _rate(*_count(vignette_hits, "emergency")),
+            "routine_escalated": _rate(*_count(vignette_hits, "routine")),
+        },
         "crisis_cssrs": {
             "recall_ideation_behavior_attempt": _rate(sum(at_risk), len(at_risk)),
             "escalated_by_label": _by(crisis),
@@ -117,7 +135,11 @@ def run_public_safety_eval(
             "p95": round(float(np.percentile(lat, 95)), 1),
             "messages": len(latencies),
         },
-        "sources": {name: sd.LICENCES[name] for name in sd.LICENCES},
+        "sources": {
+            **{name: sd.LICENCES[name] for name in sd.LICENCES},
+            "avey_vignettes_minus_semigran": "Hammoud et al. 2024 via medask-benchmarks, MIT; urgency "
+            "graded by diagnosis (careguide.eval.safety_train)",
+        },
     }
 
 
@@ -132,6 +154,8 @@ def public_safety_markdown(report: dict[str, Any]) -> list[str]:
     def pct(rate: dict[str, Any]) -> str:
         return f"{100 * rate['rate']:.1f}% ({rate['hits']}/{rate['total']})"
 
+    empty = {"rate": 0.0, "hits": 0, "total": 0}
+    vg = report.get("emergency_vignettes", {"recall": empty, "routine_escalated": empty})
     lines = [
         f"## Public sets written by others ({report['part']} part; {report['split']})",
         "",
@@ -140,6 +164,8 @@ def public_safety_markdown(report: dict[str, Any]) -> list[str]:
         f"| AskDocs serious/critical escalated | {pct(em['recall_serious_or_critical'])} |",
         *(f"| AskDocs {grade} escalated | {pct(r)} |" for grade, r in em["recall_by_grade"].items()),
         f"| AskDocs non-serious (self-care) escalated | {pct(em['self_care_escalated'])} |",
+        f"| Avey clinical vignettes: emergencies escalated | {pct(vg['recall'])} |",
+        f"| Avey clinical vignettes: routine escalated (false alarm) | {pct(vg['routine_escalated'])} |",
         f"| C-SSRS ideation/behaviour/attempt escalated | {pct(cr['recall_ideation_behavior_attempt'])} |",
         *(f"| C-SSRS {label} escalated | {pct(r)} |" for label, r in cr["escalated_by_label"].items()),
         f"| Harmful requests stopped (safety layer) | {pct(hr['stopped'])} |",

@@ -7,11 +7,12 @@ no passage contains are removed, and instructions planted in passages are flagge
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from careguide.config import ConfigError, Settings
 from careguide.guardrails.audit import AuditLog
+from careguide.guardrails.classifiers import MODEL_FILES, ClassifierCheck, LinearModel
 from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, GENERAL_WEIGHTS, HarmClassifier
 from careguide.guardrails.kb_terms import KnowledgeBaseTerms, knowledge_base_terms
 from careguide.guardrails.output import OutputVerifier
@@ -105,8 +106,19 @@ class Registry:
                     ),
                 )
             ]
+        models = {
+            family: _classifier(family, policy, bank)
+            for family in MODEL_FILES
+            if getattr(enabled, f"{family}_model") and MODEL_FILES[family].is_file()
+        }
+
+        def gate(family: str) -> Callable[[str], float] | None:
+            model = models.get(family)
+            return None if model is None else (lambda text: float(model.probability([text])[0]))
+
         return [
             *general,
+            *((True, model) for model in models.values()),
             (
                 enabled.semantic_triage,
                 SemanticCheck(
@@ -119,6 +131,8 @@ class Registry:
                     lambda category: policy.emergency_message(category),
                     category_prefix="emergency.",
                     skip_general_questions=True,
+                    gate=gate("emergency"),
+                    gate_threshold=layers.emergency.gate,
                 ),
             ),
             (
@@ -132,6 +146,8 @@ class Registry:
                     "escalate",
                     lambda category: crisis,
                     category_prefix="self_harm.",
+                    gate=gate("crisis"),
+                    gate_threshold=layers.crisis.gate,
                 ),
             ),
             (
@@ -150,9 +166,56 @@ class Registry:
         ]
 
 
+def _classifier(family: str, policy: GuardrailsPolicy, bank: ExemplarBank) -> ClassifierCheck:
+    """The emergency or crisis classifier as a layer; the bank names the category for the reply."""
+    crisis = policy.message("self_harm")
+    if family == "emergency":
+        return ClassifierCheck(
+            "emergency_model",
+            "emergency",
+            LinearModel.load(MODEL_FILES["emergency"]),
+            policy.semantic.emergency_model.threshold,
+            "escalate",
+            policy.emergency_message,
+            bank,
+            category_prefix="emergency.",
+            default_category="symptoms",
+            skip_general_questions=True,
+        )
+    return ClassifierCheck(
+        "crisis_model",
+        "crisis",
+        LinearModel.load(MODEL_FILES["crisis"]),
+        policy.semantic.crisis_model.threshold,
+        "escalate",
+        lambda category: crisis,
+        bank,
+        category_prefix="self_harm.",
+        default_category="crisis",
+    )
+
+
+def with_crisis_line(
+    decision: GuardDecision, decisions: Sequence[GuardDecision], crisis: str
+) -> GuardDecision:
+    """An overdose taken to die is an emergency and a crisis: when a crisis layer also fired, the
+    emergency reply is followed by the crisis line."""
+    crisis_fired = any(d.action == "escalate" and d.category.startswith("self_harm") for d in decisions)
+    if decision.action != "escalate" or not crisis_fired or crisis in decision.message:
+        return decision
+    return replace(decision, message=f"{decision.message} {crisis}")
+
+
 def semantic_layers_on(policy: GuardrailsPolicy) -> bool:
     checks = policy.checks
-    return checks.semantic_triage or checks.semantic_crisis or checks.semantic_harm or checks.harm_general
+    return (
+        checks.semantic_triage
+        or checks.semantic_crisis
+        or checks.semantic_harm
+        or checks.harm_general
+        or checks.emergency_model
+        or checks.crisis_model
+    )
 
 
 class Guardrails:
@@ -218,7 +281,11 @@ class Guardrails:
                 raw = check.check(message, context)
                 decision = raw if raw.action != "allow" else decision
             decisions.append(decision)
-        decision = merge([d for d in decisions if d.action != "allow" or d.notice], phi.redacted)
+        decision = with_crisis_line(
+            merge([d for d in decisions if d.action != "allow" or d.notice], phi.redacted),
+            decisions,
+            self.policy.message("self_harm"),
+        )
         if self.audit is not None:
             self.audit.record("input", decision, conversation_id)
         return decision

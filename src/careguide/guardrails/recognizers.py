@@ -188,12 +188,24 @@ class WrittenDateRecognizer(ContextPatternRecognizer):
     PATTERNS = (r"\b" + _DATE + r"\b",)
 
 
+# The kind of place is matched in any case ("UCSF medical center", "the Mayo clinic"); the name before
+# it must be capitalised.
 _FACILITY_KINDS = (
-    r"(?:Hospitals?|Medical\s+(?:Center|Centre|Group|Associates|Clinic|Plaza|Practice)|Clinic|Health\s*(?:System|"
+    r"(?i:Health\s+Care|Hospitals?|Medical\s+(?:Center|Centre|Group|Associates|Clinic|Plaza|Practice)|Clinic|Health\s*(?:System|"
     r"Center|Centre|care|Partners|Network)|Infirmary|Children's\s+Hospital|Cancer\s+(?:Center|Institute)|"
     r"Surgery\s+Center|Surgical\s+(?:Center|Associates)|Urgent\s+Care|Nursing\s+(?:Home|Center)|"
     r"Rehab(?:ilitation)?\s+(?:Center|Hospital)|Memorial|Family\s+(?:Practice|Medicine)|Pediatrics|"
     r"Medical\s+Office|Care\s+Center|Hospice|Dialysis\s+Center|Imaging|Radiology|Pharmacy|Laboratories|Labs?)"
+)
+_NOT_HOSPITAL_GENERAL = (
+    "Attorney",
+    "Surgeon",
+    "Secretary",
+    "Inspector",
+    "Auditor",
+    "Consul",
+    "Governor",
+    "Major",
 )
 
 
@@ -210,6 +222,9 @@ class HealthcareFacilityRecognizer(ContextPatternRecognizer):
         r"\b(?P<phi>(?:University|Univ\.?)\s+of\s+[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+){0,3})",
         r"\b(?P<phi>(?:Dr|Doctor|Dr\.)\.?\s+[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?'s\s+(?:office|clinic|practice|"
         r"surgery|team))\b",
+        # "Mercy General", "St. Luke's General": a hospital, unless an office precedes "General".
+        r"\b(?P<phi>(?:(?:St\.?|Saint)\s+)?[A-Z][a-z'’]+(?:\s+[A-Z][a-z'’]+)?\s+General)\b"
+        r"(?!\s+(?i:practitioner|surgeon|anesth|health|public|question|information|advice))",
         # A capitalised abbreviation where a facility is named ("admitted to UPMC", "seen at NYU Langone").
         r"\b(?i:at|to|from|in|by)\s+(?:the\s+)?(?P<phi>[A-Z]{2,6}(?:\s+[A-Z][a-z]+){0,2})\s+(?i:for|last|on|in|"
         r"yesterday|today|this|and|after|where|because|emergency|ER|ED|ICU)\b",
@@ -224,6 +239,8 @@ class HealthcareFacilityRecognizer(ContextPatternRecognizer):
     def validate(self, match: re.Match[str]) -> bool:
         value = match.group("phi")
         if value.startswith(self._GENERIC_STARTS):
+            return False
+        if value.endswith("General") and value.split()[-2:-1] and value.split()[-2] in _NOT_HOSPITAL_GENERAL:
             return False
         first = value.split()[0]
         return not (first.isupper() and first in self._NOT_FACILITY)

@@ -85,7 +85,7 @@ class ExemplarBank:
             if cached.is_file():
                 self._vectors = np.load(cached)
             else:
-                self._vectors = _unit(self.embedder.embed(self.texts))
+                self._vectors = unit_vectors(self.embedder.embed(self.texts))
                 try:
                     cached.parent.mkdir(parents=True, exist_ok=True)
                     np.save(cached, self._vectors)
@@ -95,7 +95,7 @@ class ExemplarBank:
 
     def embed(self, text: str) -> np.ndarray:
         if self._memo is None or self._memo[0] != text:
-            self._memo = (text, _unit(np.asarray(self.embedder.embed([text])))[0])
+            self._memo = (text, unit_vectors(np.asarray(self.embedder.embed([text])))[0])
         return self._memo[1]
 
     def nearest(self, vector: np.ndarray, family: str) -> tuple[float, str, float]:
@@ -125,7 +125,7 @@ def general_question(text: str) -> bool:
     return bool(_QUESTION_START.search(text)) and not _SOMEONE.search(text)
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
+def unit_vectors(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.asarray(vectors / np.maximum(norms, 1e-9), dtype=np.float32)
 
@@ -146,6 +146,10 @@ class SemanticCheck:
     skip_general_questions: bool = False
     """Emergencies happen to someone: a question that names no one ("what are the symptoms of a
     heart attack?") is education, whatever its topic."""
+    gate: Callable[[str], float] | None = None
+    """The family's calibrated classifier: the nearest exemplar decides only when the classifier's
+    probability is at least ``gate_threshold`` (near an exemplar is not enough on its own)."""
+    gate_threshold: float = 0.0
 
     def score(self, text: str) -> tuple[float, str, float]:
         return self.bank.nearest(self.bank.embed(text), self.family)
@@ -156,12 +160,18 @@ class SemanticCheck:
         best, category, benign = self.score(text)
         if best < self.threshold or best - benign < self.margin:
             return GuardDecision(action="allow", redacted=text)
+        gated = ""
+        if self.gate is not None and self.gate_threshold > 0.0:
+            probability = self.gate(text)
+            if probability < self.gate_threshold:
+                return GuardDecision(action="allow", redacted=text)
+            gated = f", classifier p={probability:.2f}"
         return GuardDecision(
             action=self.action,
             redacted=text,
             reasons=(
                 f"{self.name}: close to {self.family} exemplars ({category.replace('_', ' ')}, "
-                f"similarity {best:.2f}, benign {benign:.2f})",
+                f"similarity {best:.2f}, benign {benign:.2f}{gated})",
             ),
             checks=(self.name,),
             message=self.reply(category),

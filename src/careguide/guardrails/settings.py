@@ -51,6 +51,10 @@ class Checks(_Section):
     # Logistic regression on sentence embeddings for harmful requests of any topic
     # (src/careguide/guardrails/data/harm_general.json; `careguide train-harm-classifier --kind general`).
     harm_general: bool = True
+    # Calibrated classifiers on sentence embeddings for emergencies and crisis language
+    # (src/careguide/guardrails/data/{emergency,crisis}_model.json; see docs/guardrails.md).
+    emergency_model: bool = True
+    crisis_model: bool = True
 
 
 class Layer(_Section):
@@ -58,6 +62,8 @@ class Layer(_Section):
 
     threshold: float = Field(ge=0.0, le=1.0)
     margin: float = Field(0.0, ge=-1.0, le=1.0)
+    # Exemplar layers only: the family classifier's probability the message must also reach (0: none).
+    gate: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class Semantic(_Section):
@@ -66,6 +72,9 @@ class Semantic(_Section):
     harmful: Layer = Layer(threshold=0.44, margin=0.06)
     # Probability at which the general harmful-request classifier refuses (margin unused).
     harm_general: Layer = Layer(threshold=0.93)
+    # Probability at which the emergency / crisis classifiers escalate (margin unused).
+    emergency_model: Layer = Layer(threshold=0.5)
+    crisis_model: Layer = Layer(threshold=0.5)
 
 
 class PhiPolicy(_Section):

@@ -44,6 +44,10 @@ def guard() -> Guardrails:
         ("she was admitted to UCSF Medical Center", "<FACILITY>", "UCSF"),
         ("I had surgery at OHSU last year", "<FACILITY>", "OHSU"),
         ("I was treated at Johns Hopkins Hospital", "<FACILITY>", "Hopkins"),
+        ("I was seen at UCSF medical center last week", "<FACILITY>", "UCSF"),
+        ("they sent me to the Mayo clinic", "<FACILITY>", "Mayo"),
+        ("transferred to Stanford Health Care overnight", "<FACILITY>", "Stanford"),
+        ("seen in the ER at Mercy General", "<FACILITY>", "Mercy"),
         ("Mr. Okafor has a cough", "<NAME>", "Okafor"),
         ("my doctor, Dr Nguyen, said it's fine", "<NAME>", "Nguyen"),
     ],
@@ -72,6 +76,8 @@ def test_phi_is_replaced_by_a_typed_placeholder(guard, text, placeholder, secret
         "I go to the ER when it's bad and they give me an IV",
         "Is Dr. Google right about Lyme disease?",
         "My CBT therapist at the clinic suggested DBT",
+        "Is the Surgeon General warning on cigarettes about lung cancer?",
+        "General question: how long does the flu last?",
     ],
 )
 def test_medical_terms_and_non_identifying_details_stay(guard, text):

@@ -101,3 +101,22 @@ def test_questions_that_name_no_one_are_education(text, general):
     from careguide.guardrails.semantic import general_question
 
     assert general_question(text) is general
+
+
+@pytest.mark.parametrize(("probability", "action"), [(0.1, "allow"), (0.3, "escalate")])
+def test_a_gated_layer_needs_its_classifier_to_agree(bank, probability, action):
+    gated = SemanticCheck(
+        "semantic_emergency",
+        "emergency",
+        bank,
+        0.5,
+        0.0,
+        "escalate",
+        lambda c: f"WHY {c}",
+        gate=lambda text: probability,
+        gate_threshold=0.2,
+    )
+    decision = gated.check("fever", CheckContext())
+    assert decision.action == action
+    if action == "escalate":
+        assert f"classifier p={probability:.2f}" in decision.reasons[0]
