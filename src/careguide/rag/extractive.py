@@ -1,0 +1,336 @@
+"""The extractive answer: the passage sentences that answer the question asked, no model needed.
+
+A consumer message may ask several things ("what causes shingles and is it contagious?"). Each
+part is analysed for its question types (:func:`careguide.rag.understanding.question_types`, plus
+the few consumer types MedQuAD has no template for: contagion, diet). Every sentence (or list) of
+the retrieved passages is scored for each part by
+- answer cues of the part's type in the sentence ("is caused by", "spreads through", "treated with");
+- the passage's own question type (a MedQuAD answer to "What causes X ?" answers "causes");
+- the share of the part's topic words the sentence and its passage title contain;
+- the passage's retrieval rank and the sentence's place in its passage (openings answer most).
+The best sentences of each part are kept, in the passages' words: the answer is supported by
+construction and every sentence cites the passage it comes from. A passage that does not name the
+question's topic is never used, so a question the sources cannot answer gets no extract.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from careguide.ingest import split_sentences
+from careguide.rag.citations import content_words
+from careguide.rag.plain import simplify, verify_rewrite
+from careguide.rag.retrieval import Passage
+from careguide.rag.understanding import question_types, split_questions
+
+__all__ = ["ANSWER_CUES", "Part", "Shown", "Unit", "choose", "question_parts", "render_units", "units_of"]
+
+# What an answering sentence says, per question type. Matched on the lower-cased sentence.
+ANSWER_CUES: dict[str, str] = {
+    "causes": r"\bcaus|\bdue to\b|\bresults? (?:from|of)\b|\btrigger|\bvirus\b|\bbacteri|\bmutation|"
+    r"\b(?:happens|occurs|develops) when\b|\brisk factor|\bfrom (?:a|an) (?:virus|infection)\b",
+    "symptoms": r"\bsymptom|\bsigns?\b|\bfeel|\bpain|\bache|\bitch|\brash\b|\bfever|\btired|\bswell|"
+    r"\bnotice|\bexperience",
+    "treatment": r"\btreat|\btherap|\bmedicine|\bmedication|\bdrugs?\b|\bsurgery|\bantivir|\bantibiot|"
+    r"\bmanag|\brelie|\bcure|\bprescri|\btransplant|\binhaler|\binsulin",
+    "contagion": r"\bcontagious|\bspread|\bpass(?:ed|es)? (?:from|to|on)\b|\bcatch|\btransmit|"
+    r"\bdirect contact|\binfect(?:ious|ed)? (?:others|another)|\bcannot be passed",
+    "prevention": r"\bprevent|\bavoid|\breduce (?:the |your )?risk|\bvaccin|\blimit|\bprotect|"
+    r"\bhealthy|\bexercise|\bquit",
+    "diet": r"\bfoods?\b|\beat|\bdiet|\bdrink|\bsugar|\bmeals?\b|\bcarbohydrate|\bfat\b|\bsalt|"
+    r"\bfiber|\bvegetable|\bfruit",
+    "outlook": r"\boutlook|\bprognos|\brecover|\bgo away|\bclear up|\blife expectancy|\bsurviv|"
+    r"\bmost people|\bheal|\bweeks?\b|\bmonths?\b|\bfatal|\blifelong|\bchronic",
+    "inheritance": r"\binherit|\bautosomal|\bpassed (?:down|from)|\bfamil|\bparents?\b|\bgenes?\b",
+    "genetic changes": r"\bgenes?\b|\bmutation|\bchromosom|\bvariant",
+    "exams and tests": r"\btest|\bdiagnos|\bexam|\bscan\b|\bx-ray|\bbiopsy|\bblood (?:test|sample)|"
+    r"\bultrasound|\bmri\b|\bcheck",
+    "frequency": r"\bcommon|\bpercent|%|\baffects? (?:about|an estimated|approximately)|\brare\b|"
+    r"\bout of every\b|\bper \d|\bestimated",
+    "susceptibility": r"\brisk|\bmore likely|\bolder|\bage\b|\bwomen|\bmen\b|\bhistory of|\banyone",
+    "complications": r"\bcomplicat|\blead to|\bcan cause|\bdamage|\bserious|\bproblems?\b",
+    "research": r"\bresearch|\bclinical trials?|\bstud(?:y|ies)|\bscientists",
+    "information": r"\b(?:is|are) (?:a|an|the)\b|\brefers to\b|\bis a (?:type|kind|form)\b|\bmeans\b",
+}
+_CUES = {qtype: re.compile(pattern) for qtype, pattern in ANSWER_CUES.items()}
+
+# Consumer types the knowledge base has no template for, asked in these words.
+EXTRA_TYPES: dict[str, re.Pattern[str]] = {
+    "contagion": re.compile(
+        r"contagious|catch(ing)? it|\bspread|pass(ed)? (it )?(on |to )|infect(ious)?|transmit"
+    ),
+    "diet": re.compile(r"\bfoods?\b|\beat(ing)?\b|\bdiet\b|\bdrinks?\b|\bmeals?\b"),
+}
+
+# Words of a question that say what is asked, not what it is about (topic words are the rest).
+_ASKING = frozenset(
+    content_words(
+        """symptom sign caus treat treatment cure therapy medicin medication prevent avoid contagious
+    spread inherit inherited gene genetic test diagnos diagnosed diagnose outlook prognosis common
+    risk complication research information info know tell explain help question please thank
+    thanks dad mom mother father son daughter wife husband child children kid kids grandkid
+    grandkids friend doctor get got just year old ago since still really anyone someone something
+    anything food eat diet drink good bad best happen happens mean means work works need want use used
+        uses"""
+    )
+)
+_NAVIGATION = re.compile(
+    r"\bclick\b|\bvideo\b|\bkeyboard\b|\bthis (?:page|site|web ?site)\b|\bsee (?:the )?(?:following|below)\b"
+    r"|\b(?:see|read|visit) (?:the|our) [a-z ]*(?:page|section|fact sheet)\b|\bfor more information\b",
+    re.I,
+)
+_BULLET = re.compile(r"(?:^|\s)[-•*]\s+")
+_SMALL = frozenset("a an and as at by for from in of on or the to with".split())
+MAX_UNIT_WORDS = 80
+"""A sentence longer than this (a run-on of a flattened page) is no answer by itself."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One answering candidate: a sentence, or a list (its lead-in and its items)."""
+
+    n: int  # the passage number ([1] is the first passage)
+    position: int  # its place in the passage
+    text: str  # the sentence, or the list's lead-in
+    items: tuple[str, ...] = ()
+    quote: str = ""  # the passage text it came from (what the source panel highlights)
+
+    @property
+    def full(self) -> str:
+        return " ".join((self.text, *self.items)).strip()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One question of a message, with the types it asks and the words naming its topic."""
+
+    question: str
+    types: tuple[str, ...]
+    topic: frozenset[str]
+
+
+def _strip_heading(sentence: str) -> str:
+    """Drop a heading glued to its first sentence ("Caused By A Virus Shingles is caused by ...")."""
+    words = sentence.split()
+    run = 0
+    while run < len(words) and (words[run][:1].isupper() or (run and words[run].lower() in _SMALL)):
+        if not words[run][-1:].isalnum():
+            return sentence
+        run += 1
+    capitalised = sum(1 for w in words[: run - 1] if w[:1].isupper())
+    if run < len(words) and run >= 4 and capitalised >= 3 and words[run][:1].islower():
+        return " ".join(words[run - 1 :])
+    return sentence
+
+
+def _items(parts: list[str]) -> list[str]:
+    """List items, with MedQuAD's repeated copy of the list ("- a - b. a b") cut off the last one."""
+    items = [p.strip(" ;,") for p in parts if p.strip(" ;,")]
+    if items:
+        last = items[-1]
+        first = content_words(items[0])
+        for cut in re.finditer(r"[.;]\s+(?=[a-z])", last):
+            rest = last[cut.end() :]
+            if first and first <= content_words(rest):
+                items[-1] = last[: cut.start()]
+                break
+    return items
+
+
+def units_of(passage: Passage, n: int) -> list[Unit]:
+    """The sentences and lists of one passage, without questions, navigation text and run-ons."""
+    units: list[Unit] = []
+    for position, raw in enumerate(split_sentences(passage.chunk.text)):
+        if raw.rstrip().endswith("?") or _NAVIGATION.search(raw):
+            continue
+        pieces = _BULLET.split(raw)
+        lead = _strip_heading(pieces[0].strip())
+        items = _items(pieces[1:]) if len(pieces) > 2 else []
+        if len(pieces) == 2:  # one dash: a stray bullet, not a list
+            lead = _strip_heading(" ".join(p.strip() for p in pieces if p.strip()))
+        if not items and len((lead or "").split()) > MAX_UNIT_WORDS:
+            continue
+        if not re.search(r"[A-Za-z]{3}", lead + " ".join(items)):
+            continue
+        units.append(Unit(n, position, lead, tuple(items), raw))
+    return units
+
+
+def question_parts(question: str, types: Sequence[str] = ()) -> list[Part]:
+    """Each question of the message with its types; ``types`` (the analyser's) fill in a part that
+    names none ("and my grandkids?" after "what causes shingles?")."""
+    topic_all = _topic(question)
+    parts: list[Part] = []
+    for text in split_questions(question):
+        lowered = text.lower()
+        found = [t for t in question_types(text) if t != "information"]
+        found += [name for name, pattern in EXTRA_TYPES.items() if pattern.search(lowered)]
+        if "contagion" in found and "inheritance" in found:
+            found.remove("inheritance")  # "pass it to my grandkids" asks about catching it
+        if not found:
+            found = [t for t in types if t != "information"] or ["information"]
+        topic = _topic(text) or topic_all
+        parts.append(Part(text, tuple(dict.fromkeys(found)), topic or topic_all))
+    # "What causes shingles and is it contagious?" is one sentence asking two things: each type a part.
+    if len(parts) == 1 and len(parts[0].types) > 1:
+        only = parts[0]
+        parts = [Part(only.question, (t,), only.topic) for t in only.types]
+    return parts
+
+
+def _topic(text: str) -> frozenset[str]:
+    return frozenset(w for w in content_words(text) if w not in _ASKING and not w.isdigit())
+
+
+def _on_topic(topic: frozenset[str], passage: Passage) -> float:
+    """Share of the topic words that the passage (title and text) contains."""
+    if not topic:
+        return 1.0
+    words = content_words(f"{passage.chunk.title} {passage.chunk.topic} {passage.chunk.text}")
+    return len(topic & words) / len(topic)
+
+
+def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) -> float:
+    lowered = unit.full.lower()
+    cue = (
+        max((1.0 if _CUES[t].search(lowered) else 0.0) for t in part.types if t in _CUES)
+        if any(t in _CUES for t in part.types)
+        else 0.0
+    )
+    own_type = passage.chunk.question_type.lower()
+    heading = f"{passage.chunk.title} {passage.chunk.section}".lower()
+    typed = (
+        1.0
+        if own_type in part.types
+        or any(_CUES[t].search(heading) for t in part.types if t in _CUES and t != "information")
+        else 0.0
+    )
+    words = content_words(unit.full)
+    named = (
+        len(part.topic & (words | content_words(passage.chunk.title))) / len(part.topic)
+        if part.topic
+        else 0.0
+    )
+    early = 1.0 / (1 + unit.position)
+    return (
+        2.0 * cue
+        + 1.5 * typed * (0.5 + 0.5 * early)
+        + 1.0 * named
+        + 0.5 / (1 + rank)
+        + 0.3 * early
+        + 0.2 * topical
+    )
+
+
+MIN_SCORE = 2.5
+"""A unit answers a part only with an answer cue or its passage's type, and some topic words."""
+MIN_TOPICAL = 0.5
+"""Share of a part's topic words its passage must name: an off-topic passage is never quoted."""
+
+
+def choose(
+    question: str,
+    passages: Sequence[Passage],
+    types: Sequence[str] = (),
+    max_words: int = 90,
+    per_part: int = 2,
+) -> list[tuple[Part, list[Unit]]]:
+    """The answering units of each part of ``question``, best first, within ``max_words`` in all.
+
+    A part that no passage answers gets an empty list; a unit serves one part only."""
+    parts = question_parts(question, types)
+    candidates = [(rank, p, units_of(p, rank + 1)) for rank, p in enumerate(passages)]
+    used: set[tuple[int, int]] = set()
+    chosen: list[tuple[Part, list[Unit]]] = []
+    budget = max_words
+    share = max(25, max_words // max(1, len(parts)))
+    for part in parts:
+        scored: list[tuple[float, Unit]] = []
+        for rank, passage, units in candidates:
+            topical = _on_topic(part.topic, passage)
+            if topical < MIN_TOPICAL:
+                continue
+            scored += [(_score(u, part, passage, rank, topical), u) for u in units]
+        scored.sort(key=lambda su: (-su[0], su[1].n, su[1].position))
+        picked: list[Unit] = []
+        words = 0
+        for score, unit in scored:
+            key = (unit.n, unit.position)
+            if score < MIN_SCORE or key in used:
+                continue
+            size = len(unit.full.split())
+            if picked and (words + size > min(share, budget) or score < 0.75 * scored[0][0]):
+                continue
+            picked.append(unit)
+            used.add(key)
+            words += size
+            if len(picked) >= per_part:
+                break
+        budget -= words
+        picked.sort(key=lambda u: (u.n, u.position))
+        chosen.append((part, picked))
+    return chosen
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One unit as shown: its sentences and list items, and whether the plain rewrite was kept."""
+
+    unit: Unit
+    sentences: tuple[str, ...]
+    items: tuple[str, ...]
+    rewritten: bool
+
+
+def _plain(unit: Unit, seen: set[str]) -> Shown:
+    """The unit in plain words where the rewrite is verified; as written where it is not."""
+    trial = set(seen)
+    sentences, items = simplify(unit.text, trial)
+    if not verify_rewrite(unit.text, " ".join([*sentences, *items])).ok:
+        sentences, items, trial = [unit.text], [], set(seen)
+    shown_items: list[str] = list(items)
+    for item in unit.items:
+        simpler, extra = simplify(item, trial)
+        candidate = " ".join([*simpler, *extra]).rstrip(".")
+        shown_items.append(candidate if verify_rewrite(item, candidate).ok else item)
+    seen |= trial
+    rewritten = sentences != [unit.text] or bool(items) or tuple(shown_items) != unit.items
+    return Shown(unit, tuple(sentences), tuple(i.rstrip(".") for i in shown_items), rewritten)
+
+
+def render_units(chosen: Sequence[tuple[Part, list[Unit]]], plain: bool = True) -> tuple[str, list[Shown]]:
+    """The answer text: one paragraph per answered part, each sentence group ending with its
+    citation marker, list items on their own lines ("- item")."""
+    seen: set[str] = set()
+    paragraphs: list[str] = []
+    shown_all: list[Shown] = []
+    for _, units in chosen:
+        lines: list[str] = []
+        prose: list[str] = []
+        for unit in units:
+            shown = _plain(unit, seen) if plain else Shown(unit, (unit.text,), unit.items, False)
+            shown_all.append(shown)
+            body = " ".join(s.strip() for s in shown.sentences if s.strip())
+            marked = _mark(body, unit.n, colon=bool(shown.items))
+            if shown.items:
+                lines += [" ".join([*prose, marked])] + [f"- {i}" for i in shown.items]
+                prose = []
+            else:
+                prose.append(marked)
+        if prose:
+            lines.append(" ".join(prose))
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs), shown_all
+
+
+def _mark(body: str, n: int, colon: bool = False) -> str:
+    """The citation marker before the sentence's last stop; a list's lead-in ends with a colon."""
+    body = body.rstrip()
+    if colon:
+        return f"{body.rstrip('.:;, ')} [{n}]:"
+    if body[-1:] in ".!?:":
+        return f"{body[:-1]} [{n}]{body[-1]}"
+    return f"{body} [{n}]."
