@@ -165,11 +165,11 @@ def verify_answer(
 ) -> list[CheckedSentence]:
     """Check every sentence of an answer against the passages it cites ([1] is ``passages[0]``)."""
     checked: list[CheckedSentence] = []
-    for sentence in split_sentences(answer):
+    for sentence in (s for line in answer.splitlines() for s in split_sentences(line)):
         cited = tuple(int(n) for n in _CITATION.findall(sentence) if 1 <= int(n) <= len(passages))
-        plain = TITLE_ECHO.sub("", _CITATION.sub("", sentence).strip())
-        if not re.search(r"[A-Za-z]", plain):
-            continue  # a stray marker or punctuation, not a sentence
+        plain = TITLE_ECHO.sub("", _CITATION.sub("", sentence).strip()).lstrip(":; ")
+        if not re.search(r"[A-Za-z]", plain) or plain.rstrip().endswith("?"):
+            continue  # a stray marker, or a question (an echoed passage title states nothing)
         if not cited and NON_FACTUAL.search(plain) and not quantities(plain):
             checked.append(CheckedSentence(plain, (), True, "advice to consult the care team"))
             continue
@@ -189,19 +189,51 @@ def verify_answer(
     return checked
 
 
+def list_items(parts: Sequence[str]) -> list[str]:
+    """List items split at their dashes, with MedQuAD's repeated copy of the list ("- a - b. a b")
+    cut off the last one."""
+    items = [p.strip(" ;,") for p in parts if p.strip(" ;,")]
+    if items:
+        last = items[-1]
+        first = content_words(items[0])
+        for cut in re.finditer(r"[.;]\s+(?=[a-z])", last):
+            if first and first <= content_words(last[cut.end() :]):
+                items[-1] = last[: cut.start()]
+                break
+    return items
+
+
+def _marked(body: str, marks: str) -> str:
+    if marks and body[-1:] in ".!?:":
+        return f"{body[:-1].rstrip()} {marks}{body[-1]}"
+    return f"{body} {marks}" if marks else body
+
+
 def render(checked: Sequence[CheckedSentence]) -> str:
-    """The kept sentences, each followed by its citation markers."""
-    parts = []
+    """The kept sentences, each followed by its citation markers; list items on their own lines
+    ("- item"), including a list the model ran into one sentence ("include - a - b - c")."""
+    entries: list[tuple[bool, str]] = []  # (is a list item, text)
     for sentence in checked:
-        if not sentence.kept:
-            continue
         body = sentence.text.rstrip()
-        if not body:
+        if not sentence.kept or not body:
             continue
         marks = "".join(f"[{n}]" for n in sentence.cited)
-        if marks and body[-1:] in ".!?":
-            body = f"{body[:-1]} {marks}{body[-1]}"
-        elif marks:
-            body = f"{body} {marks}"
-        parts.append(body)
-    return " ".join(parts)
+        pieces = _BULLET.split(body)
+        if len(pieces) > 2 or (len(pieces) == 2 and not pieces[0].strip()):
+            lead, items = pieces[0].strip(), list_items(pieces[1:])
+            if lead:
+                entries.append((False, _marked(lead.rstrip(":;, ") + ":", marks)))
+            elif items:
+                items[-1] = _marked(items[-1], marks)
+            entries += [(True, item) for item in items]
+            continue
+        entries.append((False, _marked(body, marks)))
+    out = ""
+    for index, (item, text) in enumerate(entries):
+        if item:
+            out += f"\n- {text}"
+        elif index and entries[index - 1][0]:
+            out += f"\n\n{text}"
+        else:
+            out += f" {text}" if index else text
+    return out.strip()

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from careguide.ingest import split_sentences
-from careguide.rag.citations import content_words
+from careguide.rag.citations import content_words, list_items
 from careguide.rag.plain import simplify, verify_rewrite
 from careguide.rag.retrieval import Passage
 from careguide.rag.understanding import question_types, split_questions
@@ -125,20 +125,6 @@ def _strip_heading(sentence: str) -> str:
     return sentence
 
 
-def _items(parts: list[str]) -> list[str]:
-    """List items, with MedQuAD's repeated copy of the list ("- a - b. a b") cut off the last one."""
-    items = [p.strip(" ;,") for p in parts if p.strip(" ;,")]
-    if items:
-        last = items[-1]
-        first = content_words(items[0])
-        for cut in re.finditer(r"[.;]\s+(?=[a-z])", last):
-            rest = last[cut.end() :]
-            if first and first <= content_words(rest):
-                items[-1] = last[: cut.start()]
-                break
-    return items
-
-
 def units_of(passage: Passage, n: int) -> list[Unit]:
     """The sentences and lists of one passage, without questions, navigation text and run-ons."""
     units: list[Unit] = []
@@ -147,7 +133,7 @@ def units_of(passage: Passage, n: int) -> list[Unit]:
             continue
         pieces = _BULLET.split(raw)
         lead = _strip_heading(pieces[0].strip())
-        items = _items(pieces[1:]) if len(pieces) > 2 else []
+        items = list_items(pieces[1:]) if len(pieces) > 2 else []
         if len(pieces) == 2:  # one dash: a stray bullet, not a list
             lead = _strip_heading(" ".join(p.strip() for p in pieces if p.strip()))
         if not items and len((lead or "").split()) > MAX_UNIT_WORDS:
