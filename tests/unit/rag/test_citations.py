@@ -120,7 +120,7 @@ def test_lists_are_rendered_as_lists():
     run_on = verify_answer("Signs include - joint aches - oily skin - large lips [1].", passages)
     assert render(run_on) == "Signs include [1]:\n- joint aches\n- oily skin\n- large lips."
     lines = verify_answer(
-        "Signs include:\n- joint aches [1]\n- oily skin [1]\nThey vary [1].", passages + ["They vary."]
+        "Signs include:\n- joint aches [1]\n- oily skin [1]\nThey vary [1].", [*passages, "They vary."]
     )
     assert render(lines) == "Signs include [1]:\n- joint aches [1]\n- oily skin [1]\n\nThey vary [2]."
 
