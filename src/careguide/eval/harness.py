@@ -158,8 +158,8 @@ def answering(settings: Settings) -> Iterator[Callable[..., Any]]:
     with open_backend(settings) as backend:
         assistant = open_assistant(settings, retriever, backend)
 
-        def answer(question: str, reading_level: str | None = None) -> Any:
-            return answer_safely(assistant, guard, question, "eval", reading_level=reading_level)
+        def answer(question: str, reading_level: str | None = None, mode: str | None = None) -> Any:
+            return answer_safely(assistant, guard, question, "eval", reading_level=reading_level, mode=mode)
 
         yield answer
 
