@@ -241,7 +241,7 @@ def eval_answers(
                 report = run_answer_eval(cases, answer, lambda: progress.advance(task), chosen)
         except (ModelError, LLMError) as exc:
             raise fail(str(exc)) from None
-        report["checker_agreement"] = checker_agreement()
+        report["checker_agreement"] = checker_agreement(part="report")
         report["config"] = {"llm": config.llm.model_dump(), "answer": config.answer.model_dump()}
         json_path, md_path = write_report(
             report, answers_markdown(report), output or config.reports_dir, "answers"

@@ -179,7 +179,7 @@ def _answers(settings: Settings, limit: int | None, observer: IngestObserver) ->
     with answering(settings) as answer:
         observer.phase("Answering", len(cases))
         report = run_answer_eval(cases, answer, observer.advance)
-    report["checker_agreement"] = checker_agreement()
+    report["checker_agreement"] = checker_agreement(part="report")
     metrics = answer_metrics(report["summary"])
     metrics["answers.checker_agreement"] = float(report["checker_agreement"]["agreement"])
     return SuiteResult(report, metrics, time.perf_counter() - started)
