@@ -200,18 +200,32 @@ def verify_answer(
     return checked
 
 
-def list_items(parts: Sequence[str]) -> list[str]:
-    """List items split at their dashes, with MedQuAD's repeated copy of the list ("- a - b. a b")
-    cut off the last one."""
+_AFTER_LIST = re.compile(
+    r"(?<=[a-z)\"'])\s+(?=(?:There|The|This|These|Those|It|Your|You|Most|Many|Some|In|If|When|A|An|People)\s)"
+)
+
+
+def split_list(parts: Sequence[str]) -> tuple[list[str], str]:
+    """List items split at their dashes, and the text that ran into the last item ("... (the
+    "butterfly rash") There is no one test ..."); MedQuAD's repeated copy of the list
+    ("- a - b. a b") is cut off the last item."""
     items = [p.strip(" ;,") for p in parts if p.strip(" ;,")]
+    rest = ""
     if items:
+        after = _AFTER_LIST.search(items[-1])
+        if after and len(items[-1][after.end() :].split()) >= 5:
+            items[-1], rest = items[-1][: after.start()].rstrip(), items[-1][after.end() :].strip()
         last = items[-1]
         first = content_words(items[0])
         for cut in re.finditer(r"[.;]\s+(?=[a-z])", last):
             if first and first <= content_words(last[cut.end() :]):
                 items[-1] = last[: cut.start()]
                 break
-    return items
+    return items, rest
+
+
+def list_items(parts: Sequence[str]) -> list[str]:
+    return split_list(parts)[0]
 
 
 def _marked(body: str, marks: str) -> str:

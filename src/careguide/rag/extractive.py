@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from careguide.ingest import split_sentences
-from careguide.rag.citations import content_words, list_items
+from careguide.rag.citations import content_words, split_list
 from careguide.rag.plain import simplify, verify_rewrite
 from careguide.rag.retrieval import Passage
 from careguide.rag.understanding import question_types, split_questions
@@ -78,10 +78,13 @@ _ASKING = frozenset(
 )
 _NAVIGATION = re.compile(
     r"\bclick\b|\bvideo\b|\bkeyboard\b|\bthis (?:page|site|web ?site)\b|\bsee (?:the )?(?:following|below)\b"
-    r"|\b(?:see|read|visit) (?:the|our) [a-z ]*(?:page|section|fact sheet)\b|\bfor more information\b",
+    r"|\b(?:see|read|visit) (?:the|our) [a-z ]*(?:page|section|fact sheet)\b|\bfor more information\b"
+    r"|\bHuman Phenotype Ontology\b|\bApproximate number of patients\b|\bThis table lists\b",
     re.I,
 )
 _BULLET = re.compile(r"(?:^|\s)[-•*]\s+")
+_CONNECTIVE = re.compile(r"^(?:However|In addition|Also|Therefore|Thus|Moreover|Furthermore|Still),\s+")
+"""A sentence's link to the one before it means nothing once the sentence stands alone."""
 _SMALL = frozenset("a an and as at by for from in of on or the to with".split())
 MAX_UNIT_WORDS = 80
 """A sentence longer than this (a run-on of a flattened page) is no answer by itself."""
@@ -120,7 +123,7 @@ def _strip_heading(sentence: str) -> str:
             return sentence
         run += 1
     capitalised = sum(1 for w in words[: run - 1] if w[:1].isupper())
-    if run < len(words) and run >= 4 and capitalised >= 3 and words[run][:1].islower():
+    if run < len(words) and run >= 3 and capitalised >= 2 and words[run][:1].islower():
         return " ".join(words[run - 1 :])
     return sentence
 
@@ -132,15 +135,16 @@ def units_of(passage: Passage, n: int) -> list[Unit]:
         if raw.rstrip().endswith("?") or _NAVIGATION.search(raw):
             continue
         pieces = _BULLET.split(raw)
-        lead = _strip_heading(pieces[0].strip())
-        items = list_items(pieces[1:]) if len(pieces) > 2 else []
+        lead = _CONNECTIVE.sub("", _strip_heading(pieces[0].strip()))
+        lead = lead[:1].upper() + lead[1:]
+        items, rest = split_list(pieces[1:]) if len(pieces) > 2 else ([], "")
         if len(pieces) == 2:  # one dash: a stray bullet, not a list
             lead = _strip_heading(" ".join(p.strip() for p in pieces if p.strip()))
-        if not items and len((lead or "").split()) > MAX_UNIT_WORDS:
-            continue
-        if not re.search(r"[A-Za-z]{3}", lead + " ".join(items)):
-            continue
-        units.append(Unit(n, position, lead, tuple(items), raw))
+        for text, listed in ((lead, items), (rest, [])):
+            if not listed and len(text.split()) > MAX_UNIT_WORDS:
+                continue
+            if re.search(r"[A-Za-z]{3}", text + " ".join(listed)):
+                units.append(Unit(n, position, text, tuple(listed), raw))
     return units
 
 
@@ -167,15 +171,22 @@ def question_parts(question: str, types: Sequence[str] = ()) -> list[Part]:
 
 
 def _topic(text: str) -> frozenset[str]:
+    text = re.sub(r"['\u2019]s\b", "", text)  # "klinefelter's" names Klinefelter syndrome
     return frozenset(w for w in content_words(text) if w not in _ASKING and not w.isdigit())
 
 
-def _on_topic(topic: frozenset[str], passage: Passage) -> float:
-    """Share of the topic words that the passage (title and text) contains."""
+def _on_topic(topic: frozenset[str], passage: Passage, question: frozenset[str]) -> float:
+    """How surely the passage is about what the question asks about: the share of the question's
+    topic words the passage contains, or the share of the passage's own focus ("Klinefelter
+    syndrome"; a handout's title) the question names, whichever is higher. A long message full of
+    personal context names its condition; a question about something else names neither."""
     if not topic:
         return 1.0
-    words = content_words(f"{passage.chunk.title} {passage.chunk.topic} {passage.chunk.text}")
-    return len(topic & words) / len(topic)
+    chunk = passage.chunk
+    words = content_words(f"{chunk.title} {chunk.topic} {chunk.text}")
+    own = _topic(chunk.topic or chunk.title)
+    named = len(own & question) / len(own) if own else 0.0
+    return max(len(topic & words) / len(topic), named)
 
 
 def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) -> float:
@@ -200,7 +211,8 @@ def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) 
         else 0.0
     )
     early = 1.0 / (1 + unit.position)
-    return (
+    long = max(0, len(unit.full.split()) - LONG_WORDS) / LONG_WORDS  # a long sentence reads hard
+    return -0.5 * long + (
         2.0 * cue
         + 1.5 * typed * (0.5 + 0.5 * early)
         + 1.0 * named
@@ -210,6 +222,7 @@ def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) 
     )
 
 
+LONG_WORDS = 25
 MIN_SCORE = 2.5
 """A unit answers a part only with an answer cue or its passage's type, and some topic words."""
 MIN_TOPICAL = 0.5
@@ -228,14 +241,15 @@ def choose(
     A part that no passage answers gets an empty list; a unit serves one part only."""
     parts = question_parts(question, types)
     candidates = [(rank, p, units_of(p, rank + 1)) for rank, p in enumerate(passages)]
-    used: set[tuple[int, int]] = set()
+    used: set[tuple[int, int, str]] = set()
     chosen: list[tuple[Part, list[Unit]]] = []
     budget = max_words
     share = max(25, max_words // max(1, len(parts)))
+    asked = _topic(question)
     for part in parts:
         scored: list[tuple[float, Unit]] = []
         for rank, passage, units in candidates:
-            topical = _on_topic(part.topic, passage)
+            topical = _on_topic(part.topic, passage, asked)
             if topical < MIN_TOPICAL:
                 continue
             scored += [(_score(u, part, passage, rank, topical), u) for u in units]
@@ -243,7 +257,7 @@ def choose(
         picked: list[Unit] = []
         words = 0
         for score, unit in scored:
-            key = (unit.n, unit.position)
+            key = (unit.n, unit.position, unit.text)
             if score < MIN_SCORE or key in used:
                 continue
             size = len(unit.full.split())

@@ -117,6 +117,24 @@ def _as_list(sentence: str) -> tuple[str, list[str]] | None:
     return f"{match['lead'].strip()}:", items
 
 
+_CLAUSE = re.compile(
+    r",\s+(?:and\s+)?(?=(?:but\s+)?(?:it|they|this|these|most|many|some|people|you|your|there|he|she|we)\s)",
+    re.I,
+)
+
+
+def _clauses(sentence: str) -> list[str]:
+    """A long sentence split where a new clause with its own subject starts after a comma
+    ("..., and it may take months" -> "... It may take months"); both halves keep 6+ words."""
+    if len(sentence.split()) <= LONG_SENTENCE:
+        return [sentence]
+    for match in _CLAUSE.finditer(sentence):
+        head, tail = sentence[: match.start()], sentence[match.end() :]
+        if len(head.split()) >= 6 and len(tail.split()) >= 6:
+            return [head, *_clauses(tail)]
+    return [sentence]
+
+
 LONG_SENTENCE = 20
 """Words above which a sentence is split where it can be (semicolons, enumerations)."""
 
@@ -128,6 +146,7 @@ def simplify(sentence: str, seen: set[str] | None = None) -> tuple[list[str], li
     seen = set() if seen is None else seen
     text = _replace_terms(sentence, seen)
     pieces = [p for p in re.split(r";\s+", text) if p.strip()] if ";" in text else [text]
+    pieces = [c for p in pieces for c in _clauses(p)]
     sentences: list[str] = []
     items: list[str] = []
     for piece in pieces:
