@@ -138,24 +138,40 @@ def alce_scores(text: str, passages: Sequence[str]) -> CitationScores:
     without a citation counts as unsupported.
     """
     statements = supported = citations = precise = 0
-    for sentence in split_sentences(text):
-        cited = sorted({int(n) for n in _MARK.findall(sentence) if 1 <= int(n) <= len(passages)})
-        plain = _MARK.sub("", sentence).strip()
-        if not re.search(r"[A-Za-z]", plain) or (
-            not cited and NON_FACTUAL.search(plain) and not quantities(plain)
-        ):
-            continue
-        statements += 1
-        joint = "\n".join(passages[n - 1] for n in cited)
-        whole = bool(cited) and supports(plain, joint).supported
-        supported += whole
-        for n in cited:
-            citations += 1
-            alone = supports(plain, passages[n - 1]).supported
-            rest = "\n".join(passages[m - 1] for m in cited if m != n)
-            needed = whole and not (rest and supports(plain, rest).supported)
-            precise += alone or needed
+    lead: list[int] = []
+    for line in text.splitlines():
+        item = bool(re.match(r"\s*[-•*]\s", line))
+        for sentence in split_sentences(line):
+            cited = sorted({int(n) for n in _MARK.findall(sentence) if 1 <= int(n) <= len(passages)})
+            if not item:
+                lead = cited if sentence.rstrip().endswith(":") else []
+            scored = _statement(sentence, cited or (lead if item else []), passages)
+            if scored is None:
+                continue
+            statements += 1
+            supported += scored[0]
+            citations += scored[1]
+            precise += scored[2]
     return CitationScores(statements, supported, citations, precise)
+
+
+def _statement(sentence: str, cited: list[int], passages: Sequence[str]) -> tuple[int, int, int] | None:
+    """(supported, citations, precise citations) of one statement; None for a non-statement. A list
+    item is cited by its lead-in ("Signs include [1]:")."""
+    plain = _MARK.sub("", sentence).strip()
+    if not re.search(r"[A-Za-z]", plain) or (
+        not cited and NON_FACTUAL.search(plain) and not quantities(plain)
+    ):
+        return None
+    joint = "\n".join(passages[n - 1] for n in cited)
+    whole = bool(cited) and supports(plain, joint).supported
+    precise = 0
+    for n in cited:
+        alone = supports(plain, passages[n - 1]).supported
+        rest = "\n".join(passages[m - 1] for m in cited if m != n)
+        needed = whole and not (rest and supports(plain, rest).supported)
+        precise += alone or needed
+    return int(whole), len(cited), precise
 
 
 def unverified_numbers(answer: str, cited_passages: Sequence[str]) -> list[str]:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from careguide.ingest import split_sentences
-from careguide.rag.citations import content_words, split_list
+from careguide.rag.citations import content_words, names, split_list
 from careguide.rag.plain import simplify, verify_rewrite
 from careguide.rag.retrieval import Passage
 from careguide.rag.understanding import question_types, split_questions
@@ -76,6 +76,8 @@ _ASKING = frozenset(
         uses"""
     )
 )
+_ASKING_NAMES = frozenset("please thanks thank thx hello dear god doctor dr sir madam hi".split())
+"""Capitalised words of a message that name nothing the sources could be about."""
 _NAVIGATION = re.compile(
     r"\bclick\b|\bvideo\b|\bkeyboard\b|\bthis (?:page|site|web ?site)\b|\bsee (?:the )?(?:following|below)\b"
     r"|\b(?:see|read|visit) (?:the|our) [a-z ]*(?:page|section|fact sheet)\b|\bfor more information\b"
@@ -138,8 +140,9 @@ def units_of(passage: Passage, n: int) -> list[Unit]:
         lead = _CONNECTIVE.sub("", _strip_heading(pieces[0].strip()))
         lead = lead[:1].upper() + lead[1:]
         items, rest = split_list(pieces[1:]) if len(pieces) > 2 else ([], "")
-        if len(pieces) == 2:  # one dash: a stray bullet, not a list
-            lead = _strip_heading(" ".join(p.strip() for p in pieces if p.strip()))
+        if len(pieces) == 2 or (items and len(lead.split()) < 3):
+            # One dash, or dashes after "There are": punctuation inside a sentence, not a list.
+            lead, items, rest = _CONNECTIVE.sub("", _strip_heading(" ".join(raw.split()))), [], ""
         for text, listed in ((lead, items), (rest, [])):
             if not listed and len(text.split()) > MAX_UNIT_WORDS:
                 continue
@@ -175,17 +178,23 @@ def _topic(text: str) -> frozenset[str]:
     return frozenset(w for w in content_words(text) if w not in _ASKING and not w.isdigit())
 
 
-def _on_topic(topic: frozenset[str], passage: Passage, question: frozenset[str]) -> float:
+def _on_topic(
+    topic: frozenset[str], passage: Passage, question: frozenset[str], names: frozenset[str] = frozenset()
+) -> float:
     """How surely the passage is about what the question asks about: the share of the question's
-    topic words the passage contains, or the share of the passage's own focus ("Klinefelter
-    syndrome"; a handout's title) the question names, whichever is higher. A long message full of
-    personal context names its condition; a question about something else names neither."""
+    topic words the passage contains, or 1 when the question names the passage's whole focus
+    ("Klinefelter syndrome"; a handout's title). A long message full of personal context names its
+    condition; a question about something else names neither. Most of the names the question
+    spells with a capital (a drug, a condition) must appear in the passage."""
+    chunk = passage.chunk
+    everything = f"{chunk.title} {chunk.topic} {chunk.text}"
+    if names and sum(n in everything.lower() for n in names) < len(names) / 2:
+        return 0.0  # "Tetracycline", "Vismodegib": a name the passage never mentions
     if not topic:
         return 1.0
-    chunk = passage.chunk
-    words = content_words(f"{chunk.title} {chunk.topic} {chunk.text}")
+    words = content_words(everything)
     own = _topic(chunk.topic or chunk.title)
-    named = len(own & question) / len(own) if own else 0.0
+    named = 1.0 if own and own <= question else 0.0
     return max(len(topic & words) / len(topic), named)
 
 
@@ -246,10 +255,11 @@ def choose(
     budget = max_words
     share = max(25, max_words // max(1, len(parts)))
     asked = _topic(question)
+    named = frozenset(n for n in names(question) if n not in _ASKING_NAMES)
     for part in parts:
         scored: list[tuple[float, Unit]] = []
         for rank, passage, units in candidates:
-            topical = _on_topic(part.topic, passage, asked)
+            topical = _on_topic(part.topic, passage, asked, named)
             if topical < MIN_TOPICAL:
                 continue
             scored += [(_score(u, part, passage, rank, topical), u) for u in units]
