@@ -186,7 +186,7 @@ def _answers(settings: Settings, limit: int | None, observer: IngestObserver) ->
 
 
 def _readability(settings: Settings, limit: int | None, observer: IngestObserver) -> SuiteResult:
-    from careguide.eval.answers import answer_cases, reading_grade
+    from careguide.eval.answers import answer_cases, reading_grade, shown_text
     from careguide.eval.retrieval import indexed_answer_ids
     from careguide.rag import open_retriever
 
@@ -199,8 +199,10 @@ def _readability(settings: Settings, limit: int | None, observer: IngestObserver
         for case in cases:
             row: dict[str, Any] = {"question": case.question}
             for level in ("standard", "simpler"):
-                result = answer(case.question, level).answer
-                row[level] = None if result.abstained else reading_grade(result.answer)
+                guarded = answer(case.question, level)
+                result = guarded.answer
+                row[level] = None if result.abstained else reading_grade(shown_text(guarded))
+                row[f"{level}_shown_by"] = result.mode
                 if level == "standard" and result.citations:
                     row["source"] = reading_grade(" ".join(c.passage.chunk.text for c in result.citations))
             rows.append(row)

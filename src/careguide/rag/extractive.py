@@ -231,7 +231,7 @@ def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) 
     )
 
 
-LONG_WORDS = 25
+LONG_WORDS = 18
 MIN_SCORE = 2.5
 """A unit answers a part only with an answer cue or its passage's type, and some topic words."""
 MIN_TOPICAL = 0.5
