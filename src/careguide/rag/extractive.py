@@ -81,9 +81,12 @@ _ASKING_NAMES = frozenset("please thanks thank thx hello dear god doctor dr sir 
 _NAVIGATION = re.compile(
     r"\bclick\b|\bvideo\b|\bkeyboard\b|\bthis (?:page|site|web ?site)\b|\bsee (?:the )?(?:following|below)\b"
     r"|\b(?:see|read|visit) (?:the|our) [a-z ]*(?:page|section|fact sheet)\b|\bfor more information\b"
-    r"|\bHuman Phenotype Ontology\b|\bApproximate number of patients\b|\bThis table lists\b",
+    r"|\bHuman Phenotype Ontology\b|\bApproximate number of patients\b|\bThis table lists\b"
+    r"|\bfor more (?:about|on)\b",
     re.I,
 )
+_KIND = re.compile(r"\b(type|stage|grade|phase|class)\s+(\d+|i{1,3}|iv|v)\b", re.I)
+"""Numbered kinds ("type 2 diabetes", "stage 3"): a sentence about another kind answers nothing."""
 _BULLET = re.compile(r"(?:^|\s)[-•*]\s+")
 _CONNECTIVE = re.compile(r"^(?:However|In addition|Also|Therefore|Thus|Moreover|Furthermore|Still),\s+")
 """A sentence's link to the one before it means nothing once the sentence stands alone."""
@@ -198,6 +201,19 @@ def _on_topic(
     return max(len(topic & words) / len(topic), named)
 
 
+def _kinds(text: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for kind, number in _KIND.findall(text):
+        found.setdefault(kind.lower(), set()).add(number.lower())
+    return found
+
+
+def _same_kind(asked: dict[str, set[str]], unit: Unit) -> bool:
+    """False when the unit names only other numbered kinds than the question ("type 1" for "type 2")."""
+    said = _kinds(unit.full)
+    return all(not said.get(kind) or said[kind] & numbers for kind, numbers in asked.items())
+
+
 def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) -> float:
     lowered = unit.full.lower()
     cue = (
@@ -255,6 +271,7 @@ def choose(
     budget = max_words
     share = max(25, max_words // max(1, len(parts)))
     asked = _topic(question)
+    kinds = _kinds(question)
     named = frozenset(n for n in names(question) if n not in _ASKING_NAMES)
     for part in parts:
         scored: list[tuple[float, Unit]] = []
@@ -262,7 +279,7 @@ def choose(
             topical = _on_topic(part.topic, passage, asked, named)
             if topical < MIN_TOPICAL:
                 continue
-            scored += [(_score(u, part, passage, rank, topical), u) for u in units]
+            scored += [(_score(u, part, passage, rank, topical), u) for u in units if _same_kind(kinds, u)]
         scored.sort(key=lambda su: (-su[0], su[1].n, su[1].position))
         picked: list[Unit] = []
         words = 0

@@ -30,8 +30,10 @@ HEDGES = frozenset(
     probably about almost nearly generally typically""".split()
 )
 _LIST = re.compile(
-    r"^(?P<lead>.*?\b(?:include|includes|including|are|such as|like)):?\s+(?P<items>[^.;:]+?)\.?$", re.I
+    r"^(?P<lead>.*?\b(?:include|includes|including|such as)):?\s+(?P<items>[^.;:]+?)\.?$", re.I
 )
+"""Only an explicit enumeration becomes a list: after "foods that are lower in" the items would
+lose the words they share."""
 _GLUE = frozenset(content_words("include includes including following these those such"))
 
 

@@ -81,3 +81,15 @@ def test_questions_and_page_navigation_are_never_answers():
     text = "What is shingles? Shingles is a painful rash. (Watch the video to learn more. Click the arrow.)"
     units = units_of(passage(text, "What is shingles ?", "information"), 1)
     assert [u.text for u in units] == ["Shingles is a painful rash."]
+
+
+def test_a_sentence_about_another_numbered_kind_is_not_an_answer():
+    diabetes = passage(
+        "There is no way to delay or prevent type 1 diabetes. People with type 2 diabetes can prevent "
+        "problems by eating fewer sweets.",
+        "How to prevent Diabetes ?",
+        "prevention",
+        "Diabetes",
+    )
+    text = chosen_text("How can my dad prevent problems from type 2 diabetes?", [diabetes])
+    assert "type 2 diabetes" in text and "type 1" not in text

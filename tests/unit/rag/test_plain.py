@@ -59,3 +59,10 @@ def test_the_verifier_accepts_a_lay_synonym_from_the_glossary():
     assert verify_rewrite(SOURCE, rewrite).ok
     assert verify_rewrite("Influenza spreads quickly.", "The flu spreads quickly.").ok
     assert not verify_rewrite("Influenza spreads quickly.", "Measles spreads quickly.").ok
+
+
+def test_an_enumeration_sharing_its_words_is_not_cut_into_a_list():
+    sentences, items = simplify(
+        "Choose foods that are lower in calories, saturated fat, trans fat, sugar, and salt."
+    )
+    assert not items and len(sentences) == 1
