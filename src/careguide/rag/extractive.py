@@ -267,6 +267,7 @@ def choose(
     parts = question_parts(question, types)
     candidates = [(rank, p, units_of(p, rank + 1)) for rank, p in enumerate(passages)]
     used: set[tuple[int, int, str]] = set()
+    said: set[str] = set()  # the same sentence in two passages is said once
     chosen: list[tuple[Part, list[Unit]]] = []
     budget = max_words
     share = max(25, max_words // max(1, len(parts)))
@@ -285,13 +286,14 @@ def choose(
         words = 0
         for score, unit in scored:
             key = (unit.n, unit.position, unit.text)
-            if score < MIN_SCORE or key in used:
+            if score < MIN_SCORE or key in used or unit.full in said:
                 continue
             size = len(unit.full.split())
             if picked and (words + size > min(share, budget) or score < 0.75 * scored[0][0]):
                 continue
             picked.append(unit)
             used.add(key)
+            said.add(unit.full)
             words += size
             if len(picked) >= per_part:
                 break

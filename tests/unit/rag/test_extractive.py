@@ -93,3 +93,10 @@ def test_a_sentence_about_another_numbered_kind_is_not_an_answer():
     )
     text = chosen_text("How can my dad prevent problems from type 2 diabetes?", [diabetes])
     assert "type 2 diabetes" in text and "type 1" not in text
+
+
+def test_the_same_sentence_in_two_passages_is_said_once():
+    twice = [
+        passage("Shingles is caused by a virus.", f"What causes Shingles {n}?", "causes") for n in (1, 2)
+    ]
+    assert chosen_text("What causes shingles?", twice).count("caused by a virus") == 1
