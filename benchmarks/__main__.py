@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import bench_answers, bench_guardrails, bench_ingest, bench_query
+from benchmarks import bench_answers, bench_guardrails, bench_ingest, bench_modes, bench_query
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--only", choices=("ingest", "query", "guardrails", "answers"), default=None)
+    parser.add_argument("--only", choices=("ingest", "query", "guardrails", "answers", "modes"), default=None)
     parser.add_argument(
         "--docs", type=int, default=None, help="Ingest sample, documents (default: about 3,000 chunks)."
     )
@@ -24,6 +24,8 @@ def main() -> None:
         bench_ingest.run(args.docs or bench_ingest.DEFAULT_DOCS)
     if args.only in (None, "answers"):
         bench_answers.run(args.answers)
+    if args.only in (None, "modes"):
+        bench_modes.run(args.answers)
 
 
 if __name__ == "__main__":

@@ -195,32 +195,55 @@ def eval_answers(
     unanswerable: Annotated[int, typer.Option(help="Drug/herb questions not in the knowledge base.")] = 50,
     dosing: Annotated[int, typer.Option(help="MedicationQA dose questions.")] = 50,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    consumer: Annotated[
+        int,
+        typer.Option(help="Real consumer questions (MEDIQA 2019 mapped; 0 = none, -1 = all of the part)."),
+    ] = -1,
+    part: Annotated[str, typer.Option(help="Consumer set part: report, tune or all.")] = "report",
+    modes: Annotated[
+        str, typer.Option(help="Comma-separated answer modes compared in one run (model = today's path).")
+    ] = "model,extractive,hybrid",
     collection: Annotated[str | None, typer.Option(help="Chroma collection.")] = None,
     output: Annotated[Path | None, typer.Option(help="Report folder (default: reports_dir).")] = None,
 ) -> None:
-    """Citation recall/precision (ALCE, by the support checker), abstention, unverified numbers,
-    reading grade and latency of the Assistant's answers; the checker's agreement with hand labels."""
-    from careguide.eval.answers import answer_cases, answers_markdown, checker_agreement, run_answer_eval
+    """Citation recall/precision (ALCE, by the support checker), answered with a gold source cited,
+    abstention, numbers not in the cited passages, reading grade and latency of the Assistant's
+    answers, per answer mode; the checker's agreement with hand labels."""
+    from careguide.eval.answers import (
+        answer_cases,
+        answers_markdown,
+        checker_agreement,
+        consumer_cases,
+        run_answer_eval,
+    )
     from careguide.eval.harness import answering
     from careguide.eval.reports import write_report
     from careguide.eval.retrieval import indexed_answer_ids
     from careguide.models import ModelError
-    from careguide.rag import LLMError, open_retriever
+    from careguide.rag import MODES, LLMError, open_retriever
 
     with user_errors():
         config = settings()
         if collection:
             store = config.vector_store.model_copy(update={"collection": collection})
             config = config.model_copy(update={"vector_store": store})
+        chosen = [m.strip() for m in modes.split(",") if m.strip()]
+        unknown = [m for m in chosen if m not in MODES]
+        if unknown or part not in ("report", "tune", "all"):
+            raise fail(
+                f"Unknown mode or part {unknown or part}; use modes from {', '.join(MODES)} "
+                "and a part from report, tune, all."
+            )
         indexed = indexed_answer_ids(open_retriever(config))
-        cases = answer_cases(config, indexed, size, unanswerable, dosing, seed)
+        cases = consumer_cases(config, part, None if consumer < 0 else consumer) if consumer else []
+        cases += answer_cases(config, indexed, size, unanswerable, dosing, seed)
         try:
             with answering(config) as answer, progress_bar() as progress:
-                task = progress.add_task("Answering", total=len(cases))
-                report = run_answer_eval(cases, answer, lambda: progress.advance(task))
+                task = progress.add_task("Answering", total=len(cases) * len(chosen))
+                report = run_answer_eval(cases, answer, lambda: progress.advance(task), chosen)
         except (ModelError, LLMError) as exc:
             raise fail(str(exc)) from None
-        report["checker_agreement"] = checker_agreement()
+        report["checker_agreement"] = checker_agreement(part="report")
         report["config"] = {"llm": config.llm.model_dump(), "answer": config.answer.model_dump()}
         json_path, md_path = write_report(
             report, answers_markdown(report), output or config.reports_dir, "answers"

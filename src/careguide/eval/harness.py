@@ -128,8 +128,8 @@ def answering(settings: Settings) -> Iterator[Callable[..., Any]]:
     with open_backend(settings) as backend:
         assistant = open_assistant(settings, retriever, backend)
 
-        def answer(question: str, reading_level: str | None = None) -> Any:
-            return answer_safely(assistant, guard, question, "eval", reading_level=reading_level)
+        def answer(question: str, reading_level: str | None = None, mode: str | None = None) -> Any:
+            return answer_safely(assistant, guard, question, "eval", reading_level=reading_level, mode=mode)
 
         yield answer
 
@@ -149,14 +149,14 @@ def _answers(settings: Settings, limit: int | None, observer: IngestObserver) ->
     with answering(settings) as answer:
         observer.phase("Answering", len(cases))
         report = run_answer_eval(cases, answer, observer.advance)
-    report["checker_agreement"] = checker_agreement()
+    report["checker_agreement"] = checker_agreement(part="report")
     metrics = answer_metrics(report["summary"])
     metrics["answers.checker_agreement"] = float(report["checker_agreement"]["agreement"])
     return SuiteResult(report, metrics, time.perf_counter() - started)
 
 
 def _readability(settings: Settings, limit: int | None, observer: IngestObserver) -> SuiteResult:
-    from careguide.eval.answers import answer_cases, reading_grade
+    from careguide.eval.answers import answer_cases, reading_grade, shown_text
     from careguide.eval.retrieval import indexed_answer_ids
     from careguide.rag import open_retriever
 
@@ -169,8 +169,10 @@ def _readability(settings: Settings, limit: int | None, observer: IngestObserver
         for case in cases:
             row: dict[str, Any] = {"question": case.question}
             for level in ("standard", "simpler"):
-                result = answer(case.question, level).answer
-                row[level] = None if result.abstained else reading_grade(result.answer)
+                guarded = answer(case.question, level)
+                result = guarded.answer
+                row[level] = None if result.abstained else reading_grade(shown_text(guarded))
+                row[f"{level}_shown_by"] = result.mode
                 if level == "standard" and result.citations:
                     row["source"] = reading_grade(" ".join(c.passage.chunk.text for c in result.citations))
             rows.append(row)

@@ -44,24 +44,35 @@ class OutputVerifier:
     care_team_message: str
     name: str = "output_verifier"
 
+    @staticmethod
+    def _problem(sentence: str, passage_numbers: set[str]) -> str:
+        """Why ``sentence`` may not be shown, or ""."""
+        if any(p.search(sentence) for p in DOSE_INSTRUCTION_PATTERNS):
+            return "removed a personal medication instruction"
+        # Citation markers like [2] are not claims.
+        unknown = numbers_in(re.sub(r"\[\d+\]", "", sentence)) - passage_numbers
+        if unknown:
+            return f"removed a sentence with numbers not in the sources: {', '.join(sorted(unknown))}"
+        return ""
+
     def check(self, text: str, context: CheckContext) -> GuardDecision:
         passage_numbers: set[str] = set()
         for passage in context.passages:
             passage_numbers |= numbers_in(passage)
         kept: list[str] = []
         reasons: list[str] = []
-        for sentence in split_sentences(text):
-            if any(p.search(sentence) for p in DOSE_INSTRUCTION_PATTERNS):
-                reasons.append("removed a personal medication instruction")
-                continue
-            # Citation markers like [2] are not claims.
-            unknown = numbers_in(re.sub(r"\[\d+\]", "", sentence)) - passage_numbers
-            if unknown:
-                reasons.append(
-                    f"removed a sentence with numbers not in the sources: {', '.join(sorted(unknown))}"
-                )
-                continue
-            kept.append(sentence)
+        lines: list[str] = []
+        for line in text.split("\n"):  # list items and paragraphs keep their lines
+            kept_here: list[str] = []
+            for sentence in split_sentences(line):
+                reason = self._problem(sentence, passage_numbers)
+                if reason:
+                    reasons.append(reason)
+                    continue
+                kept_here.append(sentence)
+            kept += kept_here
+            if kept_here or not line.strip():
+                lines.append(" ".join(kept_here))
         if not reasons:
             return GuardDecision(action="allow", redacted=text)
         if not kept:
@@ -75,7 +86,7 @@ class OutputVerifier:
             )
         return GuardDecision(
             action="rewrite",
-            redacted=" ".join(kept),
+            redacted=re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(),
             reasons=tuple(reasons),
             checks=(self.name,),
             notice=self.care_team_message,

@@ -4,6 +4,7 @@ the Assistant with checked citations, and the guarded path of one question."""
 from careguide.rag.assistant import (
     ABSTENTION,
     MAX_QUESTION_CHARS,
+    MODES,
     READING_LEVELS,
     Answer,
     Assistant,
@@ -28,6 +29,7 @@ __all__ = [
     "ABSTENTION",
     "FILTER_KEYS",
     "MAX_QUESTION_CHARS",
+    "MODES",
     "READING_LEVELS",
     "Answer",
     "Assistant",

@@ -40,17 +40,35 @@ def answer_safely(
     history: Sequence[str] = (),
     reading_level: str | None = None,
     on_token: Callable[[str], None] | None = None,
+    on_extract: Callable[[GuardedAnswer], None] | None = None,
+    mode: str | None = None,
 ) -> GuardedAnswer:
     """One patient message through input checks, the Assistant and output checks.
 
     ``history`` holds the patient's earlier messages as redacted by earlier calls
     (``GuardedAnswer.input.redacted``), oldest first; raw text never reaches the model.
+    ``on_extract`` receives the extractive answer, through the same output checks, before the
+    model's first token (hybrid mode).
     """
     decision = guard.check_input(message, conversation_id=conversation_id)
     if decision.blocks_model:
         fixed = Answer(decision.redacted, decision.message, (), True, (), {})
         return GuardedAnswer(fixed, decision, None)
-    answer = assistant.ask(decision.redacted, on_token, history, reading_level)
+
+    def extracted(answer: Answer) -> None:
+        if on_extract is not None:
+            on_extract(_checked(answer, decision, guard, conversation_id))
+
+    answer = assistant.ask(
+        decision.redacted, on_token, history, reading_level, on_extract=extracted, mode=mode
+    )
+    return _checked(answer, decision, guard, conversation_id)
+
+
+def _checked(
+    answer: Answer, decision: GuardDecision, guard: Guardrails, conversation_id: str
+) -> GuardedAnswer:
+    """The output checks on an answer, and the notices appended."""
     if answer.abstained:
         checked = None
     else:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careguide.rag import LLMError
 from careguide.ui.normalise import clean_text, too_large
-from careguide.ui.service import Failure, Final, Services, Token, Waiting, too_long
+from careguide.ui.service import Extract, Failure, Final, Services, Token, Waiting, too_long
 
 MAX_HISTORY = 50
 KEEPALIVE_S = 15.0
@@ -110,7 +110,8 @@ def answer_router(services: Callable[[], Services]) -> APIRouter:
         responses={413: {"description": "Question too long"}, 422: {"description": "Invalid request"}},
     )
     def answer_stream(request: AnswerRequest) -> StreamingResponse | JSONResponse:
-        """Server-sent events: ``token`` {text}..., then ``answer`` (the JSON above) or ``error``
+        """Server-sent events: ``extract`` (the answer JSON of the extractive answer, at once),
+        ``token`` {text}..., then ``answer`` (the JSON above) or ``error``
         {message}; comment lines while the model is busy with other answers."""
         refusal = oversized(request)
         if refusal:
@@ -129,6 +130,8 @@ def answer_router(services: Callable[[], Services]) -> APIRouter:
                     yield ": waiting for the model\n\n"
                 elif isinstance(event, Token):
                     yield sse("token", {"text": event.text})
+                elif isinstance(event, Extract):
+                    yield sse("extract", event.guarded.to_json())
                 elif isinstance(event, Final):
                     yield sse("answer", event.guarded.to_json())
                 elif isinstance(event, Failure):

@@ -25,7 +25,7 @@ from careguide.rag import GuardedAnswer
 from careguide.ui import render
 from careguide.ui.feedback import MAX_COMMENT_CHARS, RATINGS, record_feedback
 from careguide.ui.normalise import clean_text, too_large
-from careguide.ui.service import Failure, Final, Services, Token, too_long
+from careguide.ui.service import Extract, Failure, Final, Services, Token, too_long
 
 log = logging.getLogger("careguide.ui")
 
@@ -166,14 +166,25 @@ def converse(
     level: str,
     question_is_new: bool,
 ) -> Iterator[tuple[Any, ...]]:
-    """Stream one answer into the conversation: the draft as it comes, then the checked answer."""
+    """Stream one answer into the conversation: the extract from the sources at once (the
+    model's draft is then not drawn: the patient reads checked text), then the checked answer."""
     conv.say("assistant", render.draft_html(""))
     yield view(conv, busy=True, question="")
     draft = ""
     drawn = time.monotonic()
+    extracted = False
     for event in services.stream(message, history, level, conv.id):
-        if isinstance(event, Token):
+        if isinstance(event, Extract):
+            answer = event.guarded.answer
+            if not answer.abstained:
+                text = render.split_notices(event.guarded)[0]
+                conv.reply(render.extract_html(text, answer.citations, conv.turn + 1))
+                extracted = True
+                yield view(conv, busy=True)
+        elif isinstance(event, Token):
             draft += event.text
+            if extracted:
+                continue
             if time.monotonic() - drawn >= DRAFT_INTERVAL_S:
                 conv.reply(render.draft_html(draft))
                 drawn = time.monotonic()

@@ -79,13 +79,50 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
+_ITEM = re.compile(r"^\s*[-•*]\s+")
+
+
+def block_html(paragraph: str, cited: dict[int, str], turn: int) -> str:
+    """One paragraph: its text lines as a paragraph, its "- item" lines as a real list."""
+    out: list[str] = []
+    prose: list[str] = []
+    items: list[str] = []
+    for line in paragraph.split("\n"):
+        if _ITEM.match(line):
+            if prose:
+                out.append(f"<p>{link_citations(' '.join(prose), cited, turn)}</p>")
+                prose = []
+            items.append(f"<li>{link_citations(_ITEM.sub('', line).strip(), cited, turn)}</li>")
+            continue
+        if items:
+            out.append(f"<ul>{''.join(items)}</ul>")
+            items = []
+        if line.strip():
+            prose.append(line.strip())
+    if prose:
+        out.append(f"<p>{link_citations(' '.join(prose), cited, turn)}</p>")
+    if items:
+        out.append(f"<ul>{''.join(items)}</ul>")
+    return "".join(out)
+
+
 def answer_html(text: str, citations: Sequence[Citation], turn: int, note: str = "") -> str:
-    """The verified answer: paragraphs with linked citations, then an optional note."""
+    """The verified answer: paragraphs and lists with linked citations, then an optional note."""
     cited = {c.n: c.passage.chunk.title for c in citations}
-    body = "".join(f"<p>{link_citations(p, cited, turn)}</p>" for p in paragraphs(text))
+    body = "".join(block_html(p, cited, turn) for p in paragraphs(text))
     if note:
         body += f'<p class="cg-note">{esc(note)}</p>'
     return f'<div class="cg-answer">{body}</div>'
+
+
+def extract_html(text: str, citations: Sequence[Citation], turn: int) -> str:
+    """The extractive answer, shown at once while the model writes: already checked and cited."""
+    cited = {c.n: c.passage.chunk.title for c in citations}
+    body = "".join(block_html(p, cited, turn) for p in paragraphs(text))
+    return (
+        '<div class="cg-answer cg-extract"><p class="cg-draft-label">From the sources (a shorter answer '
+        f"may follow)…</p>{body}</div>"
+    )
 
 
 def draft_html(text: str) -> str:

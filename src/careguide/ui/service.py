@@ -146,6 +146,13 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Extract:
+    """The extractive answer (checked, cited), ready before the model's first token."""
+
+    guarded: GuardedAnswer
+
+
+@dataclass(frozen=True)
 class Final:
     guarded: GuardedAnswer
 
@@ -160,7 +167,7 @@ class Waiting:
     """Nothing new for a while (the model server is busy with other answers)."""
 
 
-Event = Token | Final | Failure | Waiting
+Event = Token | Extract | Final | Failure | Waiting
 
 
 class _Cancelled(Exception):
@@ -191,10 +198,12 @@ class Services:
         reading_level: str = "standard",
         conversation_id: str = "",
         on_token: Callable[[str], None] | None = None,
+        on_extract: Callable[[GuardedAnswer], None] | None = None,
     ) -> GuardedAnswer:
-        """One message through the guarded path; raises LLMError (one sentence) if the model fails."""
+        """One message through the guarded path; raises LLMError (one sentence) if the model fails
+        and no extract can stand in for its answer."""
         return answer_safely(
-            self.assistant, self.guard, message, conversation_id, history, reading_level, on_token
+            self.assistant, self.guard, message, conversation_id, history, reading_level, on_token, on_extract
         )
 
     def stream(
@@ -205,7 +214,8 @@ class Services:
         conversation_id: str = "",
         idle_s: float | None = None,
     ) -> Iterator[Event]:
-        """Draft tokens as the model writes them, then the checked answer (or one failure); with
+        """The extractive answer at once (:class:`Extract`), draft tokens as the model writes them,
+        then the checked answer (or one failure); with
         ``idle_s``, a :class:`Waiting` event after each quiet ``idle_s`` seconds.
 
         The answer is computed in a worker thread; when the reader stops early, the worker stops
@@ -219,9 +229,15 @@ class Services:
                 raise _Cancelled
             events.put(Token(text))
 
+        def on_extract(guarded: GuardedAnswer) -> None:
+            if stop.is_set():
+                raise _Cancelled
+            events.put(Extract(guarded))
+
         def work() -> None:
             try:
-                events.put(Final(self.answer(message, history, reading_level, conversation_id, on_token)))
+                answer = self.answer(message, history, reading_level, conversation_id, on_token, on_extract)
+                events.put(Final(answer))
             except _Cancelled:
                 pass
             except LLMError as exc:

@@ -23,8 +23,15 @@ def test_cited_answer_and_abstention(settings, embedder, chunker, medquad_sample
     with LlamaServer(pull("qwen2.5-coder-1.5b-instruct-q4_k_m"), tmp_path / "llm.log") as server:
         assistant = Assistant(retriever, ChatClient(server.ensure_running))
         streamed: list[str] = []
-        answer = assistant.ask("What are the symptoms of acromegaly?", on_token=streamed.append)
+        events: list[str] = []
+        answer = assistant.ask(
+            "What are the symptoms of acromegaly?",
+            on_token=lambda t: (streamed.append(t), events.append("token")),
+            on_extract=lambda a: events.append(f"extract:{a.answer}"),
+        )
         assert streamed and not answer.abstained
+        assert events[0].startswith("extract:") and "token" not in events[0]  # the extract comes first
+        assert answer.mode in ("model", "extractive (model draft not verified)")
         assert answer.citations and all(
             c.passage.chunk.answer_id.startswith("NIDDK_0000001") for c in answer.citations
         )
@@ -39,8 +46,16 @@ def test_cited_answer_and_abstention(settings, embedder, chunker, medquad_sample
             "citations",
             "abstained",
             "dropped_sentences",
+            "mode",
             "timings",
         }
+        # Without the model: the sentences that answer, cited, in plain words where verified.
+        extract = assistant.ask("What are the symptoms of acromegaly?", mode="extractive")
+        assert extract.mode == "extractive" and not extract.draft and extract.citations
+        assert "?" not in extract.answer  # no echoed passage title
+        assert all(c.quote in c.passage.chunk.text for c in extract.citations)
+        two_parts = assistant.ask("What causes acromegaly and how is it treated?", mode="extractive")
+        assert len(two_parts.answer.split("\n\n")) == 2  # one paragraph per part
         unknown = assistant.ask("How do I fix the brakes on my bicycle?")
         assert unknown.abstained and unknown.answer == ABSTENTION and not unknown.citations
 

@@ -32,7 +32,7 @@ ACROMEGALY = "What are the symptoms of acromegaly?"
 EMERGENCY = "my throat is closing after eating peanuts"
 ANSWER_KEYS = {
     "question", "search_query", "reading_level", "answer", "citations", "abstained",
-    "dropped_sentences", "timings", "guard",
+    "dropped_sentences", "mode", "timings", "guard",
 }  # fmt: skip
 
 
@@ -122,7 +122,8 @@ def test_stream_sends_draft_tokens_then_the_answer(client: TestClient) -> None:
         text = "".join(response.iter_text())
     sent = events(text)
     names = [name for name, _ in sent]
-    assert names[-1] == "answer" and set(names[:-1]) == {"token"} and len(names) > 2
+    assert names[0] == "extract" and names[-1] == "answer" and set(names[1:-1]) == {"token"}
+    assert sent[0][1]["citations"] and len(names) > 3  # the checked extract comes before any token
     draft = "".join(str(data["text"]) for name, data in sent if name == "token")
     answer = sent[-1][1]
     assert draft.strip() and set(answer) == ANSWER_KEYS and answer["reading_level"] == "simpler"
@@ -159,15 +160,14 @@ def test_unreachable_model_gives_503_and_emergencies_still_work(knowledge: Knowl
         health = client.get("/healthz").json()
         assert health["model"] == "unavailable"
         assert "Cannot reach the LLM server" in health["model_problem"]  # for IT, not for patients
+        # The sources still answer: the extract stands in for the model's answer.
         down = client.post("/v1/answer", json={"question": ACROMEGALY})
-        assert down.status_code == 503
-        assert down.json() == {
-            "message": "The answer service is not available right now; please try again in a moment."
-        }
+        assert down.status_code == 200
+        assert down.json()["mode"] == "extractive (model unavailable)" and down.json()["citations"]
         streamed = events(client.post("/v1/answer/stream", json={"question": ACROMEGALY}).text)
-        assert [name for name, _ in streamed] == ["error"] and "not available" in str(
-            streamed[0][1]["message"]
-        )
+        assert [name for name, _ in streamed] == ["extract", "answer"]
+        unknown = client.post("/v1/answer", json={"question": "How do I fix the brakes on my bicycle?"})
+        assert unknown.status_code == 200 and unknown.json()["abstained"]
 
         emergency = client.post("/v1/answer", json={"question": EMERGENCY})
         assert emergency.status_code == 200

@@ -112,3 +112,34 @@ def test_the_committed_fixture_is_hand_labelled_model_sentences():
     )
     assert {r["supported"] for r in rows} == {True, False}  # agreement means nothing with one class
     assert 0.0 <= checker_agreement()["kappa"] <= 1.0
+
+
+def test_the_labels_split_into_a_tuning_and_a_report_part():
+    from careguide.eval.answers import LABELLED, labelled_part
+
+    rows = [json.loads(line) for line in LABELLED.read_text().splitlines() if line.strip()]
+    parts = {labelled_part(r["question"]) for r in rows}
+    assert parts == {"tune", "report"}
+    report = checker_agreement(part="report")
+    assert 0 < report["sentences"] < len(rows) and report["part"] == "report"
+
+
+def test_lists_count_as_sentences_in_the_reading_grade():
+    listed = "Signs include [1]:\n- joint aches\n- thick oily skin\n- large lips and nose"
+    assert reading_grade(listed) < reading_grade(
+        "Signs include joint aches thick oily skin large lips and nose"
+    )
+
+
+def test_hybrid_answers_are_first_shown_at_the_extract():
+    from careguide.eval.answers import first_shown_ms
+
+    record = {
+        "mode": "hybrid",
+        "timings": {"extract_ms": 80.0, "first_token_ms": 9000.0, "total_ms": 20000.0},
+    }
+    first_shown_ms(record)
+    assert record["timings"]["first_shown_ms"] == 80.0
+    model = {"mode": "model", "timings": {"first_token_ms": 9000.0, "total_ms": 20000.0}}
+    first_shown_ms(model)
+    assert model["timings"]["first_shown_ms"] == 20000.0

@@ -34,3 +34,13 @@ def test_personal_dose_instruction_is_removed_even_if_number_is_in_a_passage():
 def test_nothing_left_is_a_refusal():
     decision = VERIFIER.check("Double your insulin.", CheckContext(passages=PASSAGES))
     assert decision.action == "refuse" and decision.redacted == ""
+
+
+def test_a_removed_sentence_keeps_the_lists_and_paragraphs_of_the_rest():
+    verifier = OutputVerifier("Ask your care team.")
+    text = "Signs include [1]:\n- joint aches\n- oily skin\n\nTake 40 mg daily [1]. Rest helps [1]."
+    decision = verifier.check(
+        text, CheckContext(passages=("Signs include joint aches, oily skin. Rest helps.",))
+    )
+    assert decision.action == "rewrite"
+    assert decision.redacted == "Signs include [1]:\n- joint aches\n- oily skin\n\nRest helps [1]."

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from careguide.ingest import Chunk
-from careguide.rag import ABSTENTION, Assistant, ChatClient, Passage
+from careguide.rag import ABSTENTION, Assistant, ChatClient, LLMError, Passage
 from careguide.rag.assistant import build_messages
 
 PASSAGE = Passage(
@@ -79,8 +79,49 @@ def test_low_similarity_abstains_without_calling_the_model():
 
 def test_invented_dose_never_reaches_the_patient():
     bot, _, _ = assistant("Give your child 500 mg of prednisone twice a day [1].")
-    answer = bot.ask("How is asthma treated?")
+    answer = bot.ask("How is asthma treated?", mode="model")
     assert answer.abstained and "500" not in answer.answer and answer.dropped_sentences
+
+
+def test_a_draft_that_fails_verification_falls_back_to_the_extract():
+    bot, _, _ = assistant("Give your child 500 mg of prednisone twice a day [1].")
+    shown: list[str] = []
+    answer = bot.ask("How is asthma treated?", on_extract=lambda a: shown.append(a.answer))
+    assert not answer.abstained and "500" not in answer.answer
+    assert answer.mode == "extractive (model draft not verified)" and answer.dropped_sentences
+    assert shown == [answer.answer] and "treated with inhalers [1]" in answer.answer
+    assert answer.citations[0].quote in PASSAGE.chunk.text
+
+
+def test_a_verified_draft_replaces_the_extract():
+    bot, _, _ = assistant("A quick-relief inhaler opens the airways [1].")
+    answer = bot.ask("How is asthma treated?")
+    assert answer.mode == "model" and answer.answer == "A quick-relief inhaler opens the airways [1]."
+
+
+class DownModel(FakeModel):
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+    ) -> Iterator[str]:
+        raise LLMError("The answer service cannot be reached right now; please try again in a moment.")
+        yield ""
+
+
+def test_the_extract_answers_when_the_model_is_down_and_needs_no_model_in_extractive_mode():
+    retriever = FakeRetriever()
+    bot = Assistant(retriever, DownModel(""))  # type: ignore[arg-type]
+    answer = bot.ask("How is asthma treated?")
+    assert answer.mode == "extractive (model unavailable)" and "[1]" in answer.answer
+    assert bot.ask("How is asthma treated?", mode="extractive").mode == "extractive"
+    with pytest.raises(LLMError):
+        bot.ask("How is asthma treated?", mode="model")
+
+
+def test_a_slow_model_is_cut_off_at_the_deadline():
+    bot, _, _ = assistant("A quick-relief inhaler opens the airways [1]. " * 5)
+    bot.model_deadline_s = 0.0
+    answer = bot.ask("How is asthma treated?")
+    assert answer.mode == "extractive (model too slow)"
 
 
 def test_long_questions_are_refused():

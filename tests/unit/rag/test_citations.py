@@ -111,8 +111,18 @@ def test_a_copied_passage_title_is_not_shown():
     )
     checked = verify_answer(answer, PASSAGES)
     assert render(checked) == "Surgery is usually the first treatment for acromegaly [3]."
-    # A real question in the answer is not a title echo when nothing follows a colon.
-    assert verify_answer("Is it contagious? No [1].", PASSAGES)[0].text.startswith("Is it contagious?")
+    # A question in the answer (a title copied without its colon) states nothing: it is not shown.
+    assert "?" not in render(verify_answer("How is acromegaly treated? Surgery [3].", PASSAGES))
+
+
+def test_lists_are_rendered_as_lists():
+    passages = ["Signs include - joint aches - oily skin - large lips. joint aches oily skin large lips"]
+    run_on = verify_answer("Signs include - joint aches - oily skin - large lips [1].", passages)
+    assert render(run_on) == "Signs include [1]:\n- joint aches\n- oily skin\n- large lips."
+    lines = verify_answer(
+        "Signs include:\n- joint aches [1]\n- oily skin [1]\nThey vary [1].", [*passages, "They vary."]
+    )
+    assert render(lines) == "Signs include [1]:\n- joint aches [1]\n- oily skin [1]\n\nThey vary [2]."
 
 
 # Cases taken from the hand-labelled answers of the 1.5B model (eval/datasets/labelled_answers.jsonl).

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from careguide.guardrails import GuardDecision
 from careguide.rag import Answer, GuardedAnswer
-from careguide.ui.chat import Conversation, new_conversation
+from careguide.ui.chat import Conversation, converse, new_conversation
 from careguide.ui.render import draft_html, user_html
+from careguide.ui.service import Extract, Final, Token
 
 NOTICE = (
     "To protect your privacy, I removed personal details (<NAME>) before doing anything with your message."
@@ -55,3 +56,26 @@ def test_explain_more_simply_does_not_repeat_the_question_in_history() -> None:
 
 def test_each_session_gets_its_own_conversation() -> None:
     assert new_conversation().id != new_conversation().id
+
+
+class StreamedServices:
+    """The stream of one hybrid answer: the extract, two draft tokens, the final answer."""
+
+    def __init__(self, extract: GuardedAnswer, final: GuardedAnswer) -> None:
+        self.events = [Extract(extract), Token("Zebra "), Token("words"), Final(final)]
+
+    def stream(self, message, history, level, conversation_id):  # type: ignore[no-untyped-def]
+        yield from self.events
+
+
+def test_the_extract_is_shown_at_once_and_the_draft_is_not_drawn_over_it() -> None:
+    conv = new_conversation()
+    extract = turn("What causes gout?", "Gout is caused by uric acid [1].")
+    final = turn("What causes gout?", "Uric acid crystals cause gout [1].")
+    shown = [
+        view[0][-1]["content"]
+        for view in converse(StreamedServices(extract, final), conv, "q", [], "standard", True)
+    ]  # type: ignore[arg-type]
+    assert "cg-extract" in shown[1] and "Gout is caused by uric acid" in shown[1]
+    assert not any("Zebra" in s for s in shown)
+    assert "Uric acid crystals cause gout" in shown[-1] and "cg-extract" not in shown[-1]

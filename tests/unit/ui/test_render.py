@@ -112,3 +112,18 @@ def test_sources_panel_lists_newest_answer_first() -> None:
 def test_header_keeps_the_disclaimer() -> None:
     html = render.header_html("911")
     assert "careguide gives general health education, not medical advice" in html and 'role="note"' in html
+
+
+def test_list_items_are_a_real_list_with_linked_citations() -> None:
+    text = "Signs include [1]:\n- joint aches\n- <b>oily</b> skin [1]\n\nIt is rare [1]."
+    html = render.answer_html(text, [citation()], turn=2)
+    assert (
+        "<p>Signs include <a" in html
+        and "<ul><li>joint aches</li><li>&lt;b&gt;oily&lt;/b&gt; skin <a" in html
+    )
+    assert html.endswith("</a>.</p></div>") and "\n" not in html and " - joint" not in html
+
+
+def test_the_extract_is_labelled_while_the_model_writes() -> None:
+    html = render.extract_html("It is rare [1].", [citation()], turn=4)
+    assert "cg-extract" in html and 'href="#cg-source-4-1"' in html

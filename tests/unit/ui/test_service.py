@@ -118,7 +118,15 @@ class ScriptedServices(Services):
         self.tokens = tokens
         self.sent = 0
 
-    def answer(self, message, history=(), reading_level="standard", conversation_id="", on_token=None):  # type: ignore[no-untyped-def]
+    def answer(
+        self,
+        message,
+        history=(),
+        reading_level="standard",
+        conversation_id="",
+        on_token=None,
+        on_extract=None,
+    ):  # type: ignore[no-untyped-def]
         time.sleep(self.pause_s)
         for _ in range(self.tokens):
             on_token("word ")

@@ -1,0 +1,365 @@
+"""The extractive answer: the passage sentences that answer the question asked, no model needed.
+
+A consumer message may ask several things ("what causes shingles and is it contagious?"). Each
+part is analysed for its question types (:func:`careguide.rag.understanding.question_types`, plus
+the few consumer types MedQuAD has no template for: contagion, diet). Every sentence (or list) of
+the retrieved passages is scored for each part by
+- answer cues of the part's type in the sentence ("is caused by", "spreads through", "treated with");
+- the passage's own question type (a MedQuAD answer to "What causes X ?" answers "causes");
+- the share of the part's topic words the sentence and its passage title contain;
+- the passage's retrieval rank and the sentence's place in its passage (openings answer most).
+The best sentences of each part are kept, in the passages' words: the answer is supported by
+construction and every sentence cites the passage it comes from. A passage that does not name the
+question's topic is never used, so a question the sources cannot answer gets no extract.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from careguide.ingest import split_sentences
+from careguide.rag.citations import content_words, names, split_list
+from careguide.rag.plain import simplify, verify_rewrite
+from careguide.rag.retrieval import Passage
+from careguide.rag.understanding import question_types, split_questions
+
+__all__ = ["ANSWER_CUES", "Part", "Shown", "Unit", "choose", "question_parts", "render_units", "units_of"]
+
+# What an answering sentence says, per question type. Matched on the lower-cased sentence.
+ANSWER_CUES: dict[str, str] = {
+    "causes": r"\bcaus|\bdue to\b|\bresults? (?:from|of)\b|\btrigger|\bvirus\b|\bbacteri|\bmutation|"
+    r"\b(?:happens|occurs|develops) when\b|\brisk factor|\bfrom (?:a|an) (?:virus|infection)\b",
+    "symptoms": r"\bsymptom|\bsigns?\b|\bfeel|\bpain|\bache|\bitch|\brash\b|\bfever|\btired|\bswell|"
+    r"\bnotice|\bexperience",
+    "treatment": r"\btreat|\btherap|\bmedicine|\bmedication|\bdrugs?\b|\bsurgery|\bantivir|\bantibiot|"
+    r"\bmanag|\brelie|\bcure|\bprescri|\btransplant|\binhaler|\binsulin",
+    "contagion": r"\bcontagious|\bspread|\bpass(?:ed|es)? (?:from|to|on)\b|\bcatch|\btransmit|"
+    r"\bdirect contact|\binfect(?:ious|ed)? (?:others|another)|\bcannot be passed",
+    "prevention": r"\bprevent|\bavoid|\breduce (?:the |your )?risk|\bvaccin|\blimit|\bprotect|"
+    r"\bhealthy|\bexercise|\bquit",
+    "diet": r"\bfoods?\b|\beat|\bdiet|\bdrink|\bsugar|\bmeals?\b|\bcarbohydrate|\bfat\b|\bsalt|"
+    r"\bfiber|\bvegetable|\bfruit",
+    "outlook": r"\boutlook|\bprognos|\brecover|\bgo away|\bclear up|\blife expectancy|\bsurviv|"
+    r"\bmost people|\bheal|\bweeks?\b|\bmonths?\b|\bfatal|\blifelong|\bchronic",
+    "inheritance": r"\binherit|\bautosomal|\bpassed (?:down|from)|\bfamil|\bparents?\b|\bgenes?\b",
+    "genetic changes": r"\bgenes?\b|\bmutation|\bchromosom|\bvariant",
+    "exams and tests": r"\btest|\bdiagnos|\bexam|\bscan\b|\bx-ray|\bbiopsy|\bblood (?:test|sample)|"
+    r"\bultrasound|\bmri\b|\bcheck",
+    "frequency": r"\bcommon|\bpercent|%|\baffects? (?:about|an estimated|approximately)|\brare\b|"
+    r"\bout of every\b|\bper \d|\bestimated",
+    "susceptibility": r"\brisk|\bmore likely|\bolder|\bage\b|\bwomen|\bmen\b|\bhistory of|\banyone",
+    "complications": r"\bcomplicat|\blead to|\bcan cause|\bdamage|\bserious|\bproblems?\b",
+    "research": r"\bresearch|\bclinical trials?|\bstud(?:y|ies)|\bscientists",
+    "information": r"\b(?:is|are) (?:a|an|the)\b|\brefers to\b|\bis a (?:type|kind|form)\b|\bmeans\b",
+}
+_CUES = {qtype: re.compile(pattern) for qtype, pattern in ANSWER_CUES.items()}
+
+# Consumer types the knowledge base has no template for, asked in these words.
+EXTRA_TYPES: dict[str, re.Pattern[str]] = {
+    "contagion": re.compile(
+        r"contagious|catch(ing)? it|\bspread|pass(ed)? (it )?(on |to )|infect(ious)?|transmit"
+    ),
+    "diet": re.compile(r"\bfoods?\b|\beat(ing)?\b|\bdiet\b|\bdrinks?\b|\bmeals?\b"),
+}
+
+# Words of a question that say what is asked, not what it is about (topic words are the rest).
+_ASKING = frozenset(
+    content_words(
+        """symptom sign caus treat treatment cure therapy medicin medication prevent avoid contagious
+    spread inherit inherited gene genetic test diagnos diagnosed diagnose outlook prognosis common
+    risk complication research information info know tell explain help question please thank
+    thanks dad mom mother father son daughter wife husband child children kid kids grandkid
+    grandkids friend doctor get got just year old ago since still really anyone someone something
+    anything food eat diet drink good bad best happen happens mean means work works need want use used
+        uses"""
+    )
+)
+_ASKING_NAMES = frozenset("please thanks thank thx hello dear god doctor dr sir madam hi".split())
+"""Capitalised words of a message that name nothing the sources could be about."""
+_NAVIGATION = re.compile(
+    r"\bclick\b|\bvideo\b|\bkeyboard\b|\bthis (?:page|site|web ?site)\b|\bsee (?:the )?(?:following|below)\b"
+    r"|\b(?:see|read|visit) (?:the|our) [a-z ]*(?:page|section|fact sheet)\b|\bfor more information\b"
+    r"|\bHuman Phenotype Ontology\b|\bApproximate number of patients\b|\bThis table lists\b"
+    r"|\bfor more (?:about|on)\b",
+    re.I,
+)
+_KIND = re.compile(r"\b(type|stage|grade|phase|class)\s+(\d+|i{1,3}|iv|v)\b", re.I)
+"""Numbered kinds ("type 2 diabetes", "stage 3"): a sentence about another kind answers nothing."""
+_BULLET = re.compile(r"(?:^|\s)[-•*]\s+")
+_CONNECTIVE = re.compile(r"^(?:However|In addition|Also|Therefore|Thus|Moreover|Furthermore|Still),\s+")
+"""A sentence's link to the one before it means nothing once the sentence stands alone."""
+_SMALL = frozenset("a an and as at by for from in of on or the to with".split())
+MAX_UNIT_WORDS = 80
+"""A sentence longer than this (a run-on of a flattened page) is no answer by itself."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One answering candidate: a sentence, or a list (its lead-in and its items)."""
+
+    n: int  # the passage number ([1] is the first passage)
+    position: int  # its place in the passage
+    text: str  # the sentence, or the list's lead-in
+    items: tuple[str, ...] = ()
+    quote: str = ""  # the passage text it came from (what the source panel highlights)
+
+    @property
+    def full(self) -> str:
+        return " ".join((self.text, *self.items)).strip()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One question of a message, with the types it asks and the words naming its topic."""
+
+    question: str
+    types: tuple[str, ...]
+    topic: frozenset[str]
+
+
+def _strip_heading(sentence: str) -> str:
+    """Drop a heading glued to its first sentence ("Caused By A Virus Shingles is caused by ...")."""
+    words = sentence.split()
+    run = 0
+    while run < len(words) and (words[run][:1].isupper() or (run and words[run].lower() in _SMALL)):
+        if not words[run][-1:].isalnum():
+            return sentence
+        run += 1
+    capitalised = sum(1 for w in words[: run - 1] if w[:1].isupper())
+    if run < len(words) and run >= 3 and capitalised >= 2 and words[run][:1].islower():
+        return " ".join(words[run - 1 :])
+    return sentence
+
+
+def units_of(passage: Passage, n: int) -> list[Unit]:
+    """The sentences and lists of one passage, without questions, navigation text and run-ons."""
+    units: list[Unit] = []
+    for position, raw in enumerate(split_sentences(passage.chunk.text)):
+        if raw.rstrip().endswith("?") or _NAVIGATION.search(raw):
+            continue
+        pieces = _BULLET.split(raw)
+        lead = _CONNECTIVE.sub("", _strip_heading(pieces[0].strip()))
+        lead = lead[:1].upper() + lead[1:]
+        items, rest = split_list(pieces[1:]) if len(pieces) > 2 else ([], "")
+        if len(pieces) == 2 or (items and len(lead.split()) < 3):
+            # One dash, or dashes after "There are": punctuation inside a sentence, not a list.
+            lead, items, rest = _CONNECTIVE.sub("", _strip_heading(" ".join(raw.split()))), [], ""
+        for text, listed in ((lead, items), (rest, [])):
+            if not listed and len(text.split()) > MAX_UNIT_WORDS:
+                continue
+            if re.search(r"[A-Za-z]{3}", text + " ".join(listed)):
+                units.append(Unit(n, position, text, tuple(listed), raw))
+    return units
+
+
+def question_parts(question: str, types: Sequence[str] = ()) -> list[Part]:
+    """Each question of the message with its types; ``types`` (the analyser's) fill in a part that
+    names none ("and my grandkids?" after "what causes shingles?")."""
+    topic_all = _topic(question)
+    parts: list[Part] = []
+    for text in split_questions(question):
+        lowered = text.lower()
+        found = [t for t in question_types(text) if t != "information"]
+        found += [name for name, pattern in EXTRA_TYPES.items() if pattern.search(lowered)]
+        if "contagion" in found and "inheritance" in found:
+            found.remove("inheritance")  # "pass it to my grandkids" asks about catching it
+        if not found:
+            found = [t for t in types if t != "information"] or ["information"]
+        topic = _topic(text) or topic_all
+        parts.append(Part(text, tuple(dict.fromkeys(found)), topic or topic_all))
+    # "What causes shingles and is it contagious?" is one sentence asking two things: each type a part.
+    if len(parts) == 1 and len(parts[0].types) > 1:
+        only = parts[0]
+        parts = [Part(only.question, (t,), only.topic) for t in only.types]
+    return parts
+
+
+def _topic(text: str) -> frozenset[str]:
+    text = re.sub(r"['\u2019]s\b", "", text)  # "klinefelter's" names Klinefelter syndrome
+    return frozenset(w for w in content_words(text) if w not in _ASKING and not w.isdigit())
+
+
+def _on_topic(
+    topic: frozenset[str], passage: Passage, question: frozenset[str], names: frozenset[str] = frozenset()
+) -> float:
+    """How surely the passage is about what the question asks about: the share of the question's
+    topic words the passage contains, or 1 when the question names the passage's whole focus
+    ("Klinefelter syndrome"; a handout's title). A long message full of personal context names its
+    condition; a question about something else names neither. Most of the names the question
+    spells with a capital (a drug, a condition) must appear in the passage."""
+    chunk = passage.chunk
+    everything = f"{chunk.title} {chunk.topic} {chunk.text}"
+    if names and sum(n in everything.lower() for n in names) < len(names) / 2:
+        return 0.0  # "Tetracycline", "Vismodegib": a name the passage never mentions
+    if not topic:
+        return 1.0
+    words = content_words(everything)
+    own = _topic(chunk.topic or chunk.title)
+    named = 1.0 if own and own <= question else 0.0
+    return max(len(topic & words) / len(topic), named)
+
+
+def _kinds(text: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for kind, number in _KIND.findall(text):
+        found.setdefault(kind.lower(), set()).add(number.lower())
+    return found
+
+
+def _same_kind(asked: dict[str, set[str]], unit: Unit) -> bool:
+    """False when the unit names only other numbered kinds than the question ("type 1" for "type 2")."""
+    said = _kinds(unit.full)
+    return all(not said.get(kind) or said[kind] & numbers for kind, numbers in asked.items())
+
+
+def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) -> float:
+    lowered = unit.full.lower()
+    cue = (
+        max((1.0 if _CUES[t].search(lowered) else 0.0) for t in part.types if t in _CUES)
+        if any(t in _CUES for t in part.types)
+        else 0.0
+    )
+    own_type = passage.chunk.question_type.lower()
+    heading = f"{passage.chunk.title} {passage.chunk.section}".lower()
+    typed = (
+        1.0
+        if own_type in part.types
+        or any(_CUES[t].search(heading) for t in part.types if t in _CUES and t != "information")
+        else 0.0
+    )
+    words = content_words(unit.full)
+    named = (
+        len(part.topic & (words | content_words(passage.chunk.title))) / len(part.topic)
+        if part.topic
+        else 0.0
+    )
+    early = 1.0 / (1 + unit.position)
+    long = max(0, len(unit.full.split()) - LONG_WORDS) / LONG_WORDS  # a long sentence reads hard
+    return -0.5 * long + (
+        2.0 * cue
+        + 1.5 * typed * (0.5 + 0.5 * early)
+        + 1.0 * named
+        + 0.5 / (1 + rank)
+        + 0.3 * early
+        + 0.2 * topical
+    )
+
+
+LONG_WORDS = 18
+MIN_SCORE = 2.5
+"""A unit answers a part only with an answer cue or its passage's type, and some topic words."""
+MIN_TOPICAL = 0.5
+"""Share of a part's topic words its passage must name: an off-topic passage is never quoted."""
+
+
+def choose(
+    question: str,
+    passages: Sequence[Passage],
+    types: Sequence[str] = (),
+    max_words: int = 90,
+    per_part: int = 2,
+) -> list[tuple[Part, list[Unit]]]:
+    """The answering units of each part of ``question``, best first, within ``max_words`` in all.
+
+    A part that no passage answers gets an empty list; a unit serves one part only."""
+    parts = question_parts(question, types)
+    candidates = [(rank, p, units_of(p, rank + 1)) for rank, p in enumerate(passages)]
+    used: set[tuple[int, int, str]] = set()
+    said: set[str] = set()  # the same sentence in two passages is said once
+    chosen: list[tuple[Part, list[Unit]]] = []
+    budget = max_words
+    share = max(25, max_words // max(1, len(parts)))
+    asked = _topic(question)
+    kinds = _kinds(question)
+    named = frozenset(n for n in names(question) if n not in _ASKING_NAMES)
+    for part in parts:
+        scored: list[tuple[float, Unit]] = []
+        for rank, passage, units in candidates:
+            topical = _on_topic(part.topic, passage, asked, named)
+            if topical < MIN_TOPICAL:
+                continue
+            scored += [(_score(u, part, passage, rank, topical), u) for u in units if _same_kind(kinds, u)]
+        scored.sort(key=lambda su: (-su[0], su[1].n, su[1].position))
+        picked: list[Unit] = []
+        words = 0
+        for score, unit in scored:
+            key = (unit.n, unit.position, unit.text)
+            if score < MIN_SCORE or key in used or unit.full in said:
+                continue
+            size = len(unit.full.split())
+            if picked and (words + size > min(share, budget) or score < 0.75 * scored[0][0]):
+                continue
+            picked.append(unit)
+            used.add(key)
+            said.add(unit.full)
+            words += size
+            if len(picked) >= per_part:
+                break
+        budget -= words
+        picked.sort(key=lambda u: (u.n, u.position))
+        chosen.append((part, picked))
+    return chosen
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One unit as shown: its sentences and list items, and whether the plain rewrite was kept."""
+
+    unit: Unit
+    sentences: tuple[str, ...]
+    items: tuple[str, ...]
+    rewritten: bool
+
+
+def _plain(unit: Unit, seen: set[str]) -> Shown:
+    """The unit in plain words where the rewrite is verified; as written where it is not."""
+    trial = set(seen)
+    sentences, items = simplify(unit.text, trial)
+    if not verify_rewrite(unit.text, " ".join([*sentences, *items])).ok:
+        sentences, items, trial = [unit.text], [], set(seen)
+    shown_items: list[str] = list(items)
+    for item in unit.items:
+        simpler, extra = simplify(item, trial)
+        candidate = " ".join([*simpler, *extra]).rstrip(".")
+        shown_items.append(candidate if verify_rewrite(item, candidate).ok else item)
+    seen |= trial
+    rewritten = sentences != [unit.text] or bool(items) or tuple(shown_items) != unit.items
+    return Shown(unit, tuple(sentences), tuple(i.rstrip(".") for i in shown_items), rewritten)
+
+
+def render_units(chosen: Sequence[tuple[Part, list[Unit]]], plain: bool = True) -> tuple[str, list[Shown]]:
+    """The answer text: one paragraph per answered part, each sentence group ending with its
+    citation marker, list items on their own lines ("- item")."""
+    seen: set[str] = set()
+    paragraphs: list[str] = []
+    shown_all: list[Shown] = []
+    for _, units in chosen:
+        lines: list[str] = []
+        prose: list[str] = []
+        for unit in units:
+            shown = _plain(unit, seen) if plain else Shown(unit, (unit.text,), unit.items, False)
+            shown_all.append(shown)
+            body = " ".join(s.strip() for s in shown.sentences if s.strip())
+            marked = _mark(body, unit.n, colon=bool(shown.items))
+            if shown.items:
+                lines += [" ".join([*prose, marked])] + [f"- {i}" for i in shown.items]
+                prose = []
+            else:
+                prose.append(marked)
+        if prose:
+            lines.append(" ".join(prose))
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs), shown_all
+
+
+def _mark(body: str, n: int, colon: bool = False) -> str:
+    """The citation marker before the sentence's last stop; a list's lead-in ends with a colon."""
+    body = body.rstrip()
+    if colon:
+        return f"{body.rstrip('.:;, ')} [{n}]:"
+    if body[-1:] in ".!?:":
+        return f"{body[:-1]} [{n}]{body[-1]}"
+    return f"{body} [{n}]."

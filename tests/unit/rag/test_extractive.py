@@ -1,0 +1,102 @@
+"""Choosing the passage sentences that answer the question asked (no model)."""
+
+from __future__ import annotations
+
+from careguide.ingest import Chunk
+from careguide.rag import Passage
+from careguide.rag.extractive import choose, question_parts, render_units, units_of
+
+
+def passage(text: str, title: str, qtype: str, topic: str = "Shingles") -> Passage:
+    chunk = Chunk(
+        f"c-{title}", "d", "k", 0, 1, text, title, "", "medquad", "NIH", "https://example.org", "CC BY 4.0",
+        answer_id=f"a-{title}", topic=topic, question_type=qtype,
+    )  # fmt: skip
+    return Passage(chunk, 0.8)
+
+
+SHINGLES = [
+    passage(
+        "If you have shingles, keep the rash covered and avoid touching or scratching it. Shingles "
+        "cannot be passed from one person to another. However, the varicella-zoster virus can spread "
+        "through direct contact with fluid from the rash blisters.",
+        "Is shingles contagious ?",
+        "information",
+    ),
+    passage(
+        "Caused By A Virus Shingles is caused by a virus called varicella-zoster virus. It is with you "
+        "for life. Treatment with antiviral medicines can speed healing.",
+        "What causes Shingles ?",
+        "causes",
+    ),
+]
+
+
+def chosen_text(question: str, passages: list[Passage]) -> str:
+    text, _ = render_units(choose(question, passages), plain=False)
+    return text
+
+
+def test_a_two_part_question_gets_the_cause_and_the_contagion_sentences():
+    text = chosen_text("what causes shingles and is it contagious to my grandkids?", SHINGLES)
+    assert "Shingles is caused by a virus called varicella-zoster virus [2]." in text
+    assert "cannot be passed from one person to another [1]" in text
+    assert "keep the rash covered" not in text  # advice, not an answer to either part
+    assert "Caused By A Virus" not in text  # the glued heading is not shown
+
+
+def test_question_types_pick_different_sentences_from_the_same_passages():
+    assert "antiviral" in chosen_text("How is shingles treated?", SHINGLES)
+    assert "antiviral" not in chosen_text("What causes shingles?", SHINGLES)
+
+
+def test_each_question_of_a_message_is_a_part():
+    parts = question_parts("What causes gout? How is it treated?")
+    assert [p.types for p in parts] == [("causes",), ("treatment",)]
+    assert [p.types for p in question_parts("Is shingles contagious?")] == [("contagion",)]
+
+
+def test_a_question_the_passages_do_not_name_gets_no_extract():
+    assert chosen_text("What is lisinopril used for?", SHINGLES) == ""
+
+
+def test_lists_stay_lists_and_medquad_repeats_are_cut():
+    acro = passage(
+        "Signs of acromegaly include - joint aches - thick, coarse, oily skin - enlarged lips. "
+        "joint aches thick, coarse, oily skin enlarged lips",
+        "What are the symptoms of Acromegaly ?",
+        "symptoms",
+        "Acromegaly",
+    )
+    [unit] = units_of(acro, 1)
+    assert unit.items == ("joint aches", "thick, coarse, oily skin", "enlarged lips")
+    text = chosen_text("What are the symptoms of acromegaly?", [acro])
+    assert (
+        text == "Signs of acromegaly include [1]:\n- joint aches\n- thick, coarse, oily skin\n- enlarged lips"
+    )
+    assert "?" not in text  # the passage title is never echoed
+
+
+def test_questions_and_page_navigation_are_never_answers():
+    text = "What is shingles? Shingles is a painful rash. (Watch the video to learn more. Click the arrow.)"
+    units = units_of(passage(text, "What is shingles ?", "information"), 1)
+    assert [u.text for u in units] == ["Shingles is a painful rash."]
+
+
+def test_a_sentence_about_another_numbered_kind_is_not_an_answer():
+    diabetes = passage(
+        "There is no way to delay or prevent type 1 diabetes. People with type 2 diabetes can prevent "
+        "problems by eating fewer sweets.",
+        "How to prevent Diabetes ?",
+        "prevention",
+        "Diabetes",
+    )
+    text = chosen_text("How can my dad prevent problems from type 2 diabetes?", [diabetes])
+    assert "type 2 diabetes" in text and "type 1" not in text
+
+
+def test_the_same_sentence_in_two_passages_is_said_once():
+    twice = [
+        passage("Shingles is caused by a virus.", f"What causes Shingles {n}?", "causes") for n in (1, 2)
+    ]
+    assert chosen_text("What causes shingles?", twice).count("caused by a virus") == 1
