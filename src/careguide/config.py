@@ -158,6 +158,11 @@ class AnswerSettings(_Section):
     """standard: US grade 6-8; simpler: grade 4-5, shorter sentences."""
     history_turns: int = Field(3, ge=0, le=20)
     """How many earlier patient messages a follow-up question may borrow its topic from."""
+    mode: Literal["hybrid", "extractive", "model"] = "hybrid"
+    """hybrid: the passage sentences that answer the question at once, replaced by the model's
+    answer when every sentence of it is verified; extractive: no model; model: the model alone."""
+    model_deadline_s: float | None = Field(None, gt=0)
+    """In hybrid mode, stop waiting for the model after this many seconds and keep the extract."""
 
 
 class ReviewSettings(_Section):

@@ -315,6 +315,6 @@ def open_assistant(settings: Settings, retriever: Retriever, endpoint: Endpoint)
         min_support=a.min_support,
         reading_level=a.reading_level,
         history_turns=a.history_turns,
-        mode=getattr(a, "mode", "hybrid"),
-        model_deadline_s=getattr(a, "model_deadline_s", None),
+        mode=a.mode,
+        model_deadline_s=a.model_deadline_s,
     )
