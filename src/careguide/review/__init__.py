@@ -4,6 +4,8 @@ material and its publishing into the knowledge base."""
 
 from careguide.review.database import DEFAULT_DATABASE_URL, database_url
 from careguide.review.export import to_html, to_markdown, to_pdf
+from careguide.review.job_table import JobRecord, JobTable
+from careguide.review.login_failures import DatabaseFailures
 from careguide.review.publish import Published, clinic_name, material_document, publish, unpublish
 from careguide.review.store import ReviewStore, open_review_store
 from careguide.review.types import (
@@ -19,8 +21,11 @@ from careguide.review.types import (
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "DatabaseFailures",
     "Decision",
     "HistoryEntry",
+    "JobRecord",
+    "JobTable",
     "Material",
     "MaterialCitation",
     "Published",
