@@ -2,6 +2,7 @@
 review queue (SQLAlchemy; SQLite file by default, PostgreSQL URL at scale), exports of approved
 material and its publishing into the knowledge base."""
 
+from careguide.review.audit_table import DatabaseAuditSink
 from careguide.review.database import DEFAULT_DATABASE_URL, database_url
 from careguide.review.export import to_html, to_markdown, to_pdf
 from careguide.review.job_table import JobRecord, JobTable
@@ -21,6 +22,7 @@ from careguide.review.types import (
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "DatabaseAuditSink",
     "DatabaseFailures",
     "Decision",
     "HistoryEntry",
