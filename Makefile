@@ -150,4 +150,4 @@ cluster-system:
 
 test-cluster: llm $(CLUSTER_STAMP) cluster-system
 	$(BIN)/careguide models pull $(CLUSTER_MODEL)
-	CAREGUIDE_TEST_CLUSTER=1 CAREGUIDE_CLUSTER_MODEL=$(CLUSTER_MODEL) $(BIN)/pytest -q -m cluster tests/cluster
+	CAREGUIDE_TEST_CLUSTER=1 CAREGUIDE_TEST_CLUSTER_MODEL=$(CLUSTER_MODEL) $(BIN)/pytest -q -m cluster tests/cluster

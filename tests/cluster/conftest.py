@@ -33,14 +33,14 @@ def cluster_dir() -> Iterator[Path]:
     base = Path(tempfile.mkdtemp(prefix="careguide-cluster-"))
     base.chmod(0o755)  # PostgreSQL runs as its own user and must reach its data folder
     yield base
-    if not os.environ.get("CAREGUIDE_KEEP_CLUSTER"):
+    if not os.environ.get("CAREGUIDE_TEST_KEEP_CLUSTER"):
         shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def cluster(cluster_dir: Path) -> Iterator[Cluster]:
     model = resolve_model_file(
-        LLMSettings(model=os.environ.get("CAREGUIDE_CLUSTER_MODEL", "qwen2.5-coder-0.5b-instruct"))
+        LLMSettings(model=os.environ.get("CAREGUIDE_TEST_CLUSTER_MODEL", "qwen2.5-coder-0.5b-instruct"))
     )
     running = Cluster(cluster_dir, model)
     try:

@@ -366,6 +366,14 @@ class Cluster:
     def __init__(self, base: Path, model: Path, apps: int = 2, models: int = 2) -> None:
         self.base = base
         self.parts: list[Proc] = []
+        try:
+            self._bring_up(model, apps, models)
+        except BaseException:
+            self.close()  # never leave half a cluster running
+            raise
+
+    def _bring_up(self, model: Path, apps: int, models: int) -> None:
+        base = self.base
         self.postgres = Postgres(base)
         self._start(self.postgres.proc)
         self.database_url = self.postgres.create_database("careguide")
