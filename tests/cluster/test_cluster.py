@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import httpx
 
-from careguide.review import open_review_store
+from careguide.review import JobTable, open_review_store
 from tests.cluster.harness import Cluster
 
 QUESTION = "What are the symptoms of asthma?"
@@ -158,6 +158,9 @@ def test_an_app_process_killed_the_other_serves_sessions_and_jobs_carry_over(clu
     assert eventually(lambda: job()["state"] in ("done", "failed"), 900), job()
     final = job()
     assert final["state"] == "done" and final["material_id"], final
+    with open_review_store(cluster.database_url) as store:
+        record = JobTable(store.engine).get(job_id)
+    assert record is not None and record.attempts == 2  # run again by the survivor, not finished by the dead
     material = alice.get(f"{cluster.proxy.url}/workspace/materials/{final['material_id']}")
     assert material.status_code == 200 and "asthma" in material.text.lower()
     one.start()  # back for what follows
