@@ -244,6 +244,7 @@ class Jobs:
         self._resumers: dict[str, Resume] = {}
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
+        self._beats = 0
         if store is not None:
             self._beat = threading.Thread(
                 target=self._beat_loop, name="careguide-workspace-jobs", daemon=True
@@ -323,6 +324,9 @@ class Jobs:
                 found = self._jobs.get(job_id)
             if found is not None:
                 found.cancel.set()
+        self._beats += 1
+        if self._beats % 150 == 0:  # every few minutes: old finished jobs are only status pages
+            store.forget_finished()
         kinds = list(self._resumers)
         for record in store.claim_orphans(kinds, self.holder, time.time(), self.stale_s):
             job = job_of(record)

@@ -130,3 +130,26 @@ def test_a_live_job_is_not_taken_over_and_an_orphan_is_claimed_once(stores) -> N
     assert other.claim_orphans(["generate"], "b", now + 100, stale_s=20) == []  # kinds it cannot run
     claimed = table.get("dead-1")
     assert claimed is not None and claimed.state == "queued" and claimed.steps[0]["state"] == "waiting"
+
+
+def test_only_the_newest_finished_jobs_are_kept(stores) -> None:
+    table = JobTable(stores[0].engine)
+    for n in range(5):
+        table.insert(
+            JobRecord(
+                id=f"old-{n}",
+                kind="publish",
+                owner="a",
+                title="t",
+                params={},
+                steps=(),
+                state="done",
+                created_at=float(n + 1),
+                claimed_by="x",
+                heartbeat_at=1.0,
+            )
+        )
+    orphan(table, "running-1")
+    table.forget_finished(keep=2)
+    assert [table.get(f"old-{n}") is not None for n in range(5)] == [False, False, False, True, True]
+    assert table.get("running-1") is not None  # unfinished jobs are never forgotten
