@@ -207,6 +207,7 @@ def _row(label: str, results: Sequence[Result]) -> list[str]:
 def run_cluster(sessions: int, questions: int, timeout: float, model: str) -> list[Result]:
     """The load through the loopback cluster with 2 model servers, then with 1 (see the docstring)."""
     import importlib
+    import shutil
     import tempfile
     from pathlib import Path
 
@@ -226,6 +227,7 @@ def run_cluster(sessions: int, questions: int, timeout: float, model: str) -> li
         one, wall_one = asyncio.run(load(url, sessions, questions, timeout, CLUSTER_CONVERSATIONS))
     finally:
         cluster.close()
+        shutil.rmtree(base, ignore_errors=True)
     print_table(
         f"Chat load through the loopback cluster: {sessions} sessions x {questions} questions, "
         "time to first token (s)",
