@@ -271,7 +271,8 @@ ROUTER_HEALTH = [
     "--cb-timeout-duration-secs",
     "10",
 ]
-"""A dead model server is out of rotation after one failed check or request, and back after one good one."""
+"""A dead model server is out of rotation after two failed checks (4 s) or one failed request, and
+back after one good check."""
 
 
 def app_server(base: Path, index: int, env: Mapping[str, str]) -> Proc:
@@ -345,7 +346,7 @@ def health_aliases(base: Path, model_urls: Sequence[str]) -> tuple[Proc, list[st
     for port, url in zip(ports, model_urls, strict=True):
         blocks.append(
             f"    server {{\n        listen {LOOPBACK}:{port};\n"
-            f"        location = /health {{ proxy_pass {url}/v1/models; }}\n"
+            f"        location = /health {{ proxy_pass {url}/openapi.json; }}\n"
             f"        location / {{ proxy_pass {url}; proxy_http_version 1.1; proxy_buffering off; "
             f"proxy_read_timeout 600s; }}\n    }}"
         )
