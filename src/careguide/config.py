@@ -172,6 +172,12 @@ class ReviewSettings(_Section):
     """The organisation named on approved handouts when patients' answers cite them."""
     second_approval: bool = True
     """Publishing to patients needs the approval of a clinician other than the material's author."""
+    jobs: Literal["memory", "database"] = "memory"
+    """Where workspace drafting/publishing jobs live: this process (one app process), or the review
+    database, so that several app processes share them and pick up those of a process that died."""
+    audit: Literal["file", "database"] = "file"
+    """Where the audit log goes: the local file of the guardrails policy, or the review database's
+    append-only ``audit_events`` table (several app processes, one log)."""
 
 
 class WebSettings(_Section):

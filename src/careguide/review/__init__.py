@@ -2,8 +2,11 @@
 review queue (SQLAlchemy; SQLite file by default, PostgreSQL URL at scale), exports of approved
 material and its publishing into the knowledge base."""
 
+from careguide.review.audit_table import DatabaseAuditSink
 from careguide.review.database import DEFAULT_DATABASE_URL, database_url
 from careguide.review.export import to_html, to_markdown, to_pdf
+from careguide.review.job_table import JobRecord, JobTable
+from careguide.review.login_failures import DatabaseFailures
 from careguide.review.publish import Published, clinic_name, material_document, publish, unpublish
 from careguide.review.store import ReviewStore, open_review_store
 from careguide.review.types import (
@@ -19,8 +22,12 @@ from careguide.review.types import (
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "DatabaseAuditSink",
+    "DatabaseFailures",
     "Decision",
     "HistoryEntry",
+    "JobRecord",
+    "JobTable",
     "Material",
     "MaterialCitation",
     "Published",

@@ -7,7 +7,9 @@ failing halfway. Connections marked ``READ_ONLY_OPTION`` open a plain deferred t
 a snapshot that blocks no writer. pysqlite's own implicit transactions are switched off for this
 (the SQLAlchemy "pysqlite serializable" recipe); it also makes DDL transactional, so a migration is
 all or nothing.
-PostgreSQL URLs are used as given.
+PostgreSQL URLs are used as given. There, migrations run under a transaction-level advisory lock, so
+when several app processes start at once against one database exactly one migrates it and the
+others wait, then find it at the newest revision and do nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 
 from careguide.review.types import ReviewError
@@ -27,6 +29,8 @@ from careguide.review.types import ReviewError
 DEFAULT_DATABASE_URL = "sqlite:///data/careguide.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATION_LOCK_KEY = 0x63617265_6775_6964 & 0x7FFF_FFFF_FFFF_FFFF
+"""PostgreSQL advisory lock key held while migrating (any constant; this one spells "careguid")."""
 READ_ONLY_OPTION = "careguide_read_only"
 """Execution option of connections that only read: on SQLite they open a deferred transaction."""
 
@@ -96,8 +100,11 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database to ``revision`` in one transaction (under SQLite's write lock)."""
+    """Migrate the database to ``revision`` in one transaction (under SQLite's write lock, or a
+    PostgreSQL advisory lock taken first: two processes starting at once migrate it once)."""
     config = alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     Float,
@@ -193,3 +194,59 @@ class QueueItemRow(Base):
     annotated_by: Mapped[str | None] = mapped_column(String(64))
     annotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+# State that several app processes share (login throttling, workspace jobs, the audit log).
+
+
+class LoginFailureRow(Base):
+    """One failed sign-in for a throttle key (an account at an address, or an address)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (CheckConstraint("failed_at > 0", name="time"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    failed_at: Mapped[float] = mapped_column(Float)
+    """Seconds since the epoch (every process's clock, so never a monotonic one)."""
+
+
+class JobRow(Base):
+    """A workspace job (drafting, publishing) that any app process can show, run or pick up again."""
+
+    __tablename__ = "workspace_jobs"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """What is needed to run the job again in another process (no PHI: a topic, a material id)."""
+    steps: Mapped[list[Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    partial: Mapped[str] = mapped_column(Text, default="")
+    material_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    """The process running (or holding) the job."""
+    heartbeat_at: Mapped[float] = mapped_column(Float)
+    """Renewed by that process while it lives; a stale heartbeat means the job is orphaned."""
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEventRow(Base):
+    """One audit entry (the same redacted JSON as a line of the audit file); rows are only added."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (CheckConstraint("stage <> ''", name="stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    entry: Mapped[dict[str, Any]] = mapped_column(JSON)

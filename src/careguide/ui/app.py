@@ -60,6 +60,12 @@ def open_services(
         model,
         closers=closers,
     )
+    audit = services.guard.audit
+    if settings.review.audit == "database" and audit is not None:
+        from careguide.review import DatabaseAuditSink, ReviewStore
+
+        if isinstance(feedback, ReviewStore):
+            audit.sink = DatabaseAuditSink(feedback.engine)  # one log for every app process
     model.open()
     return services
 

@@ -24,7 +24,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -265,37 +265,89 @@ class Sessions:
             return None
 
 
+class FailureLog(Protocol):
+    """Where failed sign-ins are counted: this process's memory (:class:`MemoryFailures`, one
+    process) or the review database (``review.login_failures.DatabaseFailures``, shared by every
+    app process behind a proxy, so a guesser gains nothing by being sent to another process)."""
+
+    def times(self, keys: Sequence[str], since: float) -> dict[str, list[float]]:
+        """The failure times after ``since`` of each key that has any, oldest first."""
+        ...
+
+    def add(self, keys: Sequence[str], at: float) -> None: ...
+
+    def remove(self, keys: Sequence[str]) -> None: ...
+
+    def remove_prefix(self, prefix: str) -> int:
+        """Forget every key starting with ``prefix``; returns how many keys there were."""
+        ...
+
+
+class MemoryFailures:
+    """Failed sign-ins in this process's memory (the single-process default)."""
+
+    def __init__(self, max_keys: int = 10_000) -> None:
+        self.max_keys = max_keys
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def times(self, keys: Sequence[str], since: float) -> dict[str, list[float]]:
+        found: dict[str, list[float]] = {}
+        with self._lock:
+            for key in keys:
+                kept = [t for t in self._failures.get(key, []) if t > since]
+                if kept:
+                    self._failures[key] = kept
+                    found[key] = kept
+                else:
+                    self._failures.pop(key, None)
+        return found
+
+    def add(self, keys: Sequence[str], at: float) -> None:
+        with self._lock:
+            if len(self._failures) > self.max_keys:  # an address sweep: forget the oldest entries
+                for key in list(self._failures)[: self.max_keys // 2]:
+                    del self._failures[key]
+            for key in keys:
+                self._failures.setdefault(key, []).append(at)
+
+    def remove(self, keys: Sequence[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+    def remove_prefix(self, prefix: str) -> int:
+        with self._lock:
+            gone = [key for key in self._failures if key.startswith(prefix)]
+            for key in gone:
+                del self._failures[key]
+        return len(gone)
+
+
 class Throttle:
     """Slows sign-in after repeated failures for one key, with a wait that doubles each time.
 
     Keys are an account *at an address* and an address alone, so a stranger elsewhere cannot lock
     a clinician out; bcrypt already makes every guess cost ~0.2 s. An administrator can clear the
-    keys of an account (:meth:`clear`).
+    keys of an account (:meth:`clear`). The failures are kept in a :class:`FailureLog`; times are
+    wall-clock seconds, so that several processes can share one log.
     """
 
     def __init__(
         self,
         limit: int = 5,
         window_s: float = 900,
-        clock: Clock = time.monotonic,
+        clock: Clock = time.time,
         base_wait_s: float = 30,
         max_wait_s: float = 900,
+        log: FailureLog | None = None,
     ) -> None:
         self.limit = limit
         self.window_s = window_s
         self.clock = clock
         self.base_wait_s = base_wait_s
         self.max_wait_s = max_wait_s
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        kept = [t for t in self._failures.get(key, []) if now - t < self.window_s]
-        if kept:
-            self._failures[key] = kept
-        else:
-            self._failures.pop(key, None)
-        return kept
+        self.log: FailureLog = log if log is not None else MemoryFailures()
 
     def _wait(self, recent: list[float], now: float) -> float:
         over = len(recent) - self.limit
@@ -307,31 +359,18 @@ class Throttle:
     def wait_s(self, *keys: str) -> float:
         """Seconds until another attempt is allowed (0 when it is allowed now)."""
         now = self.clock()
-        with self._lock:
-            waits = [self._wait(self._recent(key, now), now) for key in keys]
-        return max(waits, default=0.0)
+        found = self.log.times(keys, now - self.window_s)
+        return max((self._wait(found.get(key, []), now) for key in keys), default=0.0)
 
     def failed(self, *keys: str) -> None:
-        now = self.clock()
-        with self._lock:
-            if len(self._failures) > 10_000:  # an address sweep: forget the oldest entries
-                for key in list(self._failures)[:5_000]:
-                    del self._failures[key]
-            for key in keys:
-                self._failures.setdefault(key, []).append(now)
+        self.log.add(keys, self.clock())
 
     def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+        self.log.remove(keys)
 
     def clear(self, prefix: str) -> int:
         """Forget the failures of every key starting with ``prefix``; returns how many keys."""
-        with self._lock:
-            gone = [key for key in self._failures if key.startswith(prefix)]
-            for key in gone:
-                del self._failures[key]
-        return len(gone)
+        return self.log.remove_prefix(prefix)
 
 
 def client_address(peer: str | None, headers: Mapping[str, str], trusted_header: str = "") -> str:

@@ -33,9 +33,9 @@ from careguide.config import Settings
 from careguide.guardrails import AuditLog
 from careguide.ingest import ChromaStore, LexicalIndex, refresh_lexical_index
 from careguide.rag import Retriever
-from careguide.review import ReviewStore
+from careguide.review import DatabaseFailures, JobTable, ReviewStore
 from careguide.ui import workspace_pages as pages
-from careguide.ui.auth import Sessions, client_address, load_secret
+from careguide.ui.auth import Sessions, Throttle, client_address, load_secret
 from careguide.ui.handouts import AnswerSource, OutputCheck
 from careguide.ui.workspace_base import (
     API,
@@ -50,7 +50,8 @@ from careguide.ui.workspace_base import (
     security_headers,
 )
 from careguide.ui.workspace_eval import evaluation_routes
-from careguide.ui.workspace_materials import material_routes
+from careguide.ui.workspace_jobs import Jobs
+from careguide.ui.workspace_materials import material_routes, resume_jobs
 from careguide.ui.workspace_pages import PREFIX
 from careguide.ui.workspace_queue import queue_routes
 from careguide.ui.workspace_users import user_routes
@@ -144,6 +145,7 @@ def add_workspace(
     store); ``secret`` signs session cookies (default: ``load_secret``); ``audit`` gives the log
     where sign-in attempts are recorded.
     """
+    failures = DatabaseFailures(store.engine)  # every app process counts the same failed sign-ins
     workspace = Workspace(
         settings=settings,
         store=store,
@@ -153,7 +155,11 @@ def add_workspace(
         guard=guard,
         passages=passages if passages is not None else ChunkTexts(settings),
         audit=audit,
+        throttle=Throttle(log=failures),
+        address_throttle=Throttle(limit=30, log=failures),
+        jobs=Jobs(JobTable(store.engine)) if settings.review.jobs == "database" else Jobs(),
     )
+    resume_jobs(workspace)
 
     async def refused(request: Request, exc: Exception) -> Response:
         refusal = cast(Refusal, exc)

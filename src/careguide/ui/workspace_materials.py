@@ -52,7 +52,7 @@ from careguide.ui.workspace_base import (
     private_router,
     security_headers,
 )
-from careguide.ui.workspace_jobs import Job, JobKind
+from careguide.ui.workspace_jobs import Job, JobKind, Work
 from careguide.ui.workspace_materials_pages import PublishState
 from careguide.ui.workspace_pages import PREFIX
 
@@ -110,18 +110,26 @@ def publish_state(ws: Workspace, material: Material) -> PublishState | None:
 
 
 def start_publish(ws: Workspace, material: Material, owner: str, remove: bool = False) -> Job:
+    kind: JobKind = "unpublish" if remove else "publish"
+    label = "Remove from the knowledge base" if remove else "Index into the knowledge base"
+    work = _publish_work(ws, material.id, remove)
+    params = {"material_id": material.id}
+    return ws.jobs.submit(kind, owner, f"{label}: {material.topic}", [label], work, material.id, params)
+
+
+def _publish_work(ws: Workspace, material_id: int, remove: bool) -> Work:
     settings, store = ws.settings, ws.store
 
     def work(job: Job) -> None:
         job.start_step(0)
         try:
             if remove:
-                removed = unpublish(material.id, settings)
+                removed = unpublish(material_id, settings)
                 message = (
                     "Removed from the knowledge base." if removed else "It was not in the knowledge base."
                 )
             else:
-                published = publish(material.id, settings, store)
+                published = publish(material_id, settings, store)
                 message = (
                     f"Published: {published.chunks_indexed} passage(s) indexed; patients' answers can "
                     f"cite it, as {clinic_name(settings)}."
@@ -138,17 +146,25 @@ def start_publish(ws: Workspace, material: Material, owner: str, remove: bool = 
                 return
         job.finish("done", message)
 
-    kind: JobKind = "unpublish" if remove else "publish"
-    label = "Remove from the knowledge base" if remove else "Index into the knowledge base"
-    return ws.jobs.submit(kind, owner, f"{label}: {material.topic}", [label], work, material.id)
+    return work
 
 
 def start_draft(
     ws: Workspace, owner: str, topic: str, audience: str, level: str, format: MaterialFormat
 ) -> Job:
+    sections = outline(topic, format)
+    work = _draft_work(ws, owner, topic, audience, level, format)
+    params = {"topic": topic, "audience": audience, "level": level, "format": format}
+    return ws.jobs.submit(
+        "generate", owner, f"Draft: {topic}", [s.question for s in sections], work, params=params
+    )
+
+
+def _draft_work(
+    ws: Workspace, owner: str, topic: str, audience: str, level: str, format: MaterialFormat
+) -> Work:
     factory = ws.assistant_factory
     assert factory is not None
-    sections = outline(topic, format)
     store, guard = ws.store, ws.guard
 
     def work(job: Job) -> None:
@@ -182,7 +198,21 @@ def start_draft(
         )
         job.finish("done", f"Draft saved as material {material_id}.", material_id)
 
-    return ws.jobs.submit("generate", owner, f"Draft: {topic}", [s.question for s in sections], work)
+    return work
+
+
+def resume_jobs(ws: Workspace) -> None:
+    """Let this process run again the jobs of a process that died (a shared job store only)."""
+
+    def draft(job: Job) -> Work:
+        p = job.params
+        fmt = cast(MaterialFormat, str(p["format"]))
+        return _draft_work(ws, job.owner, str(p["topic"]), str(p["audience"]), str(p["level"]), fmt)
+
+    if ws.assistant_factory is not None:
+        ws.jobs.resume_with("generate", draft)
+    ws.jobs.resume_with("publish", lambda job: _publish_work(ws, int(job.params["material_id"]), False))
+    ws.jobs.resume_with("unpublish", lambda job: _publish_work(ws, int(job.params["material_id"]), True))
 
 
 def material_routes(ws: Workspace) -> APIRouter:
@@ -264,7 +294,7 @@ def material_routes(ws: Workspace) -> APIRouter:
         job = job_or_refuse(job_id)
         if job.owner != session.username and not session.is_admin:
             raise Refusal(403, "Only the person who started this draft (or an administrator) can stop it.")
-        job.cancel.set()
+        ws.jobs.cancel(job)
         return ws.redirect(request, f"{PREFIX}/jobs/{job.id}", "Stopping after the current sentence…", "info")
 
     @router.get("/api/jobs/{job_id}")

@@ -26,7 +26,7 @@ def test_upgrade_head_matches_the_models(tmp_path) -> None:
         assert compare_metadata(context, Base.metadata) == []
         assert set(inspect(connection).get_table_names()) == {*Base.metadata.tables, "alembic_version"}
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-        assert context.get_current_revision() == head == "0002"
+        assert context.get_current_revision() == head == "0003"
     engine.dispose()
 
 
