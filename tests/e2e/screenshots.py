@@ -27,7 +27,9 @@ def open_chat(browser: Browser, url: str, viewport: dict[str, int], mobile: bool
     return page
 
 
-def ask(page: Page, question: str, answers: int = 1, selector: str = "#cg-chat .cg-answer") -> None:
+def ask(
+    page: Page, question: str, answers: int = 1, selector: str = "#cg-chat .cg-answer:not(.cg-extract)"
+) -> None:
     box = page.get_by_label("Your question")
     box.fill(question)
     box.press("Enter")

@@ -21,12 +21,14 @@ EMERGENCY = "my throat is closing after eating peanuts"
 RECORD_DRAFTS = """
 window.cgDrafts = [];
 new MutationObserver(() => {
-  document.querySelectorAll('.cg-draft p:not(.cg-draft-label)').forEach((p) => {
+  document.querySelectorAll('.cg-draft p:not(.cg-draft-label), .cg-extract').forEach((p) => {
     const text = p.textContent.trim();
     if (text && text !== '…' && !window.cgDrafts.includes(text)) window.cgDrafts.push(text);
   });
 }).observe(document, { subtree: true, childList: true, characterData: true });
 """
+"""Records what the chat shows before the checked answer: the extract from the sources (hybrid
+mode) or the model's draft."""
 
 
 def ask(page: Page, question: str) -> None:
@@ -36,8 +38,8 @@ def ask(page: Page, question: str) -> None:
 
 
 def next_answer(page: Page, before: int = 0) -> Locator:
-    """The checked answer that replaces the draft (the ``before + 1``-th answer of the page)."""
-    answers = page.locator("#cg-chat .cg-answer")
+    """The checked answer that replaces the extract or draft (the ``before + 1``-th of the page)."""
+    answers = page.locator("#cg-chat .cg-answer:not(.cg-extract)")
     expect(answers).to_have_count(before + 1, timeout=ANSWER_MS)
     return answers.last
 
@@ -57,8 +59,8 @@ def test_cited_answer_streams_and_opens_its_source(page: Page, live_app: LiveApp
 
     ask(page, ACROMEGALY)
     answer = next_answer(page)
-    assert page.evaluate("window.cgDrafts.length") > 0, "the draft was not shown while it streamed"
-    expect(page.locator("#cg-chat .cg-draft")).to_have_count(0)
+    assert page.evaluate("window.cgDrafts.length") > 0, "nothing was shown while the model wrote"
+    expect(page.locator("#cg-chat .cg-draft, #cg-chat .cg-extract")).to_have_count(0)
 
     link = answer.locator("a.cg-cite").first
     expect(link).to_be_visible()
