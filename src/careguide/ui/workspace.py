@@ -51,7 +51,8 @@ from careguide.ui.workspace_base import (
 )
 from careguide.ui.workspace_eval import evaluation_routes
 from careguide.ui.workspace_jobs import Jobs
-from careguide.ui.workspace_materials import material_routes, resume_jobs
+from careguide.ui.workspace_material_jobs import resume_jobs
+from careguide.ui.workspace_materials import material_routes
 from careguide.ui.workspace_pages import PREFIX
 from careguide.ui.workspace_queue import queue_routes
 from careguide.ui.workspace_users import user_routes
