@@ -21,19 +21,18 @@ from sqlalchemy.orm import Session
 
 from careguide.review.accounts import AccountsMixin, user_of
 from careguide.review.database import READ_ONLY_OPTION, create_review_engine, upgrade
+from careguide.review.fields import MAX_ROW_ID, choice, text_field
 from careguide.review.models import (
     DecisionRow,
-    FeedbackRow,
     MaterialRow,
-    QueueItemRow,
     UserRow,
     VersionRow,
     utc_now,
 )
+from careguide.review.queue import FeedbackQueueMixin
 from careguide.review.types import (
     DECISIONS,
     FORMATS,
-    QUEUE_STATUSES,
     ROLES,
     STATUSES,
     Decision,
@@ -43,9 +42,6 @@ from careguide.review.types import (
     MaterialCitation,
     MaterialFormat,
     MaterialStatus,
-    QueueItem,
-    QueueKind,
-    QueueStatus,
     ReviewError,
     Role,
     User,
@@ -61,21 +57,6 @@ CitationInput = MaterialCitation | Mapping[str, Any]
 
 def _citations(citations: Iterable[CitationInput]) -> list[MaterialCitation]:
     return [c if isinstance(c, MaterialCitation) else MaterialCitation.from_json(c) for c in citations]
-
-
-def _text(name: str, value: str, limit: int | None = None) -> str:
-    value = value.strip()
-    if not value:
-        raise ReviewError(f"The {name} is empty; give a {name}.")
-    if limit is not None and len(value) > limit:
-        raise ReviewError(f"The {name} is longer than {limit} characters; shorten it.")
-    return value
-
-
-def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ReviewError(f"Unknown {name} '{value}'; use one of: {', '.join(allowed)}.")
-    return value
 
 
 def _user(row: UserRow) -> User:
@@ -115,24 +96,6 @@ def _material(row: MaterialRow, latest: VersionRow) -> Material:
     )
 
 
-def _queue_item(row: QueueItemRow) -> QueueItem:
-    return QueueItem(
-        id=row.id,
-        kind=cast(QueueKind, row.kind),
-        feedback_id=row.feedback_id,
-        question=row.question,
-        answer=row.answer,
-        reason=row.reason,
-        status=cast(QueueStatus, row.status),
-        annotation=row.annotation or "",
-        label=row.label or "",
-        expected_answer=row.expected_answer or "",
-        annotated_by=row.annotated_by or "",
-        annotated_at=row.annotated_at,
-        created_at=row.created_at,
-    )
-
-
 def diff_bodies(old: str, new: str, old_name: str, new_name: str) -> str:
     """A unified diff of two bodies, line by line, as reviewers read it."""
     lines = difflib.unified_diff(
@@ -141,11 +104,7 @@ def diff_bodies(old: str, new: str, old_name: str, new_name: str) -> str:
     return "\n".join(lines)
 
 
-MAX_ROW_ID = 2**63 - 1
-"""The largest id a database integer column holds (SQLite and PostgreSQL bigint)."""
-
-
-class ReviewStore(AccountsMixin):
+class ReviewStore(AccountsMixin, FeedbackQueueMixin):
     """The clinician review workspace over one database (see the module docstring)."""
 
     def __init__(self, engine: Engine, bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS) -> None:
@@ -178,8 +137,8 @@ class ReviewStore(AccountsMixin):
 
     def add_user(self, username: str, password: str, role: Role = "clinician") -> User:
         """Create a user with a bcrypt-hashed password."""
-        username = _text("username", username, limit=64)
-        _choice("role", role, ROLES)
+        username = text_field("username", username, limit=64)
+        choice("role", role, ROLES)
         if len(password) < MIN_PASSWORD_CHARS:
             raise ReviewError(
                 f"The password is shorter than {MIN_PASSWORD_CHARS} characters; choose a longer one."
@@ -241,10 +200,10 @@ class ReviewStore(AccountsMixin):
         author: str,
     ) -> int:
         """Create a draft material with its first version; returns the material id."""
-        topic = _text("topic", topic, limit=200)
-        _choice("format", format, FORMATS)
-        body = _text("body", body)
-        author = _text("author", author, limit=64)
+        topic = text_field("topic", topic, limit=200)
+        choice("format", format, FORMATS)
+        body = text_field("body", body)
+        author = text_field("author", author, limit=64)
         cited = _citations(citations)
         with self._transaction() as session:
             material = MaterialRow(
@@ -296,9 +255,9 @@ class ReviewStore(AccountsMixin):
         ``citations=None`` keeps the previous version's citations. ``grade=None`` records the grade
         as unknown: the previous grade described other text.
         """
-        body = _text("body", body)
-        author = _text("author", author, limit=64)
-        note = _text("change note", change_note)
+        body = text_field("body", body)
+        author = text_field("author", author, limit=64)
+        note = text_field("change note", change_note)
         cited = None if citations is None else _citations(citations)
         with self._transaction() as session:
             material = self._material_row(session, material_id, lock=True)
@@ -320,8 +279,8 @@ class ReviewStore(AccountsMixin):
         Deciding the same thing twice on one version is refused (it would only add noise to the
         history); changing one's mind (approved -> rejected, to withdraw) is allowed.
         """
-        _choice("decision", decision, DECISIONS)
-        reviewer = _text("reviewer", reviewer, limit=64)
+        choice("decision", decision, DECISIONS)
+        reviewer = text_field("reviewer", reviewer, limit=64)
         comment = comment.strip()
         if decision == "reject" and not comment:
             raise ReviewError("A rejection needs a comment; say what must change.")
@@ -429,7 +388,7 @@ class ReviewStore(AccountsMixin):
     def list_materials(self, status: MaterialStatus | None = None) -> list[Material]:
         """Every material (or those with ``status``) with its latest version, oldest first."""
         if status is not None:
-            _choice("status", status, STATUSES)
+            choice("status", status, STATUSES)
         with self._transaction(write=False) as session:
             newest = (
                 select(VersionRow.material_id, func.max(VersionRow.version).label("version"))
@@ -472,105 +431,6 @@ class ReviewStore(AccountsMixin):
         if row is None:  # cannot happen: versions are written with their material
             raise ReviewError(f"Material {material_id} has no version; the database is damaged.")
         return row
-
-    # Feedback and the review queue
-
-    def add_feedback(
-        self, conversation_id: str, question: str, answer: str, rating: int, comment: str = ""
-    ) -> int:
-        """Record a patient's rating (texts already redacted); a negative one opens a queue item."""
-        if rating not in (1, -1):
-            raise ReviewError(f"Rating {rating} is not allowed; use 1 (helpful) or -1 (not helpful).")
-        with self._transaction() as session:
-            feedback = FeedbackRow(
-                conversation_id=conversation_id[:128],
-                question=question,
-                answer=answer,
-                rating=rating,
-                comment=comment.strip(),
-                created_at=utc_now(),
-            )
-            session.add(feedback)
-            session.flush()
-            if rating < 0:
-                reason = comment.strip() or "A patient rated this answer not helpful."
-                session.add(self._queue_row("feedback", question, answer, reason, feedback.id))
-            return feedback.id
-
-    @staticmethod
-    def _queue_row(
-        kind: QueueKind, question: str, answer: str, reason: str, feedback_id: int | None = None
-    ) -> QueueItemRow:
-        return QueueItemRow(
-            kind=kind,
-            feedback_id=feedback_id,
-            question=question,
-            answer=answer,
-            reason=reason,
-            status="open",
-            created_at=utc_now(),
-        )
-
-    def flag(self, question: str, answer: str, reason: str) -> QueueItem:
-        """Put an answer in front of a clinician (a guardrail or a staff member flagged it)."""
-        reason = _text("reason", reason)
-        with self._transaction() as session:
-            row = self._queue_row("flagged", question, answer, reason)
-            session.add(row)
-            session.flush()
-            return _queue_item(row)
-
-    def queue(self, status: QueueStatus | None = "open") -> list[QueueItem]:
-        """Queue items with ``status`` (None for all), oldest first."""
-        query = select(QueueItemRow).order_by(QueueItemRow.id)
-        if status is not None:
-            _choice("queue status", status, QUEUE_STATUSES)
-            query = query.where(QueueItemRow.status == status)
-        with self._transaction(write=False) as session:
-            return [_queue_item(row) for row in session.scalars(query)]
-
-    def annotate(
-        self, item_id: int, annotation: str, label: str, user: str, expected_answer: str = ""
-    ) -> QueueItem:
-        """Record a clinician's judgement of a queued answer and close the item.
-
-        ``label`` is the verdict the eval set keeps (e.g. "correct", "unsafe", "unsupported");
-        ``expected_answer`` is what a good answer would have said. Annotating again overwrites.
-        """
-        annotation = _text("annotation", annotation)
-        label = _text("label", label, limit=64)
-        user = _text("annotating user", user, limit=64)
-        with self._transaction() as session:
-            row = (
-                session.get(QueueItemRow, item_id, with_for_update=True)
-                if 0 < item_id <= MAX_ROW_ID
-                else None
-            )
-            if row is None:
-                raise ReviewError(f"There is no queue item {item_id}; list the queue to find its id.")
-            row.annotation = annotation
-            row.label = label
-            row.expected_answer = expected_answer.strip()
-            row.annotated_by = user
-            row.annotated_at = utc_now()
-            row.status = "done"
-            session.flush()
-            return _queue_item(row)
-
-    def export_annotations(self) -> list[dict[str, str]]:
-        """Annotated items as eval-set records, one dict per JSONL line, oldest first."""
-        return [
-            {
-                "question": item.question,
-                "answer": item.answer,
-                "label": item.label,
-                "annotation": item.annotation,
-                "expected_answer": item.expected_answer,
-                "reason": item.reason,
-                "kind": item.kind,
-            }
-            for item in self.queue("done")
-        ]
 
 
 def open_review_store(url: str, bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS) -> ReviewStore:
