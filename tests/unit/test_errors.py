@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import typer
 
+from careguide.cli.console import user_errors
 from careguide.config import ConfigError
-from careguide.console import user_errors
 from careguide.errors import UserError
 from careguide.eval.reports import ResultsError
 from careguide.ingest.embedding import EmbeddingError

@@ -9,8 +9,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from careguide.cli.review import users_app
 from careguide.config import WebSettings
-from careguide.review.commands import users_app
 from careguide.ui.workspace import SESSION_COOKIE
 from tests.integration.ui.conftest import App, csrf, sign_in, signed_in
 

@@ -6,8 +6,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from careguide.cli.review import users_app
 from careguide.review import open_review_store
-from careguide.review.commands import users_app
 from tests.unit.review.conftest import sqlite_url
 
 app = typer.Typer()

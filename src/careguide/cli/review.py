@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from careguide.console import fail, out, settings, user_errors
+from careguide.cli.console import fail, out, settings, user_errors
 from careguide.review.database import database_url
 from careguide.review.store import ReviewStore, open_review_store
 from careguide.review.types import ReviewError

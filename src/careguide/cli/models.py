@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-from careguide.console import err, fail, out
+from careguide.cli.console import err, fail, out
 from careguide.models.assembly import MODELS, ModelError, pull, verify
 
 models_app = typer.Typer(

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from careguide.cli.console import RichObserver, State, err, fail, out, progress_bar, settings, user_errors
 from careguide.config import ConfigError, Settings
-from careguide.console import RichObserver, State, err, fail, out, progress_bar, settings, user_errors
 from careguide.eval.harness import medquad_answers
 
 eval_app = typer.Typer(

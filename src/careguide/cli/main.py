@@ -11,8 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from careguide.config import Settings
-from careguide.console import (
+from careguide.cli.console import (
     RichObserver,
     State,
     err,
@@ -22,9 +21,10 @@ from careguide.console import (
     settings,
     user_errors,
 )
-from careguide.eval.commands import eval_app, train_harm_classifier
-from careguide.models.commands import models_app
-from careguide.review.commands import users_app
+from careguide.cli.eval import eval_app, train_harm_classifier
+from careguide.cli.models import models_app
+from careguide.cli.review import users_app
+from careguide.config import Settings
 
 app = typer.Typer(
     name="careguide",
@@ -399,7 +399,3 @@ def show_config() -> None:
     """Print the effective settings (profile plus CAREGUIDE_* overrides) as JSON."""
     with user_errors():
         print(settings().model_dump_json(indent=2))
-
-
-if __name__ == "__main__":
-    app()
