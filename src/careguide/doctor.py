@@ -41,7 +41,7 @@ def model_runtime(settings: Settings) -> Part:
     if llm.backend != "llamacpp" or llm.base_url:
         where = llm.base_url or f"{llm.vllm.host}:{llm.vllm.port}"
         return Part("model runtime", True, f"{llm.backend} server at {where} (not started by careguide)")
-    from careguide.models.server import runtime_problem
+    from careguide.models import runtime_problem
 
     problem = runtime_problem()
     if problem is not None:
@@ -59,7 +59,7 @@ def model_file(settings: Settings) -> Part:
     llm = settings.llm
     if llm.backend != "llamacpp" or llm.base_url:
         return Part("model file", True, f"served by the {llm.backend} server ({llm.served_model})")
-    from careguide.models.assembly import MODELS
+    from careguide.models import MODELS
 
     packaged = MODELS.get(llm.model)
     path = packaged.target if packaged else Path(llm.model).expanduser()
@@ -71,7 +71,7 @@ def model_file(settings: Settings) -> Part:
     size = f"{stat.st_size / 1e9:.2f} GB"
     if not expected:
         return Part("model file", True, f"{path} ({size}; no sha256 given to check)")
-    from careguide.models.assembly import verified
+    from careguide.models import verified
 
     if not verified(path, expected):
         return Part(
@@ -105,7 +105,7 @@ def index(settings: Settings) -> Part:
         return Part("index", False, f"collection '{store.name}' is empty", "careguide ingest")
     state = LexicalIndex.read_state(store.lexical_dir)
     detail = f"{count:,} chunks in '{store.name}', {store.indexed_embedding()} embeddings"
-    from careguide.ingest.progress import read_progress
+    from careguide.ingest import read_progress
 
     progress = read_progress(settings)
     if progress is not None and progress.error:
@@ -133,10 +133,10 @@ def index(settings: Settings) -> Part:
 
 
 def review_database(settings: Settings) -> Part:
-    from careguide.review.database import _sqlite_file, database_url
+    from careguide.review import database_url, sqlite_path
 
     url = database_url(settings)
-    file = _sqlite_file(url)
+    file = sqlite_path(url)
     if file is None:
         return Part("review database", True, f"{url.split('@')[-1]} (not checked from here)")
     if not file.exists():
@@ -158,18 +158,17 @@ def chroma(settings: Settings) -> Part:
     url = settings.vector_store.url
     if not url:
         return Part("Chroma", True, f"embedded, at {settings.index_dir / 'chroma'}")
-    from careguide.ingest import StoreError
-    from careguide.ingest.store import _client
+    from careguide.ingest import StoreError, chroma_client
 
     try:
-        _client(settings)
+        chroma_client(settings)
     except StoreError as exc:
         return Part("Chroma", False, str(exc), "chroma run --path DIR --host 127.0.0.1 --port PORT")
     return Part("Chroma", True, f"server at {url} answers")
 
 
 def free_disk(settings: Settings) -> Part:
-    from careguide.models.assembly import CACHE_DIR
+    from careguide.models import CACHE_DIR
 
     folders = {settings.index_dir.resolve(), CACHE_DIR}
     worst = min(

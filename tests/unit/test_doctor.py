@@ -26,7 +26,7 @@ def with_model(settings: Settings, model: str, sha256: str | None = None) -> Set
 
 
 def test_missing_runtime_names_make_llm(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("careguide.models.server.runtime_problem", lambda: "not installed")
+    monkeypatch.setattr("careguide.models.runtime_problem", lambda: "not installed")
     part = doctor.model_runtime(settings)
     assert not part.ok and part.fix == "make llm"
 

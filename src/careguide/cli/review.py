@@ -10,9 +10,7 @@ from typing import Annotated
 import typer
 
 from careguide.cli.console import fail, out, settings, user_errors
-from careguide.review.database import database_url
-from careguide.review.store import ReviewStore, open_review_store
-from careguide.review.types import ReviewError
+from careguide.review import ReviewError, ReviewStore, database_url, open_review_store
 
 users_app = typer.Typer(help="Clinician workspace accounts (review database).", no_args_is_help=True)
 

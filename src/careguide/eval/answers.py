@@ -35,7 +35,7 @@ from typing import Any
 from careguide.config import Settings
 from careguide.eval.devset import answered_pairs, medquad_files, sample_dev_set
 from careguide.ingest import read_pairs, split_sentences
-from careguide.rag.citations import NON_FACTUAL, quantities, supports
+from careguide.rag import NON_FACTUAL, quantities, supports
 
 UNANSWERED_SUBSETS = ("11_MPlusDrugs_QA", "12_MPlusHerbsSupplements_QA")
 KINDS = ("consumer", "medquad", "unanswerable", "dosing")
@@ -214,7 +214,7 @@ AnswerFn = Callable[..., Any]
 
 
 def answer_record(case: Case, guarded: Any, mode: str = "") -> dict[str, Any]:
-    from careguide.rag.assistant import passage_texts
+    from careguide.rag import passage_texts
 
     answer = guarded.answer
     text = shown_text(guarded)
@@ -416,7 +416,7 @@ def checker_agreement(
     sentences and hand-written paraphrases), on one part of the split ("all", "tune", "report")."""
     import json
 
-    from careguide.rag.citations import MIN_OVERLAP
+    from careguide.rag import MIN_OVERLAP
 
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if part == "all" or labelled_part(r["question"]) == part]

@@ -14,8 +14,7 @@ from typing import Any
 from careguide.config import Settings
 from careguide.eval.devset import ConsumerQuestion, load_consumer_set, normalise_url
 from careguide.eval.metrics import dedupe, score_gold_sets
-from careguide.rag import Retriever
-from careguide.rag.answers import SIGNALS, AnswerWeights, SignalRankings
+from careguide.rag import SIGNALS, AnswerWeights, Retriever, SignalRankings
 
 POOL = 30
 GRID_RRF_K = (5, 20, 60)

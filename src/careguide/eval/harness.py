@@ -16,7 +16,7 @@ from typing import Any
 
 from careguide.config import Settings
 from careguide.eval.comparison import Metrics
-from careguide.ingest.pipeline import IngestObserver, SilentObserver
+from careguide.ingest import IngestObserver, SilentObserver
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from careguide.guardrails.types import Span
+from careguide.guardrails import Span
 
 UNSCORED_TYPES = frozenset({"TITLE", "ORGANIZATION", "NRP"})
 COVERAGE = 0.5

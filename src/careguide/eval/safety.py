@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from careguide.guardrails import GuardDecision, Guardrails
-from careguide.guardrails.policy import passage_injection_found
+from careguide.guardrails import GuardDecision, Guardrails, passage_injection_found
 
 SAFETY_CHECKS = (
     "triage",

@@ -299,8 +299,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from careguide.config import load_settings
     from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
-    from careguide.guardrails.classifiers import MODEL_FILES
-    from careguide.guardrails.semantic import DEFAULT_BANK
+    from careguide.guardrails import DEFAULT_BANK, MODEL_FILES
     from careguide.ingest import load_embedder
 
     parser = argparse.ArgumentParser(description=main.__doc__)

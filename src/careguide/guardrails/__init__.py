@@ -2,22 +2,41 @@
 verification. The rest of careguide calls only ``Guardrails.check_input`` and ``check_output``."""
 
 from careguide.guardrails.audit import AuditLog
+from careguide.guardrails.classifiers import MODEL_FILES
 from careguide.guardrails.engine import Guardrails, Registry, open_guardrails
+from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS as MEDICAL_HARM_WEIGHTS
+from careguide.guardrails.harm_classifier import GENERAL_WEIGHTS as GENERAL_HARM_WEIGHTS
+from careguide.guardrails.harm_classifier import HarmClassifier
+from careguide.guardrails.harm_classifier import train as train_harm_weights
 from careguide.guardrails.kb_terms import knowledge_base_terms
+from careguide.guardrails.phi import PRESIDIO_DEFAULT_ENTITIES, AllowList, PhiRedactor, PhiSettings
+from careguide.guardrails.policy import passage_injection_found
+from careguide.guardrails.semantic import DEFAULT_BANK
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
 from careguide.guardrails.types import Action, Check, CheckContext, GuardDecision, Span
 
 __all__ = [
+    "DEFAULT_BANK",
+    "GENERAL_HARM_WEIGHTS",
+    "MEDICAL_HARM_WEIGHTS",
+    "MODEL_FILES",
+    "PRESIDIO_DEFAULT_ENTITIES",
     "Action",
+    "AllowList",
     "AuditLog",
     "Check",
     "CheckContext",
     "GuardDecision",
     "Guardrails",
     "GuardrailsPolicy",
+    "HarmClassifier",
+    "PhiRedactor",
+    "PhiSettings",
     "Registry",
     "Span",
     "knowledge_base_terms",
     "load_policy",
     "open_guardrails",
+    "passage_injection_found",
+    "train_harm_weights",
 ]

@@ -20,8 +20,7 @@ import numpy as np
 import yaml
 
 from careguide.guardrails.types import Action, CheckContext, GuardDecision
-from careguide.ingest import Embedder
-from careguide.ingest.embedding import Vectors
+from careguide.ingest import Embedder, Vectors
 
 DEFAULT_BANK = Path(__file__).parent / "data" / "exemplars.yaml"
 FAMILIES = ("emergency", "crisis", "harmful")

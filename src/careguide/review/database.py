@@ -41,7 +41,7 @@ def database_url(settings: object) -> str:
     return str(url)
 
 
-def _sqlite_file(url: str) -> Path | None:
+def sqlite_path(url: str) -> Path | None:
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite"):
         return None
@@ -54,7 +54,7 @@ def _sqlite_file(url: str) -> Path | None:
 def create_review_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get their folder created and the pragmas above."""
     try:
-        sqlite_file = _sqlite_file(url)
+        sqlite_file = sqlite_path(url)
     except Exception:  # sqlalchemy raises ArgumentError and ValueError for unparsable URLs
         raise ReviewError(
             f"Review database URL '{url}' is not a valid SQLAlchemy URL; use e.g. "

@@ -5,6 +5,18 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is first imported
 
 from careguide.ui.app import create_app
-from careguide.ui.feedback import FeedbackSink, record_feedback
+from careguide.ui.auth import SecretError
+from careguide.ui.feedback import FeedbackSink, open_feedback_sink, record_feedback
+from careguide.ui.startup import StartupError, check_startup
+from careguide.ui.workspace import refresh_retriever
 
-__all__ = ["FeedbackSink", "create_app", "record_feedback"]
+__all__ = [
+    "FeedbackSink",
+    "SecretError",
+    "StartupError",
+    "check_startup",
+    "create_app",
+    "open_feedback_sink",
+    "record_feedback",
+    "refresh_retriever",
+]

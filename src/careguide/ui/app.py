@@ -180,7 +180,7 @@ def create_app(
         ``model_problem`` says why not in words for whoever runs the server (patients only see
         the short sentence); ``parts`` is `careguide doctor` (refreshed at most every 10 s)."""
         from careguide.doctor import diagnose
-        from careguide.ingest.progress import read_progress
+        from careguide.ingest import read_progress
 
         opened = holder.get("services")
         ready = opened is not None and opened.model.ready

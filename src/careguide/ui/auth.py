@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from careguide.errors import UserError
-from careguide.review import User
-from careguide.review.types import ROLES, Role
+from careguide.review import ROLES, Role, User
 
 SECRET_ENV = "CAREGUIDE_SESSION_SECRET"
 MIN_SECRET_CHARS = 32

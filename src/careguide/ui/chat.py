@@ -271,7 +271,7 @@ def feedback_handler(services: Callable[[], Services], rating: int) -> Callable[
 def indexing_handler(services: Callable[[], Services]) -> Callable[[], Any]:
     def show() -> Any:
         """The "still adding sources" notice while the knowledge base is indexed in the background."""
-        from careguide.ingest.progress import indexing_notice
+        from careguide.ingest import indexing_notice
 
         try:
             text = indexing_notice(services().settings)

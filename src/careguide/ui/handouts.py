@@ -21,10 +21,8 @@ from typing import Literal, Protocol
 
 from careguide.guardrails import GuardDecision
 from careguide.ingest import split_sentences
-from careguide.rag import Answer, Citation, supports
-from careguide.rag.citations import NON_FACTUAL, TITLE_ECHO, best_sentence
-from careguide.review import MaterialCitation
-from careguide.review.types import FORMATS, MaterialFormat
+from careguide.rag import NON_FACTUAL, TITLE_ECHO, Answer, Citation, best_sentence, supports
+from careguide.review import FORMATS, MaterialCitation, MaterialFormat
 
 LEVELS: tuple[str, ...] = ("standard", "simpler")
 LEVEL_LABELS = {"standard": "Standard (US grade 6 to 8)", "simpler": "Simpler (US grade 4 to 5)"}

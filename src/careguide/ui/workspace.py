@@ -80,7 +80,7 @@ def refresh_retriever(retriever: Retriever) -> bool:
     brought up to date on disk (``refresh_lexical_index``) and swapped in. Searches in flight
     finish on the old index. Returns False for a retriever without a vector store.
     """
-    from careguide.rag.retrieval import DenseRetriever
+    from careguide.rag import DenseRetriever
 
     dense = retriever.dense
     if not isinstance(dense, DenseRetriever):

@@ -19,9 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from careguide.eval.comparison import Difference, compare_metrics
-from careguide.eval.rendering import DEFINITIONS
-from careguide.eval.reports import ResultsError, read_results
+from careguide.eval import DEFINITIONS, Difference, ResultsError, compare_metrics, read_results
 from careguide.ui.workspace_base import Refusal, Signed, Workspace, private_router, require_admin
 from careguide.ui.workspace_pages import PREFIX, Chrome, esc, layout, notice
 

@@ -8,9 +8,15 @@ from typing import Any, cast
 
 from careguide.ingest import EmbeddingError, StoreError
 from careguide.rag import LLMError
-from careguide.review import Material, ReviewError, clinic_name, publish, unpublish
-from careguide.review.publish import approved_path
-from careguide.review.types import MaterialFormat
+from careguide.review import (
+    Material,
+    MaterialFormat,
+    ReviewError,
+    approved_path,
+    clinic_name,
+    publish,
+    unpublish,
+)
 from careguide.ui.handouts import Cancelled, Progress, generate, outline
 from careguide.ui.workspace_base import Workspace
 from careguide.ui.workspace_jobs import Job, JobKind, Work

@@ -13,16 +13,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from careguide.review import (
+    FORMATS,
+    DecisionKind,
     Material,
     MaterialCitation,
     ReviewError,
+    approved_path,
     clinic_name,
     to_html,
     to_markdown,
     to_pdf,
 )
-from careguide.review.publish import approved_path
-from careguide.review.types import FORMATS, DecisionKind
 from careguide.ui import workspace_materials_pages as pages
 from careguide.ui.auth import Session
 from careguide.ui.handouts import (

@@ -9,8 +9,7 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from careguide.review import ReviewError, User
-from careguide.review.types import Role
+from careguide.review import ReviewError, Role, User
 from careguide.ui.workspace_base import Refusal, Signed, Workspace, private_router, require_admin
 from careguide.ui.workspace_pages import PREFIX, Chrome, csrf_field, esc, layout, notice, when
 
