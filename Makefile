@@ -1,5 +1,5 @@
 # careguide — `make run` installs, indexes the default knowledge base and serves it;
-# `make test` installs and runs ruff, mypy and pytest.
+# `make test` installs and runs ruff, mypy, the import contracts and pytest.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install llm model doctor browser screenshots run ingest test lint typecheck unit bench eval eval-quick baseline clean test-cluster cluster-system
+.PHONY: install llm model doctor browser screenshots run ingest test lint typecheck imports unit bench eval eval-quick baseline clean test-cluster cluster-system
 
 # llama-cpp-python's native build crashes on some CPUs (AMX on, llama.cpp issue #20824), and a build
 # for one machine's instruction set dies with "Illegal instruction" on another (AVX-512 flags on an
@@ -86,7 +86,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck llm browser
+# The package rules of docs/architecture.md (layers, no import circle, one public face per package):
+# the contracts are [tool.importlinter] in pyproject.toml.
+imports: install
+	$(BIN)/lint-imports
+
+test: lint typecheck imports llm browser
 	$(BIN)/pytest -q
 	$(MAKE) eval-quick
 
