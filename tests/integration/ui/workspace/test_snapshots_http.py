@@ -4,7 +4,7 @@ accident. Random values (nonces, tokens, job ids, dates, the temporary folder) a
 placeholders before comparing.
 
 After an intended change of a page, write the snapshots again with
-``CAREGUIDE_UPDATE_SNAPSHOTS=1 pytest tests/integration/ui/workspace/test_snapshots_http.py`` and
+``CAREGUIDE_TEST_UPDATE_SNAPSHOTS=1 pytest tests/integration/ui/workspace/test_snapshots_http.py`` and
 review the difference.
 """
 
@@ -34,7 +34,7 @@ RANDOM = [
     (re.compile(r"nonce(=\"|-)[A-Za-z0-9_-]+"), r"nonce\1NONCE"),
     (re.compile(r'name="(csrf|token)" value="[^"]+"'), r'name="\1" value="TOKEN"'),
     (re.compile(r"jobs/[A-Za-z0-9_-]{16}"), "jobs/JOB"),
-    (re.compile(r'"id": "[A-Za-z0-9_-]{16}"'), '"id": "JOB"'),
+    (re.compile(r'"id":"[A-Za-z0-9_-]{16}"'), '"id":"JOB"'),
     (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"), "DATE UTC"),
     (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00)?"), "DATETIME"),
 ]
@@ -62,7 +62,7 @@ class Snapshots:
         self.seen.append(name)
         actual = normalised(response, self.tmp)
         path = self.folder / f"{name}.txt"
-        if os.environ.get("CAREGUIDE_UPDATE_SNAPSHOTS") == "1":
+        if os.environ.get("CAREGUIDE_TEST_UPDATE_SNAPSHOTS") == "1":
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(actual, encoding="utf-8", newline="")
             return
@@ -81,7 +81,9 @@ class Snapshots:
 
 def citation(n: int, chunk_id: str) -> MaterialCitation:
     c = CHUNKS[chunk_id]
-    return MaterialCitation(n, chunk_id, c.title, c.source, c.url, c.text.split(". ")[0] + ".", c.organisation)
+    return MaterialCitation(
+        n, chunk_id, c.title, c.source, c.url, c.text.split(". ")[0] + ".", c.organisation
+    )
 
 
 def hold(workspace: Workspace, kind, title: str, steps: list[str], material_id: int | None = None):
@@ -92,7 +94,7 @@ def hold(workspace: Workspace, kind, title: str, steps: list[str], material_id: 
         job.start_step(0)
         job.end_step(0, "skipped", "not in the knowledge base")
         job.start_step(1)
-        job.add_partial("Asthma <is> a \"chronic\" disease")
+        job.add_partial('Asthma <is> a "chronic" disease')
         release.wait(30)
 
     job = workspace.jobs.submit(kind, "alice", title, steps, work, material_id)
@@ -137,18 +139,24 @@ def test_every_page_matches_its_snapshot(web, store, settings, tmp_path):
         "It is treated with medicines [2]. Ask your care team about your plan. The moon is cheese [1]. "
         "Something uncited. A stray marker [7].\n\n- <script>alert(1)</script> listed [1]\n"
     )
-    draft = store.create_material(TRICKY, "patients", "standard", "handout", body, [what, treat], 6.2, "alice")
+    draft = store.create_material(
+        TRICKY, "patients", "standard", "handout", body, [what, treat], 6.2, "alice"
+    )
     store.edit(draft, body.replace("cheese", "rock"), "alice", "Fix <the> moon", [what, treat], 6.0)
-    approved = store.create_material("gout", "caregivers", "simpler", "faq", "Gout [1].", [what], 9.1, "alice")
+    approved = store.create_material(
+        "gout", "caregivers", "simpler", "faq", "Gout [1].", [what], 9.1, "alice"
+    )
     store.decide(approved, "approve", "root", "Looks <good>")
     rejected = store.create_material("acne", "parents", "standard", "handout", "Acne.", [], None, "alice")
     store.decide(rejected, "reject", "root", "No sources")
-    store.add_feedback("conv-1", "What is <asthma>?", "Asthma is a \"bone\" disease.", -1, "Wrong!")
+    store.add_feedback("conv-1", "What is <asthma>?", 'Asthma is a "bone" disease.', -1, "Wrong!")
     store.flag("How much insulin?", "Take 40 units.", "unverified number removed " + "x" * 200)
 
     assert sign_in(client, "alice").status_code == 303
     token = csrf(get("/workspace").text)
-    running, release = hold(web.workspace, "generate", "Draft: <asthma>", ["What is asthma?", "Symptoms?", "Causes?"])
+    running, release = hold(
+        web.workspace, "generate", "Draft: <asthma>", ["What is asthma?", "Symptoms?", "Causes?"]
+    )
     shots.check("dashboard-with-job", get("/workspace"))
     shots.check("job-running", get(f"/workspace/jobs/{running.id}"))
     shots.check("api-job-running", get(f"/workspace/api/jobs/{running.id}"))
