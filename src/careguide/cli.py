@@ -271,9 +271,9 @@ def serve(
     from careguide.rag import open_retriever
     from careguide.review import ReviewError
     from careguide.ui import create_app
-    from careguide.ui.auth import SecretError
     from careguide.ui.feedback import open_feedback_sink
     from careguide.ui.startup import StartupError, check_startup
+    from careguide.ui.workspace.auth import SecretError
 
     with user_errors():
         config = settings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from careguide.ui.workspace_jobs import Job, Jobs
+from careguide.ui.workspace.jobs import Job, Jobs
 
 
 def test_progress_and_result_are_visible_in_the_snapshot() -> None:

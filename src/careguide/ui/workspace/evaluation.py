@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from careguide.eval.comparison import Difference, compare_metrics
 from careguide.eval.rendering import DEFINITIONS
 from careguide.eval.reports import ResultsError, read_results
-from careguide.ui.workspace_base import Refusal, Signed, Workspace, private_router, require_admin
-from careguide.ui.workspace_pages import PREFIX, Chrome, esc, layout, notice
+from careguide.ui.workspace.base import Refusal, Signed, Ws, private_router, require_admin
+from careguide.ui.workspace.pages import PREFIX, Chrome, esc, layout, notice
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SHOWN_RUNS = 20
@@ -216,22 +216,22 @@ def report_headers() -> dict[str, str]:
     }
 
 
-def evaluation_routes(ws: Workspace) -> APIRouter:
-    router = private_router(ws)
+router = private_router()
+"""The Evaluation tab (administrators) and the stored reports."""
 
-    @router.get("/evaluation", response_class=HTMLResponse)
-    def evaluation(request: Request, session: Signed) -> Response:
-        require_admin(session, "see the evaluation reports")
-        chrome = ws.chrome(request, session)
-        folder = ws.settings.reports_dir
-        return ws.page(request, chrome, evaluation_page(chrome, folder, run_names(folder)))
 
-    @router.get("/evaluation/{name}/report.html")
-    def evaluation_report(session: Signed, name: str) -> Response:
-        require_admin(session, "see the evaluation reports")
-        run = find_run(ws.settings.reports_dir, name)
-        if run is None or not run.report_html.is_file():
-            raise Refusal(404, f"There is no evaluation report {name!r}.")
-        return HTMLResponse(run.report_html.read_text(encoding="utf-8"), headers=report_headers())
+@router.get("/evaluation", response_class=HTMLResponse)
+def evaluation(request: Request, session: Signed, ws: Ws) -> Response:
+    require_admin(session, "see the evaluation reports")
+    chrome = ws.chrome(request, session)
+    folder = ws.settings.reports_dir
+    return ws.page(request, chrome, evaluation_page(chrome, folder, run_names(folder)))
 
-    return router
+
+@router.get("/evaluation/{name}/report.html")
+def evaluation_report(session: Signed, ws: Ws, name: str) -> Response:
+    require_admin(session, "see the evaluation reports")
+    run = find_run(ws.settings.reports_dir, name)
+    if run is None or not run.report_html.is_file():
+        raise Refusal(404, f"There is no evaluation report {name!r}.")
+    return HTMLResponse(run.report_html.read_text(encoding="utf-8"), headers=report_headers())

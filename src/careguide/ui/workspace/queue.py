@@ -10,19 +10,20 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from careguide.review import QueueItem, ReviewError
-from careguide.ui.workspace_base import (
+from careguide.ui.workspace.base import (
     MAX_TEXT_CHARS,
     Refusal,
     Signed,
     Workspace,
+    Ws,
     private_router,
     security_headers,
 )
-from careguide.ui.workspace_pages import PREFIX, Chrome, csrf_field, esc, filters, layout, notice, when
+from careguide.ui.workspace.pages import PREFIX, Chrome, csrf_field, esc, filters, layout, notice, when
 
 # Pages
 
@@ -101,60 +102,64 @@ def item_page(
 # Routes
 
 
-def queue_routes(ws: Workspace) -> APIRouter:
-    router = private_router(ws)
+router = private_router()
+"""The review queue: the list, one item, annotating it, the annotations as JSONL."""
 
-    @router.get("/queue", response_class=HTMLResponse)
-    def queue(request: Request, session: Signed, status: str = "open") -> Response:
-        chosen = status if status in ("open", "done", "all") else "open"
-        items = ws.store.queue(None if chosen == "all" else cast(Any, chosen))
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(request: Request, session: Signed, ws: Ws, status: str = "open") -> Response:
+    chosen = status if status in ("open", "done", "all") else "open"
+    items = ws.store.queue(None if chosen == "all" else cast(Any, chosen))
+    chrome = ws.chrome(request, session)
+    return ws.page(request, chrome, queue_page(chrome, items, chosen))
+
+
+@router.get("/queue/annotations.jsonl")
+def annotations_jsonl(session: Signed, ws: Ws) -> Response:
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ws.store.export_annotations())
+    name = f"careguide-annotations-{datetime.now(UTC):%Y%m%d}.jsonl"
+    headers = security_headers() | {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(lines, media_type="application/x-ndjson; charset=utf-8", headers=headers)
+
+
+def queue_item(ws: Workspace, item_id: int) -> Any:
+    item = next((i for i in ws.store.queue(None) if i.id == item_id), None)
+    if item is None:
+        raise Refusal(404, f"There is no queue item {item_id}.")
+    return item
+
+
+@router.get("/queue/{item_id}", response_class=HTMLResponse)
+def queue_item_page(request: Request, session: Signed, ws: Ws, item_id: int) -> Response:
+    chrome = ws.chrome(request, session)
+    return ws.page(request, chrome, item_page(chrome, queue_item(ws, item_id)))
+
+
+@router.post("/queue/{item_id}/annotate")
+def annotate(
+    request: Request,
+    session: Signed,
+    ws: Ws,
+    item_id: int,
+    annotation: Annotated[str, Form()] = "",
+    label: Annotated[str, Form()] = "",
+    expected_answer: Annotated[str, Form()] = "",
+) -> Response:
+    item = queue_item(ws, item_id)
+    values = {
+        "annotation": annotation[:MAX_TEXT_CHARS],
+        "label": label[:64],
+        "expected_answer": expected_answer[:MAX_TEXT_CHARS],
+    }
+    error = "" if label in QUEUE_LABELS else "Choose a verdict from the list."
+    if not error:
+        try:
+            ws.store.annotate(
+                item_id, values["annotation"], label, session.username, values["expected_answer"]
+            )
+        except ReviewError as exc:
+            error = str(exc)
+    if error:
         chrome = ws.chrome(request, session)
-        return ws.page(request, chrome, queue_page(chrome, items, chosen))
-
-    @router.get("/queue/annotations.jsonl")
-    def annotations(session: Signed) -> Response:
-        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ws.store.export_annotations())
-        name = f"careguide-annotations-{datetime.now(UTC):%Y%m%d}.jsonl"
-        headers = security_headers() | {"Content-Disposition": f'attachment; filename="{name}"'}
-        return Response(lines, media_type="application/x-ndjson; charset=utf-8", headers=headers)
-
-    def queue_item(item_id: int) -> Any:
-        item = next((i for i in ws.store.queue(None) if i.id == item_id), None)
-        if item is None:
-            raise Refusal(404, f"There is no queue item {item_id}.")
-        return item
-
-    @router.get("/queue/{item_id}", response_class=HTMLResponse)
-    def queue_item_page(request: Request, session: Signed, item_id: int) -> Response:
-        chrome = ws.chrome(request, session)
-        return ws.page(request, chrome, item_page(chrome, queue_item(item_id)))
-
-    @router.post("/queue/{item_id}/annotate")
-    def annotate(
-        request: Request,
-        session: Signed,
-        item_id: int,
-        annotation: Annotated[str, Form()] = "",
-        label: Annotated[str, Form()] = "",
-        expected_answer: Annotated[str, Form()] = "",
-    ) -> Response:
-        item = queue_item(item_id)
-        values = {
-            "annotation": annotation[:MAX_TEXT_CHARS],
-            "label": label[:64],
-            "expected_answer": expected_answer[:MAX_TEXT_CHARS],
-        }
-        error = "" if label in QUEUE_LABELS else "Choose a verdict from the list."
-        if not error:
-            try:
-                ws.store.annotate(
-                    item_id, values["annotation"], label, session.username, values["expected_answer"]
-                )
-            except ReviewError as exc:
-                error = str(exc)
-        if error:
-            chrome = ws.chrome(request, session)
-            return ws.page(request, chrome, item_page(chrome, item, values, error), 400)
-        return ws.redirect(request, f"{PREFIX}/queue", f"Annotated queue item {item_id}.")
-
-    return router
+        return ws.page(request, chrome, item_page(chrome, item, values, error), 400)
+    return ws.redirect(request, f"{PREFIX}/queue", f"Annotated queue item {item_id}.")

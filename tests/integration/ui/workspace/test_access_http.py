@@ -1,8 +1,8 @@
 """The clinician workspace over HTTP (FastAPI's test client) on a real SQLite review database:
 sign-in, roles and sign-out, every route refused without a session, CSRF on every form, and
-everything shown escaped. The areas have their own files: ``test_workspace_materials_http.py``,
-``test_workspace_queue_http.py`` and ``test_workspace_eval_http.py``; the shared fixtures are in
-``conftest.py``."""
+everything shown escaped. The areas have their own files: ``test_materials_http.py``,
+``test_queue_http.py`` and ``test_evaluation_http.py``; the shared fixtures are in the
+folder above's ``conftest.py``."""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 session and CSRF check that guards every private route (:func:`private_router`, :data:`Signed`,
 :func:`require_admin`), the security headers, and the cookie names and limits.
 
-The area modules (``workspace_materials``, ``workspace_queue``, ``workspace_users``,
-``workspace_eval``) build their routes on this; ``workspace.add_workspace`` wires them together.
+The area modules (``login``, ``materials``, ``material_jobs``, ``queue``, ``users``,
+``evaluation``) each hold one router built on this; ``add_workspace`` wires them together. Route
+handlers reach the workspace through the :data:`Ws` dependency (the app's ``state.workspace``).
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from fastapi.routing import APIRoute
 from careguide.config import Settings
 from careguide.guardrails import AuditLog
 from careguide.review import ReviewStore
-from careguide.ui.auth import Session, Sessions, Throttle, tokens_match
 from careguide.ui.handouts import AnswerSource, OutputCheck
-from careguide.ui.workspace_jobs import Jobs
-from careguide.ui.workspace_pages import PREFIX, Chrome, login_url
+from careguide.ui.workspace.auth import Session, Sessions, Throttle, tokens_match
+from careguide.ui.workspace.jobs import Jobs
+from careguide.ui.workspace.pages import PREFIX, Chrome, login_url
 
 log = logging.getLogger("careguide.ui.workspace")
 
@@ -144,32 +145,42 @@ def safe_next(value: str | None) -> str:
     return value if rest == "" or rest[0] in "/?" else PREFIX
 
 
-def private_router(ws: Workspace) -> APIRouter:
+def workspace_of(request: Request) -> Workspace:
+    """The workspace of the app serving the request (``add_workspace`` puts it on the app's state)."""
+    workspace: Workspace = request.app.state.workspace
+    return workspace
+
+
+Ws = Annotated[Workspace, Depends(workspace_of)]
+
+
+async def require_session(request: Request) -> Session:
+    """Every private route: a valid session, and on POST the session's CSRF token."""
+    ws = workspace_of(request)
+    session = ws.sessions.read(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        if request.url.path.startswith(API):
+            raise Refusal(401, "Sign in to the workspace first.")
+        target = PREFIX
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise Refusal(303, "Sign in first.", login_url(safe_next(target)))
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        submitted = request.headers.get("x-csrf-token")
+        if submitted is None:
+            form = await request.form()
+            value = form.get("csrf")
+            submitted = value if isinstance(value, str) else None
+        if not tokens_match(session.csrf, submitted):
+            raise Refusal(
+                403, "This form has expired or did not come from the workspace; reload and try again."
+            )
+    request.state.workspace_session = session
+    return session
+
+
+def private_router() -> APIRouter:
     """A router under ``/workspace`` whose every route needs a session (and on POST its CSRF token)."""
-
-    async def require_session(request: Request) -> Session:
-        """Every private route: a valid session, and on POST the session's CSRF token."""
-        session = ws.sessions.read(request.cookies.get(SESSION_COOKIE))
-        if session is None:
-            if request.url.path.startswith(API):
-                raise Refusal(401, "Sign in to the workspace first.")
-            target = PREFIX
-            if request.method == "GET":
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise Refusal(303, "Sign in first.", login_url(safe_next(target)))
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            submitted = request.headers.get("x-csrf-token")
-            if submitted is None:
-                form = await request.form()
-                value = form.get("csrf")
-                submitted = value if isinstance(value, str) else None
-            if not tokens_match(session.csrf, submitted):
-                raise Refusal(
-                    403, "This form has expired or did not come from the workspace; reload and try again."
-                )
-        request.state.workspace_session = session
-        return session
-
     return APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(require_session)])
 
 

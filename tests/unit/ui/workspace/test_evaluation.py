@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from careguide.ui.auth import Session
-from careguide.ui.workspace_eval import evaluation_page, find_run, load_run, newest_readable, run_names
-from careguide.ui.workspace_pages import Chrome
+from careguide.ui.workspace.auth import Session
+from careguide.ui.workspace.evaluation import evaluation_page, find_run, load_run, newest_readable, run_names
+from careguide.ui.workspace.pages import Chrome
 
 ADMIN = Chrome(Session("s", 1, "root", "admin", "token", 0.0, 1e12), "nonce")
 

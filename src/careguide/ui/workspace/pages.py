@@ -1,7 +1,7 @@
 """The frame of the clinician workspace's pages: small server-rendered HTML, no external fonts or
 scripts. The layout every page shares (header, navigation, one-time message), the helpers each
 area's pages use, and the sign-in and error pages. Each area's own pages live beside its routes
-(``workspace_materials_pages``, ``workspace_queue``, ``workspace_users``, ``workspace_eval``).
+(``materials_pages``, ``queue``, ``users``, ``evaluation``).
 
 Everything that comes from a user, a model, a document or the database is escaped with
 :func:`esc`. Pages work without JavaScript (forms post, job pages refresh themselves); the one
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
-from careguide.ui.auth import Session
+from careguide.ui.workspace.auth import Session
 
 PREFIX = "/workspace"
 

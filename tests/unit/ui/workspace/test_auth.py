@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from careguide.review import User
-from careguide.ui.auth import (
+from careguide.ui.workspace import safe_next
+from careguide.ui.workspace.auth import (
     MIN_SECRET_CHARS,
     SECRET_ENV,
     SecretError,
@@ -19,7 +20,6 @@ from careguide.ui.auth import (
     load_secret,
     tokens_match,
 )
-from careguide.ui.workspace import safe_next
 
 SECRET = b"s" * 32
 ALICE = User(id=7, username="alice", role="clinician", created_at=datetime(2026, 1, 1, tzinfo=UTC))

@@ -1,10 +1,14 @@
 """The workspace's background work on materials: drafting from the knowledge base and publishing
-or withdrawing approved material, as jobs that another process can resume."""
+or withdrawing approved material, as jobs that another process can resume; and the jobs' router
+(a job's page, stopping it, its status as JSON for the page's polling)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any, cast
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from careguide.ingest import EmbeddingError, StoreError
 from careguide.rag import LLMError
@@ -12,9 +16,10 @@ from careguide.review import Material, ReviewError, clinic_name, publish, unpubl
 from careguide.review.publish import approved_path
 from careguide.review.types import MaterialFormat
 from careguide.ui.handouts import Cancelled, Progress, generate, outline
-from careguide.ui.workspace_base import Workspace
-from careguide.ui.workspace_jobs import Job, JobKind, Work
-from careguide.ui.workspace_materials_pages import PublishState
+from careguide.ui.workspace.base import Refusal, Signed, Workspace, Ws, private_router, security_headers
+from careguide.ui.workspace.jobs import Job, JobKind, Work
+from careguide.ui.workspace.materials_pages import PublishState, job_page
+from careguide.ui.workspace.pages import PREFIX
 
 log = logging.getLogger("careguide.ui.workspace")
 
@@ -148,3 +153,40 @@ def resume_jobs(ws: Workspace) -> None:
         ws.jobs.resume_with("generate", draft)
     ws.jobs.resume_with("publish", lambda job: _publish_work(ws, int(job.params["material_id"]), False))
     ws.jobs.resume_with("unpublish", lambda job: _publish_work(ws, int(job.params["material_id"]), True))
+
+
+# Routes
+
+router = private_router()
+"""Jobs: a job's page (it polls the status), stopping it, its status as JSON."""
+
+
+def job_or_refuse(ws: Workspace, job_id: str) -> Job:
+    job = ws.jobs.get(job_id)
+    if job is None:
+        raise Refusal(404, "This job is not known here; the server may have restarted. Start it again.")
+    return job
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_status_page(request: Request, session: Signed, ws: Ws, job_id: str) -> Response:
+    job = job_or_refuse(ws, job_id)
+    snapshot = job.snapshot()
+    if snapshot["state"] == "done" and snapshot["material_id"] and job.kind == "generate":
+        return ws.redirect(request, f"{PREFIX}/materials/{snapshot['material_id']}")
+    chrome = ws.chrome(request, session)
+    return ws.page(request, chrome, job_page(chrome, snapshot))
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel_job(request: Request, session: Signed, ws: Ws, job_id: str) -> Response:
+    job = job_or_refuse(ws, job_id)
+    if job.owner != session.username and not session.is_admin:
+        raise Refusal(403, "Only the person who started this draft (or an administrator) can stop it.")
+    ws.jobs.cancel(job)
+    return ws.redirect(request, f"{PREFIX}/jobs/{job.id}", "Stopping after the current sentence…", "info")
+
+
+@router.get("/api/jobs/{job_id}")
+def job_status(session: Signed, ws: Ws, job_id: str) -> JSONResponse:
+    return JSONResponse(job_or_refuse(ws, job_id).snapshot(), headers=security_headers())

@@ -6,17 +6,18 @@ latest evaluation report.
 Wiring is one call, :func:`add_workspace`. Every route but the sign-in form requires a session:
 without one, pages redirect (303) to the sign-in form and ``/workspace/api/...`` answers 401.
 Every POST needs the session's CSRF token. Drafting and publishing run in background workers
-(``workspace_jobs``); pages poll their progress and no request waits for the model.
+(``jobs``); pages poll their progress and no request waits for the model.
 
 After a material is published (or withdrawn), ``on_publish`` is called so the app's retriever sees
 the new chunks; :func:`refresh_retriever` does that for a :class:`careguide.rag.Retriever`.
 
-This module holds sign-in and sign-out and wires the areas together; each area is its own module:
-``workspace_base`` (the shared state, refusals, the session and CSRF check, security headers),
-``workspace_materials`` with ``workspace_materials_pages`` (dashboard, drafting, each material's
-review, exports, publishing, the JSON API), ``workspace_queue`` (the review queue),
-``workspace_users`` (accounts), ``workspace_eval`` (the evaluation tab), ``workspace_jobs`` (the
-background workers) and ``workspace_pages`` (the page frame, sign-in and error pages).
+This module wires the areas together; each area is its own module with one router: ``login``
+(sign-in and sign-out), ``materials`` with ``materials_pages`` (dashboard, drafting, each
+material's review, exports, publishing, the JSON API), ``material_jobs`` (the drafting and
+publishing work and the jobs' pages), ``queue`` (the review queue), ``users`` (accounts) and
+``evaluation`` (the evaluation tab). Beside them: ``base`` (the shared state, refusals, the session
+and CSRF check, security headers), ``auth`` (session cookies, login throttling), ``jobs`` (the
+background workers) and ``pages`` (the page frame, sign-in and error pages).
 """
 
 from __future__ import annotations
@@ -24,38 +25,31 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Annotated, cast
+from typing import cast
 
-from fastapi import APIRouter, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 
 from careguide.config import Settings
 from careguide.guardrails import AuditLog
 from careguide.ingest import ChromaStore, LexicalIndex, refresh_lexical_index
 from careguide.rag import Retriever
 from careguide.review import DatabaseFailures, JobTable, ReviewStore
-from careguide.ui import workspace_pages as pages
-from careguide.ui.auth import Sessions, Throttle, client_address, load_secret
 from careguide.ui.handouts import AnswerSource, OutputCheck
-from careguide.ui.workspace_base import (
+from careguide.ui.workspace import evaluation, login, material_jobs, materials, pages, queue, users
+from careguide.ui.workspace.auth import Sessions, Throttle, load_secret
+from careguide.ui.workspace.base import (
     API,
     LOGIN_COOKIE,
     SESSION_COOKIE,
     PassageLookup,
     Refusal,
-    Signed,
     Workspace,
-    private_router,
     safe_next,
     security_headers,
 )
-from careguide.ui.workspace_eval import evaluation_routes
-from careguide.ui.workspace_jobs import Jobs
-from careguide.ui.workspace_material_jobs import resume_jobs
-from careguide.ui.workspace_materials import material_routes
-from careguide.ui.workspace_pages import PREFIX
-from careguide.ui.workspace_queue import queue_routes
-from careguide.ui.workspace_users import user_routes
+from careguide.ui.workspace.jobs import Jobs
+from careguide.ui.workspace.material_jobs import resume_jobs
 
 __all__ = [
     "API",
@@ -180,93 +174,16 @@ def add_workspace(
         )
 
     app.add_exception_handler(Refusal, refused)
+    app.state.workspace = workspace
     workspace.routers = [
-        _public_routes(workspace),
-        _session_routes(workspace),
-        material_routes(workspace),
-        queue_routes(workspace),
-        evaluation_routes(workspace),
-        user_routes(workspace),
+        login.router,
+        login.session_router,
+        materials.router,
+        material_jobs.router,
+        queue.router,
+        evaluation.router,
+        users.router,
     ]
     for router in workspace.routers:
         app.include_router(router)
     return workspace
-
-
-def _public_routes(ws: Workspace) -> APIRouter:
-    router = APIRouter(prefix=PREFIX, include_in_schema=False)
-
-    def login_form(
-        request: Request, next_path: str, username: str = "", error: str = "", status: int = 200
-    ) -> HTMLResponse:
-        token, cookie = ws.sessions.login_token()
-        chrome = ws.chrome(request, None)
-        response = ws.page(
-            request, chrome, pages.login_page(chrome, token, next_path, username, error), status
-        )
-        response.set_cookie(
-            LOGIN_COOKIE, cookie, max_age=3600, path=f"{PREFIX}/login", httponly=True, samesite="strict",
-            secure=request.url.scheme == "https",
-        )  # fmt: skip
-        return response
-
-    @router.get("/login", response_class=HTMLResponse)
-    def login_page(request: Request, next: str = PREFIX) -> Response:
-        if ws.sessions.read(request.cookies.get(SESSION_COOKIE)) is not None:
-            return ws.redirect(request, safe_next(next))
-        return login_form(request, safe_next(next))
-
-    @router.post("/login", response_class=HTMLResponse)
-    def login(
-        request: Request,
-        username: Annotated[str, Form()] = "",
-        password: Annotated[str, Form()] = "",
-        token: Annotated[str, Form()] = "",
-        next: Annotated[str, Form()] = PREFIX,
-    ) -> Response:
-        target = safe_next(next)
-        name = username.strip()[:64]
-        if not ws.sessions.login_token_ok(request.cookies.get(LOGIN_COOKIE), token):
-            return login_form(
-                request, target, name, "The sign-in form had expired; please sign in again.", 400
-            )
-        peer = request.client.host if request.client else None
-        client = client_address(peer, request.headers, ws.settings.web.trusted_proxy_header)
-        account, address = f"user:{name.lower()}@{client}", f"address:{client}"
-        wait = max(ws.throttle.wait_s(account), ws.address_throttle.wait_s(address))
-        if wait > 0:
-            ws.audit_sign_in(name, client, "throttled")
-            seconds = max(1, round(wait))
-            message = f"Too many failed sign-ins; try again in {seconds} second{'s' if seconds != 1 else ''}."
-            return login_form(request, target, name, message, 429)
-        user = ws.store.authenticate(name, password) if name and password else None
-        if user is None:
-            ws.throttle.failed(account)
-            ws.address_throttle.failed(address)
-            ws.audit_sign_in(name, client, "refused")
-            return login_form(request, target, name, "Wrong username or password.", 401)
-        ws.throttle.succeeded(account)
-        ws.audit_sign_in(name, client, "ok")
-        _, cookie = ws.sessions.issue(user)
-        response = ws.redirect(request, target)
-        response.set_cookie(
-            SESSION_COOKIE, cookie, max_age=int(ws.sessions.ttl_s), path=PREFIX, httponly=True,
-            samesite="lax", secure=request.url.scheme == "https",
-        )  # fmt: skip
-        response.delete_cookie(LOGIN_COOKIE, path=f"{PREFIX}/login")
-        return response
-
-    return router
-
-
-def _session_routes(ws: Workspace) -> APIRouter:
-    router = private_router(ws)
-
-    @router.post("/logout")
-    def logout(request: Request, session: Signed) -> Response:
-        ws.sessions.revoke(session)
-        response = ws.redirect(request, f"{PREFIX}/login", "You have signed out.", "info")
-        response.delete_cookie(SESSION_COOKIE, path=PREFIX)
-        return response
-
-    return router

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from careguide.review import JobRecord, JobTable, ReviewStore, open_review_store
-from careguide.ui.workspace_jobs import Job, Jobs
+from careguide.ui.workspace.jobs import Job, Jobs
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """HTML of the workspace's materials: the dashboard, the new-material form, a draft's job page,
 a material's page (preview, each sentence with its source, decision, edit) and its history.
 
-Built on the frame in ``workspace_pages``; everything shown is escaped with :func:`esc`.
+Built on the frame in ``pages``; everything shown is escaped with :func:`esc`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from careguide.ui.handouts import (
     SentenceCheck,
 )
 from careguide.ui.web_security import link_html
-from careguide.ui.workspace_pages import PREFIX, Chrome, csrf_field, esc, filters, layout, notice, when
+from careguide.ui.workspace.pages import PREFIX, Chrome, csrf_field, esc, filters, layout, notice, when
 
 STATUS_LABELS = {"draft": "Draft", "approved": "Approved", "rejected": "Rejected"}
 
