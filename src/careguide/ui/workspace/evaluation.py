@@ -19,11 +19,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from careguide.eval.comparison import Difference, compare_metrics
+from careguide.eval.comparison import compare_metrics
 from careguide.eval.rendering import DEFINITIONS
 from careguide.eval.reports import ResultsError, read_results
 from careguide.ui.workspace.base import Refusal, Signed, Ws, private_router, require_admin
-from careguide.ui.workspace.pages import PREFIX, Chrome, esc, layout, notice
+from careguide.ui.workspace.pages import Chrome, page
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SHOWN_RUNS = 20
@@ -92,54 +92,13 @@ def _value(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
-def _change(difference: Difference) -> str:
-    delta = difference.delta
-    if delta is None:
-        return "new" if difference.before is None else "not measured"
-    text = f"{delta:+.4f}"
-    return f"<strong>{esc(text)} regression</strong>" if difference.regression else esc(text)
-
-
-def _metrics_table(latest: EvalRun, previous: EvalRun | None) -> str:
-    before = previous.metrics if previous is not None else {}
-    differences = [d for d in compare_metrics(before, latest.metrics) if d.after is not None]
-    heading = "<th scope='col'>Previous run</th><th scope='col'>Change</th>" if previous is not None else ""
-    rows = []
-    for d in differences:
-        extra = f"<td>{_value(d.before)}</td><td>{_change(d)}</td>" if previous is not None else ""
-        marker = ' class="regression"' if d.regression else ""
-        rows.append(
-            f"<tr{marker}><td><code>{esc(d.metric)}</code></td><td>{_value(d.after)}</td>{extra}</tr>"
-        )
-    regressions = [d.metric for d in differences if d.regression]
-    verdict = ""
-    if previous is not None:
-        verdict = (
-            notice(
-                f"{len(regressions)} metric(s) fell beyond their tolerance since the previous run: "
-                + ", ".join(regressions)
-                + ".",
-                "warn",
-            )
-            if regressions
-            else notice(
-                f"No metric fell beyond its tolerance since the previous run ({previous.name}).", "ok"
-            )
-        )
-    return (
-        f"{verdict}<table><caption class='visually-hidden'>Metrics of run {esc(latest.name)}</caption>"
-        f"<thead><tr><th scope='col'>Metric</th><th scope='col'>Value</th>{heading}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _run_facts(run: EvalRun) -> str:
+def _run_facts(run: EvalRun) -> list[tuple[str, object]]:
     results = run.results or {}
     config = results.get("config", {})
     llm = config.get("llm", {}) if isinstance(config, dict) else {}
     model = llm.get("model") or llm.get("served_model") or "not recorded"
     limit = results.get("limit")
-    facts = [
+    return [
         ("Created", results.get("created", "not recorded")),
         ("Commit", str(results.get("git_commit", "unknown"))[:12]),
         ("Suites", ", ".join(results.get("suites", [])) or "none"),
@@ -147,59 +106,49 @@ def _run_facts(run: EvalRun) -> str:
         ("Collection", results.get("collection", "not recorded")),
         ("Language model", f"{llm.get('backend', '?')}: {model}"),
     ]
-    items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
-    return f'<dl class="facts">{items}</dl>'
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One line of the run list; only the runs already opened for the page show their suites."""
+
+    name: str
+    unreadable: bool = False
+    report: bool = False
+    suites: str | None = None
+
+
+def _listed(reports_dir: Path, name: str, run: EvalRun | None) -> Listed:
+    if run is not None and run.results is None:
+        return Listed(name, unreadable=True)
+    suites = ", ".join(run.results.get("suites", [])) if run is not None and run.results else None
+    return Listed(name, report=(reports_dir / name / "report.html").is_file(), suites=suites)
 
 
 def evaluation_page(chrome: Chrome, reports_dir: Path, names: Sequence[str]) -> str:
     """The tab: the newest readable run against the one before it, then every run's report."""
-    intro = (
-        "<h1>Evaluation</h1><p>The latest offline evaluation of this deployment "
-        f"(<code>careguide eval run</code>; reports under <code>{esc(reports_dir)}</code>).</p>"
-    )
-    if not names:
-        body = intro + notice(
-            f"There is no evaluation report under {reports_dir} yet; run `make eval` (or `careguide eval "
-            "run --limit 50` for a quick look) on this server, then reload this page.",
-            "info",
-        )
-        return layout("Evaluation", body, chrome, current="evaluation")
-    runs = newest_readable(reports_dir, names)
-    readable = [r for r in runs if r.results is not None]
-    problems = "".join(notice(r.problem, "warn") for r in runs[:1] if r.results is None)
-    latest = readable[0] if readable else None
-    section = ""
-    if latest is not None:
+    values: dict[str, Any] = {"reports_dir": reports_dir, "names": names, "latest": None}
+    if names:
+        runs = newest_readable(reports_dir, names)
+        readable = [r for r in runs if r.results is not None]
+        latest = readable[0] if readable else None
         previous = readable[1] if len(readable) > 1 else None
-        full = (
-            f'<p><a class="button" href="{PREFIX}/evaluation/{esc(latest.name)}/report.html">'
-            "Open the full report (plots, definitions, dataset licenses)</a></p>"
-            if latest.report_html.is_file()
-            else notice(f"{latest.report_html} is missing; the metrics below come from results.json.", "warn")
-        )
-        definitions = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in DEFINITIONS.items())
-        section = (
-            f"<h2>Latest run: {esc(latest.name)}</h2>{_run_facts(latest)}{full}"
-            f"<h2>Metrics</h2>{_metrics_table(latest, previous)}"
-            f"<h2>What the metrics mean</h2><ul>{definitions}</ul>"
-        )
-    loaded = {r.name: r for r in runs}
-    listing = "".join(_listed(reports_dir, name, loaded.get(name)) for name in names[:SHOWN_RUNS])
-    body = f"{intro}{problems}{section}<h2>All runs</h2><ul>{listing}</ul>"
-    return layout("Evaluation", body, chrome, current="evaluation")
-
-
-def _listed(reports_dir: Path, name: str, run: EvalRun | None) -> str:
-    """One line of the run list; only the runs already opened for the page show their suites."""
-    if run is not None and run.results is None:
-        return f"<li>{esc(name)} — unreadable</li>"
-    link = (
-        f' — <a href="{PREFIX}/evaluation/{esc(name)}/report.html">report</a>'
-        if (reports_dir / name / "report.html").is_file()
-        else ""
-    )
-    suites = f" ({esc(', '.join(run.results.get('suites', [])))})" if run is not None and run.results else ""
-    return f"<li>{esc(name)}{link}{suites}</li>"
+        values["problem"] = runs[0].problem if runs[0].results is None else ""
+        if latest is not None:
+            before = previous.metrics if previous is not None else {}
+            differences = [d for d in compare_metrics(before, latest.metrics) if d.after is not None]
+            values |= {
+                "latest": latest,
+                "previous": previous,
+                "facts": _run_facts(latest),
+                "differences": differences,
+                "regressions": [d.metric for d in differences if d.regression],
+                "definitions": DEFINITIONS,
+                "value": _value,
+            }
+        loaded = {r.name: r for r in runs}
+        values["listed"] = [_listed(reports_dir, name, loaded.get(name)) for name in names[:SHOWN_RUNS]]
+    return page("evaluation.html", chrome, "Evaluation", current="evaluation", **values)
 
 
 def report_headers() -> dict[str, str]:

@@ -23,7 +23,7 @@ from careguide.ui.workspace.base import (
     private_router,
     security_headers,
 )
-from careguide.ui.workspace.pages import PREFIX, Chrome, csrf_field, esc, filters, layout, notice, when
+from careguide.ui.workspace.pages import PREFIX, Chrome, page
 
 # Pages
 
@@ -37,24 +37,16 @@ def short(text: str, limit: int = 160) -> str:
 
 
 def queue_page(chrome: Chrome, items: Sequence[QueueItem], status: str) -> str:
-    options = [("open", "Open"), ("done", "Annotated"), ("all", "All")]
-    cards = "".join(
-        f'<li><a href="{PREFIX}/queue/{item.id}"><strong>{esc(short(item.question, 120))}</strong></a>'
-        f'<p class="meta">{esc(KIND_LABELS.get(item.kind, item.kind))} · {esc(when(item.created_at))} · '
-        f"{'annotated: ' + esc(item.label) if item.status == 'done' else 'open'}</p>"
-        f'<p class="meta">Reason: {esc(short(item.reason))}</p></li>'
-        for item in items
+    return page(
+        "queue.html",
+        chrome,
+        "Review queue",
+        current="queue",
+        items=items,
+        status=status,
+        short=short,
+        kind_labels=KIND_LABELS,
     )
-    listing = f'<ul class="cards">{cards}</ul>' if items else "<p>Nothing here.</p>"
-    body = (
-        "<h1>Review queue</h1>"
-        "<p>Answers patients rated not helpful and answers the guardrails flagged. Annotate them: the "
-        "annotations become an evaluation set.</p>"
-        f'<p><a class="button secondary" href="{PREFIX}/queue/annotations.jsonl" download>'
-        "Download annotations (JSONL)</a></p>"
-        f"{filters(PREFIX + '/queue', status, options, 'Show queue items')}{listing}"
-    )
-    return layout("Review queue", body, chrome, current="queue")
 
 
 def item_page(
@@ -66,37 +58,18 @@ def item_page(
         "label": item.label,
         "expected_answer": item.expected_answer,
     }
-    label = values.get("label", "")
-    options = "".join(
-        f'<option value="{esc(v)}"{" selected" if v == label else ""}>{esc(v)}</option>' for v in QUEUE_LABELS
+    return page(
+        "queue_item.html",
+        chrome,
+        f"Queue item {item.id}",
+        current="queue",
+        item=item,
+        values=values,
+        label=values.get("label", ""),
+        labels=QUEUE_LABELS,
+        kind_labels=KIND_LABELS,
+        error=error,
     )
-    if label and label not in QUEUE_LABELS:
-        options += f'<option value="{esc(label)}" selected>{esc(label)}</option>'
-    done = (
-        f'<p class="notice ok">Annotated by {esc(item.annotated_by)}, {esc(when(item.annotated_at))}; '
-        "saving again replaces it.</p>"
-        if item.status == "done"
-        else ""
-    )
-    body = (
-        f"<h1>Queue item {item.id}</h1>{notice(error, 'error') if error else ''}{done}"
-        f'<p class="meta">{esc(KIND_LABELS.get(item.kind, item.kind))} · {esc(when(item.created_at))}</p>'
-        f"<h2>Question</h2><pre>{esc(item.question)}</pre>"
-        f"<h2>Answer shown</h2><pre>{esc(item.answer)}</pre>"
-        f"<h2>Reason</h2><p>{esc(item.reason)}</p>"
-        "<h2>Annotation</h2>"
-        f'<form method="post" action="{PREFIX}/queue/{item.id}/annotate">{csrf_field(chrome.session)}'
-        f'<label for="label">Verdict</label><select id="label" name="label" required>'
-        f'<option value="">Choose…</option>{options}</select>'
-        '<label for="annotation">What is wrong or right with the answer</label>'
-        f'<textarea id="annotation" name="annotation" required>{esc(values.get("annotation", ""))}</textarea>'
-        '<label for="expected_answer">What a good answer would say (optional)</label>'
-        '<textarea id="expected_answer" name="expected_answer">'
-        f"{esc(values.get('expected_answer', ''))}</textarea>"
-        '<p><button type="submit">Save annotation</button></p></form>'
-        f'<p><a href="{PREFIX}/queue">Back to the queue</a></p>'
-    )
-    return layout(f"Queue item {item.id}", body, chrome, current="queue")
 
 
 # Routes

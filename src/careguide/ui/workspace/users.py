@@ -12,21 +12,9 @@ from fastapi.responses import HTMLResponse, Response
 from careguide.review import ReviewError, User
 from careguide.review.types import Role
 from careguide.ui.workspace.base import Refusal, Signed, Ws, private_router, require_admin
-from careguide.ui.workspace.pages import PREFIX, Chrome, csrf_field, esc, layout, notice, when
+from careguide.ui.workspace.pages import PREFIX, Chrome, page
 
 # Pages
-
-
-def account_actions(chrome: Chrome, user: User) -> str:
-    """Buttons an administrator uses on one account: clear its sign-in lock, end its sessions."""
-    assert chrome.session is not None
-    forms = []
-    for action, label in (("unlock", "Clear sign-in lock"), ("sign-out", "Sign out everywhere")):
-        forms.append(
-            f'<form method="post" action="{PREFIX}/users/{esc(user.username)}/{action}" class="inline">'
-            f'{csrf_field(chrome.session)}<button type="submit" class="secondary">{label}</button></form>'
-        )
-    return "".join(forms)
 
 
 def users_page(
@@ -34,33 +22,16 @@ def users_page(
 ) -> str:
     assert chrome.session is not None
     values = values or {}
-    rows = "".join(
-        f"<tr><td>{esc(u.username)}</td><td>{esc(u.role)}{'' if u.active else ' (disabled)'}</td>"
-        f"<td>{esc(when(u.created_at))}</td><td>{account_actions(chrome, u)}</td></tr>"
-        for u in users
+    return page(
+        "users.html",
+        chrome,
+        "Users",
+        current="users",
+        users=users,
+        values=values,
+        role=values.get("role", "clinician"),
+        error=error,
     )
-    role = values.get("role", "clinician")
-    roles = "".join(
-        f'<option value="{r}"{" selected" if r == role else ""}>{r}</option>' for r in ("clinician", "admin")
-    )
-    body = (
-        f"<h1>Users</h1>{notice(error, 'error') if error else ''}"
-        '<table><caption class="visually-hidden">Workspace users</caption>'
-        '<thead><tr><th scope="col">Username</th><th scope="col">Role</th>'
-        '<th scope="col">Added</th><th scope="col">Actions</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>"
-        "<h2>Add a user</h2>"
-        f'<form method="post" action="{PREFIX}/users">{csrf_field(chrome.session)}'
-        '<label for="new-username">Username</label>'
-        f'<input type="text" id="new-username" name="username" value="{esc(values.get("username", ""))}" '
-        'autocomplete="off" required>'
-        '<label for="new-password">Password</label><p class="hint" id="pw-hint">At least 8 characters.</p>'
-        '<input type="password" id="new-password" name="password" autocomplete="new-password" '
-        'aria-describedby="pw-hint" required>'
-        f'<label for="role">Role</label><select id="role" name="role">{roles}</select>'
-        '<p><button type="submit">Add user</button></p></form>'
-    )
-    return layout("Users", body, chrome, current="users")
 
 
 # Routes
