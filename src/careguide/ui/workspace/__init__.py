@@ -35,7 +35,7 @@ from careguide.guardrails import AuditLog
 from careguide.ingest import ChromaStore, LexicalIndex, refresh_lexical_index
 from careguide.rag import Retriever
 from careguide.review import DatabaseFailures, JobTable, ReviewStore
-from careguide.ui.handouts import AnswerSource, OutputCheck
+from careguide.review.drafting import AnswerSource, OutputCheck
 from careguide.ui.workspace import evaluation, login, material_jobs, materials, pages, queue, users
 from careguide.ui.workspace.auth import Sessions, Throttle, load_secret
 from careguide.ui.workspace.base import (

@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from careguide.config import Settings
 from careguide.guardrails import AuditLog
 from careguide.review import ReviewStore
-from careguide.ui.handouts import AnswerSource, OutputCheck
+from careguide.review.drafting import AnswerSource, OutputCheck
 from careguide.ui.workspace.auth import Session, Sessions, Throttle, tokens_match
 from careguide.ui.workspace.jobs import Jobs
 from careguide.ui.workspace.pages import PREFIX, Chrome, login_url

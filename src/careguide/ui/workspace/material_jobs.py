@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from careguide.ingest import EmbeddingError, StoreError
 from careguide.rag import LLMError
 from careguide.review import Material, ReviewError, clinic_name, publish, unpublish
+from careguide.review.drafting import Cancelled, Progress, generate, outline
 from careguide.review.publish import approved_path
 from careguide.review.types import MaterialFormat
-from careguide.ui.handouts import Cancelled, Progress, generate, outline
 from careguide.ui.workspace.base import Refusal, Signed, Workspace, Ws, private_router, security_headers
 from careguide.ui.workspace.jobs import Job, JobKind, Work
 from careguide.ui.workspace.materials_pages import PublishState, job_page

@@ -22,17 +22,10 @@ from careguide.review import (
     to_markdown,
     to_pdf,
 )
+from careguide.review.checks import SentenceCheck, check_body, citations_for, reading_grade
+from careguide.review.drafting import AUDIENCES, LEVELS, clean_topic
 from careguide.review.publish import approved_path
 from careguide.review.types import FORMATS, DecisionKind
-from careguide.ui.handouts import (
-    AUDIENCES,
-    LEVELS,
-    SentenceCheck,
-    check_body,
-    citations_for,
-    clean_topic,
-    reading_grade,
-)
 from careguide.ui.workspace import materials_pages as pages
 from careguide.ui.workspace.auth import Session
 from careguide.ui.workspace.base import (

@@ -16,19 +16,14 @@ from typing import Any
 from markupsafe import Markup
 
 from careguide.review import HistoryEntry, Material, MaterialCitation, Version
-from careguide.ui.handouts import (
-    AUDIENCES,
-    FORMAT_LABELS,
-    GRADE_TARGETS,
-    LEVEL_LABELS,
-    LEVELS,
-    MAX_TOPIC_CHARS,
-    SentenceCheck,
-)
+from careguide.review.checks import SentenceCheck
+from careguide.review.drafting import AUDIENCES, GRADE_TARGETS, LEVELS, MAX_TOPIC_CHARS
 from careguide.ui.web_security import link_html
 from careguide.ui.workspace.pages import Chrome, esc, page
 
 STATUS_LABELS = {"draft": "Draft", "approved": "Approved", "rejected": "Rejected"}
+LEVEL_LABELS = {"standard": "Standard (US grade 6 to 8)", "simpler": "Simpler (US grade 4 to 5)"}
+FORMAT_LABELS = {"handout": "Handout", "faq": "Questions and answers (FAQ)"}
 
 
 def safe_link(url: str) -> Markup:

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from careguide.review.checks import check_body
 from careguide.review.publish import approved_path
-from careguide.ui.handouts import check_body
 from tests.e2e.workspace_support import CLINIC, DRAFT_TIMEOUT_S, PASSWORD, Kit, open_kit
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ def test_lines_are_trimmed_and_joined_with_a_space_only_between_words():
 
 def test_values_are_escaped_with_quotes_as_html_escape_does_and_markup_is_kept():
     template = environment.from_string('<a title="{{ value }}">{{ value }}{{ kept }}</a>')
-    value = "<b>\"it's\" & more</b>"
+    value = '<b>"it\'s" & more</b>'
     escaped = html.escape(value, quote=True)
     assert template.render(value=value, kept=Markup("<i>x</i>")) == (
         f'<a title="{escaped}">{escaped}<i>x</i></a>'

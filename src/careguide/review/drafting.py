@@ -1,4 +1,4 @@
-"""Education material drafted from the knowledge base, and the checks a reviewer sees.
+"""Education material drafted from the knowledge base.
 
 A draft is a few focused questions about the topic ("What is asthma?", "What are the symptoms of
 asthma?", ...) answered by the Assistant at the chosen reading level. Only answered questions make
@@ -7,38 +7,31 @@ without a source, repeats and abstentions are left out). Each answer numbers its
 [1]; the draft renumbers them across the document, one number per passage in order of first use,
 and keeps the citation list (title, organisation, link, the quote that supports the sentence).
 
-The same module checks an edited body: every sentence with a marker is checked again against the
-passage it cites (``careguide.rag.supports``), so a reviewer sees which edited sentences no longer
-match their source, and the Flesch-Kincaid grade is computed again.
+Each answer passes the output guardrails first (:func:`checked_answer`). The checks a reviewer
+sees of a body, drafted or edited, are in ``careguide.review.checks``. Drafting runs in the
+workspace's background jobs (``careguide.ui.workspace.material_jobs``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from careguide.guardrails import GuardDecision
 from careguide.ingest import split_sentences
-from careguide.rag import Answer, Citation, supports
-from careguide.rag.citations import NON_FACTUAL, TITLE_ECHO, best_sentence
-from careguide.review import MaterialCitation
-from careguide.review.types import FORMATS, MaterialFormat
+from careguide.rag import Answer, Citation
+from careguide.rag.citations import TITLE_ECHO
+from careguide.review.checks import markers, reading_grade, strip_markers, with_markers
+from careguide.review.types import FORMATS, MaterialCitation, MaterialFormat
 
 LEVELS: tuple[str, ...] = ("standard", "simpler")
-LEVEL_LABELS = {"standard": "Standard (US grade 6 to 8)", "simpler": "Simpler (US grade 4 to 5)"}
 GRADE_TARGETS = {"standard": 8.0, "simpler": 5.0}
 """The highest Flesch-Kincaid grade each reading level aims at."""
 AUDIENCES: tuple[str, ...] = ("patients", "caregivers", "parents")
-FORMAT_LABELS = {"handout": "Handout", "faq": "Questions and answers (FAQ)"}
 MAX_TOPIC_CHARS = 120
 
-_MARKER = re.compile(r"\s*\[(\d+)\]")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _BULLET = re.compile(r"^(?:[-*+•]|\d+[.)])\s+|^#+\s+")
 
 
@@ -129,25 +122,6 @@ class Draft:
         return any(o.kept for o in self.outcomes)
 
 
-def markers(sentence: str) -> list[int]:
-    return [int(n) for n in _MARKER.findall(sentence)]
-
-
-def strip_markers(text: str) -> str:
-    return _MARKER.sub("", text).strip()
-
-
-def with_markers(sentence: str, numbers: Sequence[int]) -> str:
-    """The sentence with its markers before the final punctuation: "Text [1][2]."."""
-    body = strip_markers(sentence).rstrip()
-    marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
-    if not marks:
-        return body
-    if body[-1:] in ".!?":
-        return f"{body[:-1]} {marks}{body[-1]}"
-    return f"{body} {marks}"
-
-
 def _key(sentence: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", strip_markers(sentence).lower()))
 
@@ -229,11 +203,14 @@ def assemble(
 
 
 def checked_answer(answer: Answer, guard: OutputCheck | None) -> Answer:
-    """The answer after the output guardrails (PHI echoed, personal doses, unknown numbers)."""
+    """The answer after the output guardrails (PHI echoed, personal doses, unknown numbers).
+
+    The output half of ``careguide.rag.answer_safely``, which cannot be called here as it is: its
+    input checks are for patients' messages (a clinician's outline question would be triaged and
+    written to the patients' audit log) and it appends notices; a draft keeps cited sentences only,
+    so a refused answer is simply not used."""
     if guard is None or answer.abstained:
         return answer
-    from dataclasses import replace
-
     decision = guard.check_output(answer.answer, [c.passage.chunk.text for c in answer.citations])
     if decision.action == "refuse":
         return replace(answer, answer="", citations=(), abstained=True)
@@ -294,121 +271,3 @@ def generate(
             progress.on_answer(index, section, answer)
         answers.append((section, answer))
     return assemble(topic, format, reading_level, answers)
-
-
-def prose(body: str) -> str:
-    """The running text of a Markdown body: no headings, markers, list bullets, emphasis or links."""
-    lines = []
-    for line in body.splitlines():
-        if _HEADING.match(line):
-            continue
-        text = _LIST_ITEM.sub("", line)
-        text = _LINK.sub(r"\1", text)
-        text = _EMPHASIS.sub("", _MARKER.sub("", text))
-        lines.append(text)
-    return "\n".join(lines).strip()
-
-
-def reading_grade(body: str) -> float | None:
-    """Flesch-Kincaid grade of the body's running text (headings and markers left out)."""
-    text = prose(body)
-    if not re.search(r"[A-Za-z]", text):
-        return None
-    import textstat
-
-    return round(float(textstat.flesch_kincaid_grade(text)), 1)
-
-
-def body_sentences(body: str) -> list[str]:
-    """The sentences of a Markdown body, as written (markers kept), headings left out."""
-    sentences: list[str] = []
-    paragraph: list[str] = []
-
-    def flush() -> None:
-        if paragraph:
-            sentences.extend(split_sentences(" ".join(paragraph)))
-            paragraph.clear()
-
-    for line in body.splitlines():
-        if _HEADING.match(line) or not line.strip():
-            flush()
-            continue
-        if _LIST_ITEM.match(line):
-            flush()
-            line = _LIST_ITEM.sub("", line)
-        paragraph.append(_LINK.sub(r"\1", line.strip()))
-    flush()
-    return [s for s in sentences if re.search(r"[A-Za-z]", strip_markers(s))]
-
-
-CheckStatus = Literal["supported", "unsupported", "uncited", "advice", "unknown-citation"]
-WARNINGS: tuple[CheckStatus, ...] = ("unsupported", "uncited", "unknown-citation")
-
-
-@dataclass(frozen=True)
-class SentenceCheck:
-    """One sentence of a body checked against the passages it cites."""
-
-    sentence: str
-    """The sentence without its markers."""
-    cited: tuple[int, ...]
-    status: CheckStatus
-    reason: str = ""
-    quotes: tuple[tuple[int, str], ...] = ()
-    """For each cited source: the passage sentence closest to this sentence."""
-
-    @property
-    def warning(self) -> bool:
-        return self.status in WARNINGS
-
-
-def check_body(
-    body: str, citations: Sequence[MaterialCitation], passages: Mapping[int, str]
-) -> list[SentenceCheck]:
-    """Check every sentence of ``body``; ``passages`` maps citation numbers to the passage text.
-
-    A citation whose passage is not available (an index rebuilt since) is checked against its
-    stored quote, which is stricter than the whole passage.
-    """
-    by_n = {c.n: c for c in citations}
-    checks: list[SentenceCheck] = []
-    for raw in body_sentences(body):
-        plain = strip_markers(raw)
-        cited = tuple(dict.fromkeys(markers(raw)))
-        if not cited:
-            if NON_FACTUAL.search(plain):
-                checks.append(SentenceCheck(plain, (), "advice", "advice to ask the care team"))
-            else:
-                checks.append(SentenceCheck(plain, (), "uncited", "no source is cited for it"))
-            continue
-        unknown = [n for n in cited if n not in by_n]
-        if unknown:
-            listed = ", ".join(f"[{n}]" for n in unknown)
-            checks.append(SentenceCheck(plain, cited, "unknown-citation", f"{listed} is not in the sources"))
-            continue
-        quotes: list[tuple[int, str]] = []
-        problems: list[str] = []
-        for n in cited:
-            passage = passages.get(n) or by_n[n].quote
-            verdict = supports(plain, f"{by_n[n].title}\n{passage}")
-            quotes.append((n, best_sentence(plain, passage)))
-            if not verdict.supported:
-                problems.append(f"[{n}]: {verdict.reason}")
-        if problems:
-            checks.append(SentenceCheck(plain, cited, "unsupported", "; ".join(problems), tuple(quotes)))
-        else:
-            checks.append(SentenceCheck(plain, cited, "supported", "", tuple(quotes)))
-    return checks
-
-
-def cited_numbers(body: str) -> set[int]:
-    return {n for sentence in body_sentences(body) for n in markers(sentence)}
-
-
-def citations_for(body: str, pool: Sequence[MaterialCitation]) -> list[MaterialCitation]:
-    """The citations an edited body uses, numbers unchanged, from every citation the material had."""
-    used = cited_numbers(body)
-    latest: dict[int, MaterialCitation] = {}
-    for citation in pool:  # oldest first: a later version's copy of a number wins
-        latest[citation.n] = citation
-    return [latest[n] for n in sorted(latest) if n in used]
