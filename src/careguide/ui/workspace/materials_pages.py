@@ -42,7 +42,11 @@ def grade_text(grade: float | None, level: str) -> str:
     return text
 
 
-_SHARED = {"status_labels": STATUS_LABELS, "format_labels": FORMAT_LABELS, "grade_text": grade_text}
+_SHARED: dict[str, Any] = {
+    "status_labels": STATUS_LABELS,
+    "format_labels": FORMAT_LABELS,
+    "grade_text": grade_text,
+}
 
 
 def dashboard(
