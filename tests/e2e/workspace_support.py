@@ -2,7 +2,7 @@
 a review database on SQLite with two accounts, and the embedded llama.cpp server with the 0.5B
 model (started through ``careguide.models.open_backend``, as ``careguide serve`` does).
 
-Used by ``tests/integration/ui/test_workspace_model.py`` (over FastAPI's test client) and
+Used by ``tests/integration/ui/workspace/test_model.py`` (over FastAPI's test client) and
 ``tests/e2e/test_workspace.py`` (in chromium, served by uvicorn in a thread).
 """
 

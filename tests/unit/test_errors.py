@@ -15,8 +15,8 @@ from careguide.models.assembly import ModelError
 from careguide.rag.llm import LLMError
 from careguide.rag.retrieval import FilterError
 from careguide.review.types import ReviewError
-from careguide.ui.auth import SecretError
 from careguide.ui.startup import StartupError
+from careguide.ui.workspace.auth import SecretError
 
 ERRORS = [
     ConfigError("Unknown setting 'retreival'; did you mean 'retrieval'?"),

@@ -1,5 +1,5 @@
 """Failed workspace sign-ins in the review database, so every app process behind a proxy counts
-the same failures (the ``FailureLog`` of ``ui.auth.Throttle``)."""
+the same failures (the ``FailureLog`` of ``ui.workspace.auth.Throttle``)."""
 
 from __future__ import annotations
 

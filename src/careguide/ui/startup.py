@@ -8,7 +8,7 @@ from pathlib import Path
 
 from careguide.config import Settings
 from careguide.errors import UserError
-from careguide.ui.auth import MIN_SECRET_CHARS, SECRET_ENV, SecretError
+from careguide.ui.workspace.auth import MIN_SECRET_CHARS, SECRET_ENV, SecretError
 
 
 class StartupError(UserError, ValueError):

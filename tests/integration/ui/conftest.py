@@ -1,4 +1,4 @@
-"""Shared by the workspace's HTTP tests (``test_workspace*_http.py``): the workspace on FastAPI's
+"""Shared by the workspace's HTTP tests (``workspace/test_*_http.py``): the workspace on FastAPI's
 test client over a real SQLite review database with two accounts (a clinician and an
 administrator), a scripted assistant that drafts from two fixed passages, and sign-in helpers.
 

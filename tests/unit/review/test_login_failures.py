@@ -7,7 +7,7 @@ import pytest
 
 from careguide.review import open_review_store
 from careguide.review.login_failures import DatabaseFailures
-from careguide.ui.auth import Throttle
+from careguide.ui.workspace.auth import Throttle
 from tests.unit.review.conftest import sqlite_url
 
 
