@@ -4,6 +4,7 @@ batch, a ranking of at most k passages, best first."""
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import pytest
 
@@ -17,7 +18,7 @@ class CandidateRetrieverContract:
     that some (not all) of its chunks match."""
 
     questions = ("What are the symptoms of acromegaly?", "is it inherited", "how is it treated")
-    where: dict[str, str]
+    where: ClassVar[dict[str, str]]
     k = 3
 
     def make_stage(self) -> CandidateRetriever:
@@ -44,16 +45,21 @@ class CandidateRetrieverContract:
             assert scores == sorted(scores, reverse=True)
             assert len({p.chunk.chunk_id for p in ranking}) == len(ranking)
 
+    @staticmethod
+    def scores(rankings: list[list[Passage]]) -> list[list[float]]:
+        """Rankings compared by score: equal passages (MedQuAD repeats some answers) may swap places."""
+        return [[round(p.score, 4) for p in ranking] for ranking in rankings]
+
     def test_a_batch_ranks_each_question_as_alone(self, stage: CandidateRetriever) -> None:
-        batch = self.ids(stage.run(list(self.questions), self.k, {}))
-        alone = [self.ids(stage.run([q], self.k, {}))[0] for q in self.questions]
+        batch = self.scores(stage.run(list(self.questions), self.k, {}))
+        alone = [self.scores(stage.run([q], self.k, {}))[0] for q in self.questions]
         assert batch == alone
-        reversed_batch = self.ids(stage.run(list(reversed(self.questions)), self.k, {}))
+        reversed_batch = self.scores(stage.run(list(reversed(self.questions)), self.k, {}))
         assert reversed_batch == list(reversed(batch))
 
     def test_a_smaller_k_is_a_prefix(self, stage: CandidateRetriever) -> None:
-        top = self.ids(stage.run(list(self.questions), 1, {}))
-        assert top == [ranking[:1] for ranking in self.ids(stage.run(list(self.questions), self.k, {}))]
+        top = self.scores(stage.run(list(self.questions), 1, {}))
+        assert top == [ranking[:1] for ranking in self.scores(stage.run(list(self.questions), self.k, {}))]
 
     def test_deterministic(self, stage: CandidateRetriever) -> None:
         first = stage.run(list(self.questions), self.k, {})

@@ -75,6 +75,10 @@ class VectorStoreContract:
             assert hits[0].chunk == CHUNKS[i] and hits[0].score == pytest.approx(1.0, abs=1e-4)
         assert [len(h) for h in store.query(vectors(1, seed=3), 50)] == [len(CHUNKS)]
 
+    def test_no_query_vectors_is_no_results(self, store: ChromaStore) -> None:
+        store.add(CHUNKS, vectors(len(CHUNKS)))
+        assert store.query(vectors(0), 3) == []
+
     def test_a_filtered_query_keeps_matching_chunks(self, store: ChromaStore) -> None:
         store.add(CHUNKS, vectors(len(CHUNKS)))
         hits = store.query(vectors(1, seed=3), 5, {"source": "NIDDK"})[0]
