@@ -213,6 +213,8 @@ class ChromaStore:
         where: dict[str, Any] | None = None,
     ) -> list[list[StoredChunk]]:
         """Nearest chunks for each query vector (cosine similarity as score)."""
+        if len(vectors) == 0:
+            return []  # Chroma refuses an empty batch
         if self.count() == 0:
             return [[] for _ in range(len(vectors))]
         result = self.collection.query(
