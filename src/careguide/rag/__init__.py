@@ -14,7 +14,7 @@ from careguide.rag.assistant import (
 from careguide.rag.citations import CheckedSentence, render, supports, verify_answer
 from careguide.rag.followup import Query, resolve
 from careguide.rag.guarded import GuardedAnswer, answer_safely
-from careguide.rag.llm import ChatClient, Endpoint, LLMError, client_for
+from careguide.rag.llm import ChatClient, ChatModel, Endpoint, LLMError, client_for
 from careguide.rag.retrieval import (
     FILTER_KEYS,
     FilterError,
@@ -34,6 +34,7 @@ __all__ = [
     "Answer",
     "Assistant",
     "ChatClient",
+    "ChatModel",
     "CheckedSentence",
     "Citation",
     "Endpoint",
