@@ -148,11 +148,16 @@ class Assistant:
     """Rewrite the extract in plain words where the rewrite is verified."""
 
     def relevant(self, query: str) -> list[Passage]:
-        """Hybrid passages, or none when even the closest passage is not similar enough."""
-        dense = self.retriever.search_many([query], 1, mode="dense")[0]
-        if not dense or dense[0].score < self.min_similarity:
+        """Hybrid passages, or none when even the closest passage is not similar enough (read
+        from the same search; only a search without a dense stage asks the dense stage apart)."""
+        found = self.retriever.search(query, self.k)
+        closest = found.closest
+        if closest is None and found.passages:
+            dense = self.retriever.search_many([query], 1, mode="dense")[0]
+            closest = dense[0].score if dense else None
+        if closest is None or closest < self.min_similarity:
             return []
-        return self.retriever.search(query, self.k)
+        return found.passages
 
     def question_types(self, text: str) -> tuple[str, ...]:
         """The analyser's question types, when the retriever has one (answer-level search)."""
