@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from careguide.config import Settings
-from careguide.guardrails import Guardrails
+from careguide.guardrails import GuardDecision, Guardrails
 from careguide.models import ModelConnection
 from careguide.rag import (
     MAX_QUESTION_CHARS,
@@ -45,6 +45,13 @@ def too_long(message: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class Redacted:
+    """The patient's message as the input checks redacted it: what the chat shows back."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Token:
     text: str
 
@@ -71,7 +78,7 @@ class Waiting:
     """Nothing new for a while (the model server is busy with other answers)."""
 
 
-Event = Token | Extract | Final | Failure | Waiting
+Event = Redacted | Token | Extract | Final | Failure | Waiting
 
 
 class _Cancelled(Exception):
@@ -101,11 +108,20 @@ class Services:
         conversation_id: str = "",
         on_token: Callable[[str], None] | None = None,
         on_extract: Callable[[GuardedAnswer], None] | None = None,
+        on_input: Callable[[GuardDecision], None] | None = None,
     ) -> GuardedAnswer:
         """One message through the guarded path; raises LLMError (one sentence) if the model fails
         and no extract can stand in for its answer."""
         return answer_safely(
-            self.assistant, self.guard, message, conversation_id, history, reading_level, on_token, on_extract
+            self.assistant,
+            self.guard,
+            message,
+            conversation_id,
+            history,
+            reading_level,
+            on_token,
+            on_extract,
+            on_input=on_input,
         )
 
     def stream(
@@ -116,9 +132,9 @@ class Services:
         conversation_id: str = "",
         idle_s: float | None = None,
     ) -> Iterator[Event]:
-        """The extractive answer at once (:class:`Extract`), draft tokens as the model writes them,
-        then the checked answer (or one failure); with
-        ``idle_s``, a :class:`Waiting` event after each quiet ``idle_s`` seconds.
+        """The message as redacted (:class:`Redacted`), the extractive answer at once
+        (:class:`Extract`), draft tokens as the model writes them, then the checked answer (or one
+        failure); with ``idle_s``, a :class:`Waiting` event after each quiet ``idle_s`` seconds.
 
         The answer is computed in a worker thread; when the reader stops early, the worker stops
         at its next token, which closes the model request.
@@ -136,9 +152,16 @@ class Services:
                 raise _Cancelled
             events.put(Extract(guarded))
 
+        def on_input(decision: GuardDecision) -> None:
+            if stop.is_set():
+                raise _Cancelled
+            events.put(Redacted(decision.redacted))
+
         def work() -> None:
             try:
-                answer = self.answer(message, history, reading_level, conversation_id, on_token, on_extract)
+                answer = self.answer(
+                    message, history, reading_level, conversation_id, on_token, on_extract, on_input
+                )
                 events.put(Final(answer))
             except _Cancelled:
                 pass

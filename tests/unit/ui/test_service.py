@@ -35,6 +35,7 @@ class ScriptedServices(Services):
         conversation_id="",
         on_token=None,
         on_extract=None,
+        on_input=None,
     ):  # type: ignore[no-untyped-def]
         time.sleep(self.pause_s)
         for _ in range(self.tokens):
