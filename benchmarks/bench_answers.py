@@ -88,7 +88,7 @@ def measure(
     first, total, prefill_share, tokens = [], [], [], []
     client = replace(client, extra_body={"grammar": CITED_GRAMMAR} if variant.grammar else {})
     for number, question in enumerate(questions):
-        passages = assistant.retriever.search(question, variant.k)
+        passages = assistant.retriever.search(question, variant.k).passages
         messages = build_messages(question, passages, variant.words)
         if not variant.prefix_reuse:
             messages[0] = {

@@ -179,7 +179,7 @@ def test_clinician_drafts_edits_approves_and_exports(chromium: Browser, live: Li
                 assert CLINIC_SENTENCE.encode() in content and b"Example Clinic" in content
 
         # Published: the app's retriever finds the clinic's text (no restart).
-        hits = kit.retriever.search("pituitary support group on Tuesday evening", k=3)
+        hits = kit.retriever.search("pituitary support group on Tuesday evening", k=3).passages
         assert hits and hits[0].chunk.source == "clinic" and CLINIC_SENTENCE in hits[0].chunk.text
 
         page.get_by_role("link", name="History").click()

@@ -25,7 +25,7 @@ from careguide.config import Settings, VectorStoreSettings, load_settings
 from careguide.guardrails import Guardrails, open_guardrails
 from careguide.ingest import ChromaStore, Chunker, ingest, load_embedder
 from careguide.models import Backend, open_backend
-from careguide.rag import Assistant, Retriever, open_assistant
+from careguide.rag import Assistant, Retriever, client_for, open_assistant
 from careguide.review import ReviewStore, open_review_store
 from careguide.ui.workspace import Workspace, add_workspace, refresh_retriever
 
@@ -115,7 +115,8 @@ def open_kit(root: Path) -> Iterator[Kit]:
     store.add_user("alice", PASSWORD, "clinician")
     store.add_user("root", PASSWORD, "admin")
     backend = open_backend(settings, log_dir=root / "logs")
-    kit = Kit(settings, store, retriever, backend, open_assistant(settings, retriever, backend), guard)
+    assistant = open_assistant(settings, retriever, client_for(backend, settings.llm.request_timeout_s))
+    kit = Kit(settings, store, retriever, backend, assistant, guard)
     try:
         yield kit
     finally:

@@ -219,7 +219,7 @@ def ask(
     """
     from careguide.guardrails import open_guardrails
     from careguide.models import ModelError, open_backend
-    from careguide.rag import LLMError, answer_safely, open_assistant, open_retriever
+    from careguide.rag import LLMError, answer_safely, client_for, open_assistant, open_retriever
 
     with user_errors():
         config = settings()
@@ -230,7 +230,8 @@ def ask(
         history: list[str] = []
         try:
             with open_backend(config) as backend:
-                assistant = open_assistant(config, retriever, backend)
+                llm = client_for(backend, config.llm.request_timeout_s)
+                assistant = open_assistant(config, retriever, llm)
                 for item in _read_questions() if question == "-" else [question]:
                     on_token = (lambda t: err.print(t, end="", highlight=False)) if stream else None
                     guarded = answer_safely(

@@ -121,12 +121,13 @@ def answering(settings: Settings) -> Iterator[Callable[..., Any]]:
     """The guarded Assistant as configured (backend started once for the suite, stopped after)."""
     from careguide.guardrails import open_guardrails
     from careguide.models import open_backend
-    from careguide.rag import answer_safely, open_assistant, open_retriever
+    from careguide.rag import answer_safely, client_for, open_assistant, open_retriever
 
     retriever = open_retriever(settings)
     guard = open_guardrails(settings, audit=False)
     with open_backend(settings) as backend:
-        assistant = open_assistant(settings, retriever, backend)
+        llm = client_for(backend, settings.llm.request_timeout_s)
+        assistant = open_assistant(settings, retriever, llm)
 
         def answer(question: str, reading_level: str | None = None, mode: str | None = None) -> Any:
             return answer_safely(assistant, guard, question, "eval", reading_level=reading_level, mode=mode)

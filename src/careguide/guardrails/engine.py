@@ -290,10 +290,15 @@ class Guardrails:
             self.audit.record("input", decision, conversation_id)
         return decision
 
-    def check_output(self, answer: str, passages: Sequence[str], conversation_id: str = "") -> GuardDecision:
-        """Verify an answer before it is shown; ``redacted`` is the answer to show."""
-        phi = self.redact(answer)
-        verified = self.verifier.check(phi.redacted, CheckContext(passages=tuple(passages)))
+    def check_output(
+        self, answer: str, passages: Sequence[str], conversation_id: str = "", phi: bool = True
+    ) -> GuardDecision:
+        """Verify an answer before it is shown; ``redacted`` is the answer to show.
+
+        ``phi``: look for PHI the model echoed (Presidio). Off for text the model did not write
+        (sentences quoted from the passages, whose question was redacted before the search)."""
+        found = self.redact(answer) if phi else GuardDecision(action="allow", redacted=answer)
+        verified = self.verifier.check(found.redacted, CheckContext(passages=tuple(passages)))
         poisoned = [i for i, p in enumerate(passages, start=1) if passage_injection_found(p)]
         flags = (
             GuardDecision(
@@ -306,7 +311,7 @@ class Guardrails:
             if poisoned
             else None
         )
-        parts = [d for d in (phi, verified, flags) if d is not None and (d.action != "allow" or d.reasons)]
+        parts = [d for d in (found, verified, flags) if d is not None and (d.action != "allow" or d.reasons)]
         decision = merge(parts, verified.redacted)
         if self.audit is not None:
             self.audit.record("output", decision, conversation_id)

@@ -1,4 +1,5 @@
-"""Local model files (assembled from PyPI parts, verified by sha256) and the LLM backends."""
+"""Local model files (assembled from PyPI parts, verified by sha256), the LLM backends and the
+reconnecting chat model an app answers with."""
 
 from careguide.models.assembly import (
     CACHE_DIR,
@@ -11,13 +12,17 @@ from careguide.models.assembly import (
     verify,
 )
 from careguide.models.backends import Backend, open_backend
+from careguide.models.connection import UNAVAILABLE, BackendOpener, ModelConnection
 from careguide.models.server import runtime_problem
 from careguide.models.vllm import run_serve_llm
 
 __all__ = [
     "CACHE_DIR",
     "MODELS",
+    "UNAVAILABLE",
     "Backend",
+    "BackendOpener",
+    "ModelConnection",
     "ModelError",
     "PartedModel",
     "open_backend",

@@ -26,13 +26,14 @@ from careguide.rag.citations import (
 )
 from careguide.rag.followup import Query, resolve
 from careguide.rag.guarded import GuardedAnswer, answer_safely
-from careguide.rag.llm import ChatClient, Endpoint, LLMError, client_for
+from careguide.rag.llm import ChatClient, ChatModel, Endpoint, LLMError, client_for
 from careguide.rag.retrieval import (
     FILTER_KEYS,
     DenseRetriever,
     FilterError,
     Passage,
     Retriever,
+    SearchResult,
     fuse_rankings,
     open_retriever,
     parse_filter,
@@ -52,6 +53,7 @@ __all__ = [
     "AnswerWeights",
     "Assistant",
     "ChatClient",
+    "ChatModel",
     "CheckedSentence",
     "Citation",
     "DenseRetriever",
@@ -62,6 +64,7 @@ __all__ = [
     "Passage",
     "Query",
     "Retriever",
+    "SearchResult",
     "SignalRankings",
     "answer_safely",
     "best_sentence",

@@ -165,6 +165,8 @@ class SignalRankings:
     analysis: QueryAnalysis
     rankings: dict[str, list[int]] = field(default_factory=dict)
     candidates: dict[int, Candidate] = field(default_factory=dict)
+    closest: float | None = None
+    """Cosine similarity of the nearest chunk the dense signal found (None without it)."""
 
 
 @dataclass(frozen=True)
@@ -222,14 +224,15 @@ class AnswerRanker:
         analyses = [self.analyse(text) for text in texts]
         rewrites = [list(a.rewrites) for a in analyses]
         flat = list(texts) + [r for rs in rewrites for r in rs]
-        vectors = np.asarray(self.embedder.embed(flat), dtype=np.float32)
+        vectors = np.asarray(self.embedder.embed(flat), dtype=np.float32)  # each message once
         offsets = np.cumsum([len(texts)] + [len(rs) for rs in rewrites])
-        dense_hits = self._dense(texts) if "dense" in signals else [[] for _ in texts]
+        dense = self._dense(vectors[: len(texts)]) if "dense" in signals else None
         results: list[SignalRankings] = []
         for i, analysis in enumerate(analyses):
             found = SignalRankings(analysis)
-            if "dense" in signals and self.dense_search is not None:
-                found.rankings["dense"] = self._collect(dense_hits[i], found.candidates, "dense")
+            if dense is not None:
+                hits, found.closest = dense[i]
+                found.rankings["dense"] = self._collect(hits, found.candidates, "dense")
             if "bm25" in signals and self.lexical is not None:
                 hits_per_query = self.lexical.search_many([texts[i], *analysis.rewrites], self.pool)
                 hits = [(self._chunk_index(h.chunk), h.score) for hs in hits_per_query for h in hs]
@@ -248,12 +251,20 @@ class AnswerRanker:
             self._ids = {c.chunk_id: i for i, c in enumerate(self.questions.chunks)}
         return self._ids
 
-    def _dense(self, texts: Sequence[str]) -> list[list[tuple[int, float]]]:
+    def _dense(self, vectors: np.ndarray) -> list[tuple[list[tuple[int, float]], float | None]] | None:
+        """For each message's vector: the dense hits (chunk index, similarity) and the similarity
+        of the nearest chunk in the store (which the lexical index may not hold yet)."""
         if self.dense_search is None:
-            return [[] for _ in texts]
-        found = self.dense_search.run(list(texts), self.pool, {})  # type: ignore[attr-defined]
+            return None
+        found = self.dense_search.run_vectors(vectors, self.pool, {})  # type: ignore[attr-defined]
         ids = self._chunk_ids()
-        return [[(ids[p.chunk.chunk_id], p.score) for p in hits if p.chunk.chunk_id in ids] for hits in found]
+        return [
+            (
+                [(ids[p.chunk.chunk_id], p.score) for p in hits if p.chunk.chunk_id in ids],
+                hits[0].score if hits else None,
+            )
+            for hits in found
+        ]
 
     def _collect(
         self, hits: Sequence[tuple[int, float]], candidates: dict[int, Candidate], name: str

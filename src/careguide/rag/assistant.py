@@ -14,7 +14,7 @@ from careguide.config import Settings
 from careguide.rag.citations import MIN_OVERLAP, CheckedSentence, best_sentence, render, verify_answer
 from careguide.rag.extractive import choose, render_units
 from careguide.rag.followup import Query, resolve
-from careguide.rag.llm import ChatClient, Endpoint, LLMError, client_for
+from careguide.rag.llm import ChatModel, LLMError
 from careguide.rag.retrieval import Passage, Retriever
 
 __all__ = [
@@ -133,7 +133,7 @@ def build_messages(
 @dataclass
 class Assistant:
     retriever: Retriever
-    llm: ChatClient
+    llm: ChatModel
     k: int = 4
     passage_words: int = 120
     max_tokens: int = 200
@@ -148,11 +148,16 @@ class Assistant:
     """Rewrite the extract in plain words where the rewrite is verified."""
 
     def relevant(self, query: str) -> list[Passage]:
-        """Hybrid passages, or none when even the closest passage is not similar enough."""
-        dense = self.retriever.search_many([query], 1, mode="dense")[0]
-        if not dense or dense[0].score < self.min_similarity:
+        """Hybrid passages, or none when even the closest passage is not similar enough (read
+        from the same search; only a search without a dense stage asks the dense stage apart)."""
+        found = self.retriever.search(query, self.k)
+        closest = found.closest
+        if closest is None and found.passages:
+            dense = self.retriever.search_many([query], 1, mode="dense")[0]
+            closest = dense[0].score if dense else None
+        if closest is None or closest < self.min_similarity:
             return []
-        return self.retriever.search(query, self.k)
+        return found.passages
 
     def question_types(self, text: str) -> tuple[str, ...]:
         """The analyser's question types, when the retriever has one (answer-level search)."""
@@ -302,12 +307,12 @@ class Assistant:
         return Answer(question, render(checked), citations, False, dropped, timings)
 
 
-def open_assistant(settings: Settings, retriever: Retriever, endpoint: Endpoint) -> Assistant:
-    """The Assistant as configured (``answer`` and ``llm`` sections), speaking to ``endpoint``."""
+def open_assistant(settings: Settings, retriever: Retriever, llm: ChatModel) -> Assistant:
+    """The Assistant as configured (``answer`` and ``llm`` sections), answering with ``llm``."""
     a = settings.answer
     return Assistant(
         retriever,
-        client_for(endpoint, settings.llm.request_timeout_s),
+        llm,
         k=a.k,
         passage_words=a.passage_words,
         max_tokens=settings.llm.max_tokens,

@@ -1,7 +1,8 @@
 """The path of one question with the guardrails on both sides of the Assistant.
 
-check_input first (PHI redacted; emergencies, refusals and redirects answered with fixed text and
-no model call), the Assistant on the redacted question, then check_output on the answer.
+check_input first (PHI redacted, once: the redacted message is handed to the caller to show;
+emergencies, refusals and redirects answered with fixed text and no model call), the Assistant on
+the redacted question, then check_output on the answer (Presidio only on what the model wrote).
 """
 
 from __future__ import annotations
@@ -42,15 +43,19 @@ def answer_safely(
     on_token: Callable[[str], None] | None = None,
     on_extract: Callable[[GuardedAnswer], None] | None = None,
     mode: str | None = None,
+    on_input: Callable[[GuardDecision], None] | None = None,
 ) -> GuardedAnswer:
     """One patient message through input checks, the Assistant and output checks.
 
     ``history`` holds the patient's earlier messages as redacted by earlier calls
     (``GuardedAnswer.input.redacted``), oldest first; raw text never reaches the model.
     ``on_extract`` receives the extractive answer, through the same output checks, before the
-    model's first token (hybrid mode).
+    model's first token (hybrid mode). ``on_input`` receives the input decision as soon as it is
+    made: its ``redacted`` text is the message to show back (no one redacts it a second time).
     """
     decision = guard.check_input(message, conversation_id=conversation_id)
+    if on_input is not None:
+        on_input(decision)
     if decision.blocks_model:
         fixed = Answer(decision.redacted, decision.message, (), True, (), {})
         return GuardedAnswer(fixed, decision, None)
@@ -73,7 +78,8 @@ def _checked(
         checked = None
     else:
         passages = [c.passage.chunk.text for c in answer.citations]
-        checked = guard.check_output(answer.answer, passages, conversation_id=conversation_id)
+        written = not answer.mode.startswith("extractive")  # an extract quotes the passages
+        checked = guard.check_output(answer.answer, passages, conversation_id=conversation_id, phi=written)
         if checked.action in ("rewrite", "redact"):
             answer = replace(answer, answer=checked.redacted)
         elif checked.action == "refuse":

@@ -2,7 +2,7 @@
 
 Every backend (the embedded llama.cpp server, vLLM, any OpenAI-compatible service) is reached
 through :class:`ChatClient`; only how the server is started or found differs
-(``careguide.models.open_backend``).
+(``careguide.models.open_backend``). The Assistant asks for no more than :class:`ChatModel`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,14 @@ Message = dict[str, str]
 
 class LLMError(UserError):
     """The model server is unreachable or failed; the message is one sentence for the user."""
+
+
+class ChatModel(Protocol):
+    """What the Assistant needs of a language model: the tokens of one answer, streamed."""
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+        """Tokens of one answer; raises :class:`LLMError` with a sentence for the user."""
+        ...
 
 
 @dataclass

@@ -18,6 +18,7 @@ from careguide.ingest import (
     Chunk,
     Embedder,
     LexicalIndex,
+    Vectors,
     load_embedder,
     metadata_matches,
     refresh_lexical_index,
@@ -59,6 +60,21 @@ class Passage:
         if c.answer_id:
             record["answer_id"] = c.answer_id
         return record
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The passages one search found, and how close the nearest chunk of its dense stage was."""
+
+    passages: list[Passage]
+    closest: float | None = None
+    """Cosine similarity of the nearest chunk the dense stage found (unfiltered searches: in the
+    whole store); None when no dense stage ran or it found nothing. The Assistant abstains when it
+    is below ``answer.min_similarity``."""
+
+
+def _dense_result(hits: list[Passage], k: int) -> SearchResult:
+    return SearchResult(hits[:k], hits[0].score if hits else None)
 
 
 def parse_filter(pairs: Sequence[str]) -> dict[str, str]:
@@ -112,7 +128,10 @@ class DenseRetriever:
         self.fallbacks = 0
 
     def run(self, questions: Sequence[str], k: int, where: dict[str, str]) -> list[list[Passage]]:
-        vectors = self.embedder.embed(list(questions))
+        return self.run_vectors(self.embedder.embed(list(questions)), k, where)
+
+    def run_vectors(self, vectors: Vectors, k: int, where: dict[str, str]) -> list[list[Passage]]:
+        """:meth:`run` for questions already embedded (by this retriever's embedder)."""
         if not where:
             found = self.store.query(vectors, k)
             return [[Passage(hit.chunk, hit.score) for hit in hits] for hits in found]
@@ -223,41 +242,64 @@ class Retriever:
         mode: Mode | None = None,
     ) -> list[list[Passage]]:
         """The top-k passages for each question."""
+        return [found.passages for found in self.results(questions, k, where, mode)]
+
+    def results(
+        self,
+        questions: Sequence[str],
+        k: int | None = None,
+        where: dict[str, str] | None = None,
+        mode: Mode | None = None,
+    ) -> list[SearchResult]:
+        """The top-k passages for each question, with the similarity of its nearest chunk."""
         k = k or self.settings.k
         mode = mode or self.settings.mode
         where = where or {}
         if mode == "hybrid" and self.answers is not None and self.settings.answers and not where:
             # Filtered searches (a workspace scoping to one source) keep the chunk-level path.
-            ranked = self.answers.rank(questions, self.answer_weights())
-            return [[Passage(chunk, score) for chunk, score in hits[:k]] for hits in ranked]
+            weights = self.answer_weights()
+            return [
+                SearchResult(
+                    [Passage(chunk, score) for chunk, score in self.answers.fuse(found, weights)[:k]],
+                    found.closest,
+                )
+                for found in self.answers.signal_rankings(questions)
+            ]
         if mode == "dense" or (mode == "hybrid" and self.lexical is None):
-            return [hits[:k] for hits in self._require(self.dense).run(questions, k, where)]
+            return [_dense_result(hits, k) for hits in self._require(self.dense).run(questions, k, where)]
         if mode == "bm25" or (mode == "hybrid" and self.dense is None):
-            return [hits[:k] for hits in self._require(self.lexical).run(questions, k, where)]
-        return self.search_chunks(questions, k, "hybrid", where)
+            return [SearchResult(hits[:k]) for hits in self._require(self.lexical).run(questions, k, where)]
+        return self._chunk_results(questions, k, "hybrid", where)
 
     def search_chunks(
         self, questions: Sequence[str], k: int, mode: Mode, where: dict[str, str] | None = None
     ) -> list[list[Passage]]:
         """Chunk-level search (no answer units): the plain dense / BM25 / RRF baselines."""
+        return [found.passages for found in self._chunk_results(questions, k, mode, where)]
+
+    def _chunk_results(
+        self, questions: Sequence[str], k: int, mode: Mode, where: dict[str, str] | None = None
+    ) -> list[SearchResult]:
         where = where or {}
         pool = max(k, self.settings.candidates)
         if mode == "dense":
-            return [hits[:k] for hits in self._require(self.dense).run(questions, k, where)]
+            return [_dense_result(hits, k) for hits in self._require(self.dense).run(questions, k, where)]
         if mode == "bm25":
-            return [hits[:k] for hits in self._require(self.lexical).run(questions, k, where)]
+            return [SearchResult(hits[:k]) for hits in self._require(self.lexical).run(questions, k, where)]
         dense = self._require(self.dense).run(questions, pool, where)
         lexical = self._require(self.lexical).run(questions, pool, where)
         weights = (self.settings.dense_weight, self.settings.bm25_weight)
         return [
-            fuse_rankings([d, b], self.settings.rrf_k, weights)[:k]
+            SearchResult(fuse_rankings([d, b], self.settings.rrf_k, weights)[:k], d[0].score if d else None)
             for d, b in zip(dense, lexical, strict=True)
         ]
 
     def search(
         self, question: str, k: int | None = None, where: dict[str, str] | None = None
-    ) -> list[Passage]:
-        return self.search_many([question], k, where)[0]
+    ) -> SearchResult:
+        """One question's passages and the similarity of its nearest chunk: one embedding of the
+        question and one store query on the default (answer-level hybrid) path."""
+        return self.results([question], k, where)[0]
 
     @staticmethod
     def _require(stage: CandidateRetriever | None) -> CandidateRetriever:

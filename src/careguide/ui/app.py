@@ -22,12 +22,13 @@ from fastapi.responses import JSONResponse
 
 from careguide.config import Settings
 from careguide.guardrails import Guardrails, load_policy, open_guardrails
+from careguide.models import BackendOpener, ModelConnection
 from careguide.rag import Retriever, open_retriever
 from careguide.ui.api import answer_router
 from careguide.ui.chat import mount_chat
 from careguide.ui.feedback import FeedbackSink, open_feedback_sink
 from careguide.ui.search import search_router
-from careguide.ui.service import BackendOpener, ModelConnection, Services
+from careguide.ui.service import Services
 from careguide.ui.web_security import SecurityHeaders
 from careguide.ui.workspace import Workspace
 

@@ -2,7 +2,7 @@
 
 One session holds a :class:`Conversation`: the redacted messages shown and sent as history, the
 last question and answer (for "Explain more simply" and feedback) and the sources of each answer.
-Raw text is never stored in it: the patient's message is redacted before it is even shown back.
+Raw text is never stored in it: the patient's message is shown back as the guardrails redacted it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from careguide.rag import GuardedAnswer
 from careguide.ui import render
 from careguide.ui.feedback import MAX_COMMENT_CHARS, RATINGS, record_feedback
 from careguide.ui.normalise import clean_text, too_large
-from careguide.ui.service import Extract, Failure, Final, Services, Token, too_long
+from careguide.ui.service import Extract, Failure, Final, Redacted, Services, Token, too_long
 
 log = logging.getLogger("careguide.ui")
 
@@ -166,14 +166,31 @@ def converse(
     level: str,
     question_is_new: bool,
 ) -> Iterator[tuple[Any, ...]]:
-    """Stream one answer into the conversation: the extract from the sources at once (the
-    model's draft is then not drawn: the patient reads checked text), then the checked answer."""
-    conv.say("assistant", render.draft_html(""))
-    yield view(conv, busy=True, question="")
+    """Stream one answer into the conversation: a new question shown back as the guardrails
+    redacted it, the extract from the sources at once (the model's draft is then not drawn: the
+    patient reads checked text), then the checked answer."""
+    started = False
+
+    def start(redacted: str) -> tuple[Any, ...]:
+        nonlocal started
+        started = True
+        if question_is_new:
+            conv.say("user", render.user_html(redacted))
+        conv.say("assistant", render.draft_html(""))
+        return view(conv, busy=True, question="")
+
+    if not question_is_new:
+        yield start("")
     draft = ""
     drawn = time.monotonic()
     extracted = False
     for event in services.stream(message, history, level, conv.id):
+        if isinstance(event, Redacted):
+            if not started:
+                yield start(event.text)
+            continue
+        if not started and isinstance(event, (Extract, Final)):
+            yield start(event.guarded.input.redacted)
         if isinstance(event, Extract):
             answer = event.guarded.answer
             if not answer.abstained:
@@ -183,7 +200,7 @@ def converse(
                 yield view(conv, busy=True)
         elif isinstance(event, Token):
             draft += event.text
-            if extracted:
+            if extracted or not started:
                 continue
             if time.monotonic() - drawn >= DRAFT_INTERVAL_S:
                 conv.reply(render.draft_html(draft))
@@ -192,8 +209,11 @@ def converse(
         elif isinstance(event, Final):
             conv.record(event.guarded, question_is_new)
         elif isinstance(event, Failure):
-            conv.reply(render.message_html(event.message, "error"))
-    yield view(conv)
+            if started:
+                conv.reply(render.message_html(event.message, "error"))
+            else:  # the input checks failed: nothing redacted to show back
+                conv.say("assistant", render.message_html(event.message, "error"))
+    yield view(conv, question=None if started else "")
 
 
 def ask_handler(services: Callable[[], Services]) -> Callable[..., Iterator[tuple[Any, ...]]]:
@@ -215,9 +235,8 @@ def ask_handler(services: Callable[[], Services]) -> Callable[..., Iterator[tupl
             conv.say("assistant", render.message_html(refusal, "info"))
             yield view(conv, question="")
             return
-        app = services()
-        conv.say("user", render.user_html(app.guard.redact(message).redacted))
-        yield from converse(app, conv, message, list(conv.history), level, question_is_new=True)
+        # The message is shown back once the guardrails have redacted it (converse).
+        yield from converse(services(), conv, message, list(conv.history), level, question_is_new=True)
 
     return ask
 

@@ -45,7 +45,7 @@ page linked under it.</footer>
 def render_results(question: str, retriever: Retriever, where: dict[str, str]) -> str:
     if not question:
         return ""
-    passages = retriever.search(question, where=where)
+    passages = retriever.search(question, where=where).passages
     if not passages:
         return "<p>No passages found. Is the knowledge base indexed? Run <code>careguide ingest</code>.</p>"
     parts = []
@@ -84,6 +84,6 @@ def search_router(retriever: Callable[[], Retriever]) -> APIRouter:
             filters = parse_filter(where or [])
         except FilterError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from None
-        return [p.to_json() for p in retriever().search(q, k, filters)]
+        return [p.to_json() for p in retriever().search(q, k, filters).passages]
 
     return router

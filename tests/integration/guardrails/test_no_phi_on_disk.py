@@ -31,7 +31,7 @@ def test_no_raw_phi_anywhere_on_disk(settings, embedder, chunker, medquad_sample
 
     decision = guard.check_input(MESSAGE, conversation_id="conv-1")
     assert decision.action == "redact" and "<NAME>" in decision.redacted
-    passages = retriever.search(decision.redacted, k=3)
+    passages = retriever.search(decision.redacted, k=3).passages
     assert passages and passages[0].chunk.answer_id.startswith("NIDDK_0000001")
     answer = "Maria Lopez, acromegaly can cause large hands and feet [1]."
     shown = guard.check_output(answer, [p.chunk.text for p in passages], conversation_id="conv-1")

@@ -61,7 +61,7 @@ def test_background_indexing_makes_the_rest_searchable_in_the_live_retriever(
     assert top and top[0].chunk.answer_id.startswith("NINDS_0000007")
     # The configured search (whole answers ranked with question entailment) sees them too.
     assert retriever.answers is not None
-    top = retriever.search("What is Holmes-Adie pupil?", 1)
+    top = retriever.search("What is Holmes-Adie pupil?", 1).passages
     assert top and top[0].chunk.answer_id.startswith("NINDS_0000007")
 
     # A second run (the next `make run`) finds everything indexed and embeds nothing.

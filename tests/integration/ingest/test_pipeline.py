@@ -75,7 +75,7 @@ def test_rerun_does_no_embedding_and_changes_replace_old_chunks(settings, embedd
     texts = [c.text for c in store.chunks() if c.title == "Asthma action plan"]
     assert texts == ["Use a spacer with your inhaler."]
     retriever = Retriever.open(settings.retrieval, store, embedder)
-    hits = retriever.search("spacer inhaler", k=3)
+    hits = retriever.search("spacer inhaler", k=3).passages
     assert hits[0].chunk.text == "Use a spacer with your inhaler."
 
     (corpus / "asthma.md").unlink()
@@ -108,7 +108,7 @@ def test_interrupted_ingest_leaves_a_consistent_index_and_resumes(
 
     # Searching an interrupted index works: the BM25 index is rebuilt from what is stored.
     retriever = Retriever.open(settings.retrieval, store, embedder)
-    assert retriever.search("syndrome", k=2)
+    assert retriever.search("syndrome", k=2).passages
 
     resumed = CountingEmbedder(embedder)
     report = ingest([corpus], store, resumed, chunker)
@@ -126,5 +126,5 @@ def test_an_empty_collection_has_an_empty_bm25_index(settings, embedder):
     store = ChromaStore(settings)
     assert refresh_lexical_index(store)
     retriever = Retriever.open(settings.retrieval, store, embedder)
-    assert retriever.search("anything") == []
-    assert retriever.search("anything", where={"source": "GHR"}) == []
+    assert retriever.search("anything").passages == []
+    assert retriever.search("anything", where={"source": "GHR"}).passages == []

@@ -11,6 +11,7 @@ from tests.contracts.store import VectorStoreContract
 
 pytestmark = pytest.mark.integration
 
+
 def collection_for(request: pytest.FixtureRequest) -> str:
     return "contract-" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:16]
 

@@ -17,6 +17,7 @@ from tests.integration.conftest import MEDQUAD_FILES
 
 pytestmark = pytest.mark.integration
 
+
 @pytest.fixture(scope="module")
 def tiny_index(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
     settings: Settings = load_settings().model_copy(

@@ -30,7 +30,7 @@ def review(tmp_path):
 
 
 def _clinic_hits(settings, question: str, k: int = 5):
-    return [p for p in open_retriever(settings).search(question, k=k) if p.chunk.source == "clinic"]
+    return [p for p in open_retriever(settings).search(question, k=k).passages if p.chunk.source == "clinic"]
 
 
 def test_published_handout_is_retrieved_with_its_clinic(settings, embedder, chunker, medquad_sample, review):
@@ -46,7 +46,7 @@ def test_published_handout_is_retrieved_with_its_clinic(settings, embedder, chun
     assert published.path == settings.index_dir.parent / "approved" / f"{material_id}.md"
     assert published.chunks_indexed >= 1
 
-    hits = open_retriever(settings).search(QUESTION, k=3)
+    hits = open_retriever(settings).search(QUESTION, k=3).passages
     top = hits[0].chunk
     assert top.source == "clinic" and top.title == "Using a spacer with your inhaler"
     assert (top.organisation, top.license, top.audience) == (

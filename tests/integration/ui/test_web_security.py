@@ -20,7 +20,7 @@ from careguide.config import Settings, WebSettings, load_settings
 from careguide.guardrails import Guardrails, open_guardrails
 from careguide.ingest import Chunk
 from careguide.models import Backend
-from careguide.rag import Passage
+from careguide.rag import Passage, SearchResult
 from careguide.ui import create_app
 
 pytestmark = pytest.mark.integration
@@ -44,8 +44,8 @@ class Passages:
             Passage(chunk("https://www.niddk.nih.gov/acromegaly", 3), 0.05),
         ]
 
-    def search(self, question: str, k: int | None = None, where: object = None) -> list[Passage]:
-        return self.found
+    def search(self, question: str, k: int | None = None, where: object = None) -> SearchResult:
+        return SearchResult(self.found, 0.05)
 
     def search_many(self, questions: list[str], k: int | None = None, where: object = None,
                     mode: object = None) -> list[list[Passage]]:  # fmt: skip

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from careguide.ingest import Chunk
-from careguide.rag import ABSTENTION, Assistant, ChatClient, LLMError, Passage
+from careguide.rag import ABSTENTION, Assistant, ChatClient, LLMError, Passage, SearchResult
 from careguide.rag.assistant import build_messages
 
 PASSAGE = Passage(
@@ -27,12 +27,9 @@ class FakeRetriever:
         self.score = score
         self.queries: list[str] = []
 
-    def search_many(self, queries: list[str], k: int, mode: str) -> list[list[Passage]]:
-        return [[Passage(PASSAGE.chunk, self.score)] for _ in queries]
-
-    def search(self, query: str, k: int) -> list[Passage]:
+    def search(self, query: str, k: int) -> SearchResult:
         self.queries.append(query)
-        return [PASSAGE]
+        return SearchResult([PASSAGE], self.score)
 
 
 class FakeModel(ChatClient):

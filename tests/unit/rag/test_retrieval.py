@@ -69,12 +69,28 @@ class FakeStage:
 def test_retriever_composes_stages_by_mode():
     dense, lexical = FakeStage(["a", "b", "c"]), FakeStage(["c", "d"])
     retriever = Retriever(RetrievalSettings(k=2, candidates=10), dense, lexical)
-    assert [p.chunk.chunk_id for p in retriever.search("q")] == ["c", "a"]
+    assert [p.chunk.chunk_id for p in retriever.search("q").passages] == ["c", "a"]
     assert dense.calls[-1] == (("q",), 10, {})
     assert [p.chunk.chunk_id for p in retriever.search_many(["q"], mode="dense")[0]] == ["a", "b"]
     assert [p.chunk.chunk_id for p in retriever.search_many(["q"], mode="bm25")[0]] == ["c", "d"]
     retriever.search("q", where={"source": "GHR"})
     assert lexical.calls[-1][2] == {"source": "GHR"}
+
+
+class ScoredStage(FakeStage):
+    def run(self, questions, k, where):
+        self.calls.append((tuple(questions), k, dict(where)))
+        return [[Passage(chunk(i), 0.7 - 0.1 * n) for n, i in enumerate(self.ids)][:k] for _ in questions]
+
+
+def test_a_search_carries_the_similarity_of_its_nearest_chunk():
+    dense, lexical = ScoredStage(["a", "b", "c"]), FakeStage(["c", "d"])
+    retriever = Retriever(RetrievalSettings(k=2, candidates=10), dense, lexical)
+    found = retriever.search("q")
+    assert [p.chunk.chunk_id for p in found.passages] == ["c", "a"] and found.closest == pytest.approx(0.7)
+    assert len(dense.calls) == 1 and len(lexical.calls) == 1  # one search per stage
+    assert retriever.results(["q"], mode="dense")[0].closest == pytest.approx(0.7)
+    assert retriever.results(["q"], mode="bm25")[0].closest is None  # no dense stage ran
 
 
 def test_passage_json_shape():

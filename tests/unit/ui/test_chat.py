@@ -6,7 +6,7 @@ from careguide.guardrails import GuardDecision
 from careguide.rag import Answer, GuardedAnswer
 from careguide.ui.chat import Conversation, converse, new_conversation
 from careguide.ui.render import draft_html, user_html
-from careguide.ui.service import Extract, Final, Token
+from careguide.ui.service import Extract, Final, Redacted, Token
 
 NOTICE = (
     "To protect your privacy, I removed personal details (<NAME>) before doing anything with your message."
@@ -62,7 +62,8 @@ class StreamedServices:
     """The stream of one hybrid answer: the extract, two draft tokens, the final answer."""
 
     def __init__(self, extract: GuardedAnswer, final: GuardedAnswer) -> None:
-        self.events = [Extract(extract), Token("Zebra "), Token("words"), Final(final)]
+        self.events = [Redacted(final.input.redacted), Extract(extract), Token("Zebra "), Token("words"),
+                       Final(final)]  # fmt: skip
 
     def stream(self, message, history, level, conversation_id):  # type: ignore[no-untyped-def]
         yield from self.events
@@ -79,3 +80,5 @@ def test_the_extract_is_shown_at_once_and_the_draft_is_not_drawn_over_it() -> No
     assert "cg-extract" in shown[1] and "Gout is caused by uric acid" in shown[1]
     assert not any("Zebra" in s for s in shown)
     assert "Uric acid crystals cause gout" in shown[-1] and "cg-extract" not in shown[-1]
+    assert [m["role"] for m in conv.messages] == ["user", "assistant"]
+    assert "What causes gout?" in conv.messages[0]["content"]  # shown back as the guardrails redacted it
