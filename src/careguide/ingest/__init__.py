@@ -7,11 +7,15 @@ from careguide.ingest.errors import LoadError, StoreError
 from careguide.ingest.lexical import LexicalHit, LexicalIndex, metadata_matches
 from careguide.ingest.loaders import SourceInfo
 from careguide.ingest.medquad import MEDQUAD_CITATION, MEDQUAD_LICENSE, MedQuadPair, read_pairs
+from careguide.ingest.distributed import RayIndexer, RayUnavailableError
 from careguide.ingest.pipeline import (
+    Indexer,
     IngestObserver,
     IngestReport,
+    LocalIndexer,
     dirty_marker,
     ingest,
+    ingest_with,
     refresh_lexical_index,
 )
 from careguide.ingest.store import ChromaStore, StoredChunk, lexical_dir_for
@@ -25,18 +29,23 @@ __all__ = [
     "Document",
     "Embedder",
     "EmbeddingError",
+    "Indexer",
     "IngestObserver",
     "IngestReport",
     "LexicalHit",
     "LexicalIndex",
     "LoadError",
+    "LocalIndexer",
     "MedQuadPair",
+    "RayIndexer",
+    "RayUnavailableError",
     "Section",
     "SourceInfo",
     "StoreError",
     "StoredChunk",
     "dirty_marker",
     "ingest",
+    "ingest_with",
     "lexical_dir_for",
     "load_embedder",
     "metadata_matches",
