@@ -2,6 +2,7 @@
 
 from careguide.ingest.background import BackgroundIndexer, ordered_subsets
 from careguide.ingest.chunking import Chunker, split_sentences
+from careguide.ingest.distributed import RayIndexer, RayUnavailableError
 from careguide.ingest.documents import Chunk, Document, Section
 from careguide.ingest.embedding import Embedder, EmbeddingError, Vectors, load_embedder
 from careguide.ingest.errors import LoadError, StoreError
@@ -9,11 +10,14 @@ from careguide.ingest.lexical import LexicalHit, LexicalIndex, metadata_matches
 from careguide.ingest.loaders import SourceInfo
 from careguide.ingest.medquad import MEDQUAD_CITATION, MEDQUAD_LICENSE, MedQuadPair, read_pairs
 from careguide.ingest.pipeline import (
+    Indexer,
     IngestObserver,
     IngestReport,
+    LocalIndexer,
     SilentObserver,
     dirty_marker,
     ingest,
+    ingest_with,
     refresh_lexical_index,
 )
 from careguide.ingest.progress import indexing_notice, read_progress
@@ -29,12 +33,16 @@ __all__ = [
     "Document",
     "Embedder",
     "EmbeddingError",
+    "Indexer",
     "IngestObserver",
     "IngestReport",
     "LexicalHit",
     "LexicalIndex",
     "LoadError",
+    "LocalIndexer",
     "MedQuadPair",
+    "RayIndexer",
+    "RayUnavailableError",
     "Section",
     "SilentObserver",
     "SourceInfo",
@@ -45,6 +53,7 @@ __all__ = [
     "dirty_marker",
     "indexing_notice",
     "ingest",
+    "ingest_with",
     "lexical_dir_for",
     "load_embedder",
     "metadata_matches",

@@ -135,6 +135,43 @@ def refresh_lexical_index(store: ChromaStore) -> bool:
     return rewritten
 
 
+class Indexer(Protocol):
+    """Chunks, embeds and stores documents: in this process, or spread over workers.
+
+    Each document's chunks must reach the store together (one ``add``), so that a document is
+    either complete or visibly incomplete whatever stops the run.
+    """
+
+    def index(
+        self, documents: Sequence[Document], observer: IngestObserver, report: IngestReport
+    ) -> None: ...
+
+
+class LocalIndexer:
+    """The embedded path: chunk every document, embed in length-sorted batches, store each batch."""
+
+    def __init__(self, store: ChromaStore, embedder: Embedder, chunker: Chunker) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+
+    def index(self, documents: Sequence[Document], observer: IngestObserver, report: IngestReport) -> None:
+        observer.phase("Chunking", len(documents))
+        chunks: list[Chunk] = []
+        for document in documents:
+            chunks.extend(self.chunker.chunk(document))
+            observer.advance()
+
+        observer.phase("Embedding", len(chunks))
+        for batch in _batches(chunks, EMBED_BATCH):
+            embed_started = time.perf_counter()
+            vectors = self.embedder.embed([c.indexed_text for c in batch])
+            report.embed_seconds += time.perf_counter() - embed_started
+            self.store.add(batch, vectors)
+            observer.advance(len(batch))
+        report.chunks_indexed = len(chunks)
+
+
 def ingest(
     paths: Sequence[Path],
     store: ChromaStore,
@@ -144,7 +181,23 @@ def ingest(
     prune: bool = False,
     observer: IngestObserver | None = None,
 ) -> IngestReport:
-    """Index the documents under ``paths`` into ``store``; see the module docstring."""
+    """Index the documents under ``paths`` into ``store`` in this process; see the module docstring."""
+    return ingest_with(paths, store, LocalIndexer(store, embedder, chunker), info, prune, observer)
+
+
+def ingest_with(
+    paths: Sequence[Path],
+    store: ChromaStore,
+    indexer: Indexer,
+    info: SourceInfo | None = None,
+    prune: bool = False,
+    observer: IngestObserver | None = None,
+) -> IngestReport:
+    """Index the documents under ``paths`` into ``store`` with ``indexer`` (local or distributed).
+
+    What to index, what to remove and the BM25 refresh are decided here, the same for every
+    indexer; only the chunk-embed-store work is the indexer's.
+    """
     started = time.perf_counter()
     observer = observer or SilentObserver()
     report = IngestReport()
@@ -174,21 +227,8 @@ def ingest(
     if leftovers:
         store.delete_documents(leftovers)
 
-    observer.phase("Chunking", len(todo))
-    chunks: list[Chunk] = []
-    for document in todo:
-        chunks.extend(chunker.chunk(document))
-        observer.advance()
-
-    observer.phase("Embedding", len(chunks))
-    for batch in _batches(chunks, EMBED_BATCH):
-        embed_started = time.perf_counter()
-        vectors = embedder.embed([c.indexed_text for c in batch])
-        report.embed_seconds += time.perf_counter() - embed_started
-        store.add(batch, vectors)
-        observer.advance(len(batch))
+    indexer.index(todo, observer, report)
     report.documents_indexed = len(todo)
-    report.chunks_indexed = len(chunks)
 
     if outdated:
         store.delete_documents(outdated)
