@@ -98,23 +98,55 @@ def ingest(
         bool,
         typer.Option(help="Empty the collection first (e.g. after changing embedding.backend)."),
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="local: chunk and embed in this process; ray: spread the work over Ray workers "
+            "(pip install 'careguide[cluster]'; workers write to the Chroma server when vector_store.url "
+            "is set)."
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster to join ('auto' or ray://host:10001); none starts a local one."),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Ray workers (one embedding model each).")] = 2,
 ) -> None:
     """Index documents (MedQuAD XML, PDF, HTML, Markdown, text) into the knowledge base.
 
     Re-running on unchanged input does no embedding work; changed files replace their old chunks;
-    an interrupted run resumes. Files that fail are listed and the exit status is 1.
+    an interrupted run resumes. Files that fail are listed and the exit status is 1. With
+    `--engine ray` the same run is planned here and its chunking and embedding run on Ray workers:
+    the chunk ids, idempotence and resume are the same.
     """
-    from careguide.ingest import ChromaStore, Chunker, SourceInfo, load_embedder
-    from careguide.ingest import ingest as run_ingest
+    from careguide.ingest import (
+        ChromaStore,
+        Chunker,
+        Indexer,
+        LocalIndexer,
+        RayIndexer,
+        SourceInfo,
+        ingest_with,
+        load_embedder,
+    )
 
     with user_errors():
+        if engine not in ("local", "ray"):
+            raise fail(f"Unknown engine '{engine}'; use local or ray.")
         config = settings()
         targets = list(paths) if paths else default_paths(config, first)
         store = ChromaStore(config, collection, check=not rebuild)
         if rebuild:
             store.reset()
-        embedder = load_embedder(config.embedding)
-        chunker = Chunker(embedder.count_tokens, config.chunking.max_tokens, config.chunking.overlap_tokens)
+        indexer: Indexer
+        if engine == "ray":
+            indexer = RayIndexer(config, store, address=address, workers=workers)
+        else:
+            embedder = load_embedder(config.embedding)
+            chunker = Chunker(
+                embedder.count_tokens, config.chunking.max_tokens, config.chunking.overlap_tokens
+            )
+            indexer = LocalIndexer(store, embedder, chunker)
         info = SourceInfo(
             source=source,
             organisation=organisation,
@@ -123,7 +155,7 @@ def ingest(
         )
         try:
             with progress_bar() as progress:
-                report = run_ingest(targets, store, embedder, chunker, info, prune, RichObserver(progress))
+                report = ingest_with(targets, store, indexer, info, prune, RichObserver(progress))
         except KeyboardInterrupt:
             raise fail(
                 "Ingest interrupted; the index is consistent. Run the same command again to resume.",

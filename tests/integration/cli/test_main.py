@@ -57,12 +57,24 @@ def test_ingest_then_search(cli_env, medquad_sample):
     assert human.exit_code == 0 and "1." in human.stdout
 
 
+def test_ingest_on_ray_workers_then_search(cli_env, medquad_sample):
+    pytest.importorskip("ray")
+    result = invoke("ingest", str(medquad_sample), "--engine", "ray", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "0 failed" in result.output and "0 indexed" not in result.output
+    again = invoke("ingest", str(medquad_sample))  # the embedded path finds the same chunk ids
+    assert again.exit_code == 0 and "0 indexed" in again.output, again.output
+    found = invoke("search", "What are the symptoms of acromegaly?", "--json", "--k", "1")
+    assert json.loads(found.stdout)[0]["answer_id"].startswith("NIDDK_0000001_Sec")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("search", "x", "--where", "colour=red"), "Unknown filter key 'colour'"),
         (("search", "x", "--mode", "fuzzy"), "Unknown mode 'fuzzy'"),
         (("ingest", "/no/such/folder"), "/no/such/folder does not exist"),
+        (("ingest", "--engine", "spark"), "Unknown engine 'spark'; use local or ray."),
     ],
 )
 def test_user_errors_are_one_line(cli_env, args, message):

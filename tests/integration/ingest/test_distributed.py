@@ -40,8 +40,8 @@ def test_ray_ingest_matches_the_embedded_path(local_ray, settings, embedder, med
     ray_search = Retriever.open(settings.retrieval, store, embedder)
     local_search = Retriever.open(settings.retrieval, local, embedder)
     for question in ("What is acromegaly?", "How is taeniasis spread?", "symptoms of Holmes-Adie"):
-        assert [p.chunk.chunk_id for p in ray_search.search(question, k=5)] == [
-            p.chunk.chunk_id for p in local_search.search(question, k=5)
+        assert [p.chunk.chunk_id for p in ray_search.search(question, k=5).passages] == [
+            p.chunk.chunk_id for p in local_search.search(question, k=5).passages
         ]
 
     again = ingest_with([medquad_sample], store, RayIndexer(settings, store, workers=2))
