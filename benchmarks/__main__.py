@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import bench_answers, bench_guardrails, bench_ingest, bench_modes, bench_query
+from benchmarks import bench_answers, bench_chat, bench_guardrails, bench_ingest, bench_modes, bench_query
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--only", choices=("ingest", "query", "guardrails", "answers", "modes"), default=None)
+    parser.add_argument(
+        "--only", choices=("ingest", "query", "chat", "guardrails", "answers", "modes"), default=None
+    )
     parser.add_argument(
         "--docs", type=int, default=None, help="Ingest sample, documents (default: about 3,000 chunks)."
     )
@@ -18,6 +20,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.only in (None, "query"):
         bench_query.run(args.questions)
+    if args.only in (None, "chat"):
+        bench_chat.run(min(args.answers, len(bench_chat.QUESTIONS)))
     if args.only in (None, "guardrails"):
         bench_guardrails.run()
     if args.only in (None, "ingest"):
