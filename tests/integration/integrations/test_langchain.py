@@ -98,7 +98,7 @@ def test_documents_carry_careguide_metadata_in_rank_order(index):
     assert scores == sorted(scores, reverse=True)
     assert "acromegaly" in docs[0].metadata["title"].lower()
     # The same passages as careguide's own search.
-    assert [d.id for d in docs] == [p.chunk.chunk_id for p in index.search(ACROMEGALY, 3)]
+    assert [d.id for d in docs] == [p.chunk.chunk_id for p in index.search(ACROMEGALY, 3).passages]
 
 
 def test_filters_and_modes_are_passed_through(index):
@@ -167,7 +167,7 @@ def test_an_emergency_is_escalated_with_fixed_text_and_no_model_call(index, guar
 
 
 def test_a_question_is_answered_from_the_index_with_checked_citations(index, guard):
-    passage = index.search(ACROMEGALY, 4)[0].chunk
+    passage = index.search(ACROMEGALY, 4).passages[0].chunk
     sentence = re.split(r"(?<=[.!?])\s+", passage.text.strip())[0]
     model = CountingModel([f"{sentence} [1]", f"{sentence} [1]"])
     chain = runnable(index, guard, model)
