@@ -24,7 +24,7 @@ from typing import Any
 
 from benchmarks.common import console, print_table
 from careguide.config import Settings, VectorStoreSettings, load_settings
-from careguide.ingest import ChromaStore, Chunk, Chunker, Embedder, ingest, load_embedder
+from careguide.ingest import Chunk, Chunker, Embedder, KnowledgeBase, ingest, load_embedder
 
 DEFAULT_DOCS = 600
 """About 200 files, ~3,000 chunks (180 gives 54 files, 866 chunks): a steady rate in minutes."""
@@ -75,11 +75,11 @@ def measure(backend: str, files: list[Path], base: Settings, questions: int) -> 
                 "vector_store": VectorStoreSettings(collection=f"bench-{backend}"),
             }
         )
-        store = ChromaStore(settings)
+        knowledge = KnowledgeBase.open(settings)
         chunker = Chunker(embedder.count_tokens, base.chunking.max_tokens, base.chunking.overlap_tokens)
         console.print(f"[{backend}] ingesting {len(files)} files ...")
         cpu = time.process_time()
-        report = ingest(files, store, embedder, chunker)
+        report = ingest(files, knowledge, embedder, chunker)
         pipeline_cpu = time.process_time() - cpu
         chunks: list[Chunk] = [c for f in files for d in _documents(f) for c in chunker.chunk(d)]
         console.print(f"[{backend}] raw embedding of the same {len(chunks)} chunks in document order ...")

@@ -15,9 +15,9 @@ from benchmarks.common import median, percentile, print_table
 from careguide.config import load_settings
 from careguide.eval.consumer import consumer_set_available
 from careguide.eval.devset import answered_pairs, load_consumer_set, sample_dev_set, with_variants
-from careguide.ingest import ChromaStore, load_embedder
+from careguide.ingest import KnowledgeBase, load_embedder
 from careguide.rag import Retriever
-from careguide.rag.retrieval import DenseRetriever, LexicalRetriever
+from careguide.rag.retrieval import DenseRetriever
 
 
 def timed(call: Callable[[str], object], questions: list[str]) -> list[float]:
@@ -40,11 +40,11 @@ def hybrid_call(retriever: Retriever, k: int, where: dict[str, str], question: s
 
 def run(n_questions: int) -> None:
     settings = load_settings()
-    store = ChromaStore(settings)
-    if store.count() == 0:
+    knowledge = KnowledgeBase.open(settings)
+    if knowledge.store.count() == 0:
         raise SystemExit("The default collection is empty; run `make ingest` first.")
     embedder = load_embedder(settings.embedding)
-    retriever = Retriever.open(settings.retrieval, store, embedder)
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
     pairs = answered_pairs(settings.medquad_dir, settings.knowledge_base.medquad_subsets)
     questions = [q.question for q in with_variants(sample_dev_set(pairs, n_questions, 1), 1)["consumer"]]
     if consumer_set_available(settings):
@@ -53,10 +53,10 @@ def run(n_questions: int) -> None:
             settings.data_dir / "mediqa2019", settings.medquad_dir, settings.knowledge_base.medquad_subsets
         )
         questions = [q.question for q in real][:n_questions] + questions[: max(0, n_questions - len(real))]
+    store = knowledge.store
     chroma_dense = DenseRetriever(store, embedder, strategy="chroma")
     overfetch_dense = DenseRetriever(store, embedder, settings.retrieval.filter_overfetch, "overfetch")
-    index = retriever.lexical.index if isinstance(retriever.lexical, LexicalRetriever) else None
-    exact_dense = DenseRetriever(store, embedder, strategy="exact", exact_index=index)
+    exact_dense = DenseRetriever(store, embedder, strategy="exact", exact_index=knowledge.index())
     k = settings.retrieval.k
     filters = {
         "source=GHR (33%)": {"source": "GHR"},

@@ -91,19 +91,20 @@ def _age(seconds: float) -> str:
 
 
 def index(settings: Settings) -> Part:
-    from careguide.ingest import ChromaStore, LexicalIndex, dirty_marker
+    from careguide.ingest import KnowledgeBase
 
     if not settings.vector_store.url and not (settings.index_dir / "chroma").is_dir():
         return Part("index", False, f"no index at {settings.index_dir} yet", "careguide ingest")
     try:
-        store = ChromaStore(settings)
+        knowledge = KnowledgeBase.open(settings)
+        store = knowledge.store
         count = store.count()
     except Exception as exc:  # an unreadable index raises from deep inside Chroma
         fix = "careguide ingest --rebuild" if "careguide ingest --rebuild" in str(exc) else "careguide ingest"
         return Part("index", False, f"unreadable: {str(exc)[:300]}", fix)
     if count == 0:
         return Part("index", False, f"collection '{store.name}' is empty", "careguide ingest")
-    state = LexicalIndex.read_state(store.lexical_dir)
+    state = knowledge.saved_state()
     detail = f"{count:,} chunks in '{store.name}', {store.indexed_embedding()} embeddings"
     from careguide.ingest import read_progress
 
@@ -116,7 +117,7 @@ def index(settings: Settings) -> Part:
         eta = progress.eta_s()
         left = f", about {eta / 60:.0f} min left" if eta is not None else ""
         return Part("index", True, f"{detail}; still adding sources: {progress.percent}% indexed{left}")
-    if state is None or dirty_marker(store).exists():
+    if state is None or knowledge.dirty:
         return Part(
             "index",
             False,

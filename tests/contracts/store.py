@@ -38,7 +38,7 @@ class VectorStoreContract:
 
     @pytest.fixture
     def store(self, request: pytest.FixtureRequest, tmp_path: Path) -> ChromaStore:
-        return ChromaStore(self.store_settings(request, tmp_path))
+        return ChromaStore.open(self.store_settings(request, tmp_path))
 
     def test_a_new_store_is_empty(self, store: ChromaStore) -> None:
         assert store.count() == 0 and store.documents() == {} and list(store.chunks()) == []
@@ -105,4 +105,4 @@ class VectorStoreContract:
         other = "torch" if settings.embedding.backend == "onnx" else "onnx"
         changed = settings.model_copy(update={"embedding": EmbeddingSettings(backend=other)})
         with pytest.raises(StoreError, match="rebuild"):
-            ChromaStore(changed, store.name)
+            ChromaStore(store.client, store.name, changed)  # the same client, other settings

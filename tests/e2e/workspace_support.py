@@ -23,11 +23,11 @@ from fastapi import FastAPI
 
 from careguide.config import Settings, VectorStoreSettings, load_settings
 from careguide.guardrails import Guardrails, open_guardrails
-from careguide.ingest import ChromaStore, Chunker, ingest, load_embedder
+from careguide.ingest import Chunker, KnowledgeBase, ingest, load_embedder
 from careguide.models import Backend, open_backend
 from careguide.rag import Assistant, Retriever, client_for, open_assistant
 from careguide.review import ReviewStore, open_review_store
-from careguide.ui.workspace import Workspace, add_workspace, refresh_retriever
+from careguide.ui.workspace import Workspace, add_workspace
 
 TEST_MODEL = "qwen2.5-coder-0.5b-instruct"
 CLINIC = "Example Clinic"
@@ -56,8 +56,11 @@ class Kit:
     workspaces: list[Workspace] = field(default_factory=list)
 
     def reload(self) -> None:
-        """What the app wiring passes as ``on_publish``: the app's retriever sees new chunks."""
-        refresh_retriever(self.retriever)
+        """The retriever's knowledge base reread after a publication: the workspace here publishes
+        through a knowledge base of its own (the app hands it the retriever's), as another process
+        would."""
+        assert self.retriever.knowledge is not None
+        self.retriever.knowledge.refresh()
         self.reloads.append(time.time())
 
     def app(self) -> tuple[FastAPI, Workspace]:
@@ -105,12 +108,12 @@ def open_kit(root: Path) -> Iterator[Kit]:
             ),
         }
     )
-    index = ChromaStore(settings)
+    knowledge = KnowledgeBase.open(settings)
     embedder = load_embedder(settings.embedding)
     chunker = Chunker(embedder.count_tokens, settings.chunking.max_tokens, settings.chunking.overlap_tokens)
-    ingest([sample], index, embedder, chunker)
-    retriever = Retriever.open(settings.retrieval, index, embedder)
-    guard = open_guardrails(settings, audit=False)
+    ingest([sample], knowledge, embedder, chunker)
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
+    guard = open_guardrails(settings, audit=False, knowledge=knowledge)
     store = open_review_store(settings.review.database_url, bcrypt_rounds=4)
     store.add_user("alice", PASSWORD, "clinician")
     store.add_user("root", PASSWORD, "admin")

@@ -160,10 +160,10 @@ def eval_run(
 
 
 def _index_quick_slice(config: Settings, collection: str) -> None:
-    from careguide.ingest import ChromaStore, Chunker, load_embedder
+    from careguide.ingest import Chunker, KnowledgeBase, load_embedder
     from careguide.ingest import ingest as run_ingest
 
-    store = ChromaStore(config, collection)
+    knowledge = KnowledgeBase.open(config, collection)
     embedder = load_embedder(config.embedding)
     chunker = Chunker(embedder.count_tokens, config.chunking.max_tokens, config.chunking.overlap_tokens)
     paths = [config.medquad_dir / subset for subset in QUICK_SUBSETS]
@@ -173,7 +173,7 @@ def _index_quick_slice(config: Settings, collection: str) -> None:
                 f"MedQuAD subset {path} is missing; set data_dir (github.com/abachaa/MedQuAD)."
             )
     with progress_bar() as progress:
-        run_ingest(paths, store, embedder, chunker, observer=RichObserver(progress))
+        run_ingest(paths, knowledge, embedder, chunker, observer=RichObserver(progress))
 
 
 @eval_app.command("compare")

@@ -120,9 +120,9 @@ def ingest(
     the chunk ids, idempotence and resume are the same.
     """
     from careguide.ingest import (
-        ChromaStore,
         Chunker,
         Indexer,
+        KnowledgeBase,
         LocalIndexer,
         RayIndexer,
         SourceInfo,
@@ -135,9 +135,10 @@ def ingest(
             raise fail(f"Unknown engine '{engine}'; use local or ray.")
         config = settings()
         targets = list(paths) if paths else default_paths(config, first)
-        store = ChromaStore(config, collection, check=not rebuild)
+        knowledge = KnowledgeBase.open(config, collection, check=not rebuild)
+        store = knowledge.store
         if rebuild:
-            store.reset()
+            knowledge.reset()
         indexer: Indexer
         if engine == "ray":
             indexer = RayIndexer(config, store, address=address, workers=workers)
@@ -155,7 +156,7 @@ def ingest(
         )
         try:
             with progress_bar() as progress:
-                report = ingest_with(targets, store, indexer, info, prune, RichObserver(progress))
+                report = ingest_with(targets, knowledge, indexer, info, prune, RichObserver(progress))
         except KeyboardInterrupt:
             raise fail(
                 "Ingest interrupted; the index is consistent. Run the same command again to resume.",
@@ -250,6 +251,7 @@ def ask(
     started for this command and stopped after it.
     """
     from careguide.guardrails import open_guardrails
+    from careguide.ingest import KnowledgeBase
     from careguide.models import ModelError, open_backend
     from careguide.rag import LLMError, answer_safely, client_for, open_assistant, open_retriever
 
@@ -257,8 +259,9 @@ def ask(
         config = settings()
         if model:
             config = config.model_copy(update={"llm": config.llm.model_copy(update={"model": model})})
-        retriever = open_retriever(config)
-        guard = open_guardrails(config)
+        knowledge = KnowledgeBase.open(config)
+        retriever = open_retriever(config, knowledge=knowledge)
+        guard = open_guardrails(config, knowledge=knowledge)
         history: list[str] = []
         try:
             with open_backend(config) as backend:
@@ -301,6 +304,7 @@ def serve(
     import uvicorn
 
     from careguide.guardrails import open_guardrails
+    from careguide.ingest import KnowledgeBase
     from careguide.rag import open_retriever
     from careguide.review import ReviewError
     from careguide.ui import SecretError, StartupError, check_startup, create_app, open_feedback_sink
@@ -313,16 +317,19 @@ def serve(
         except (ReviewError, SecretError, StartupError) as exc:
             raise fail(str(exc)) from None
         try:
-            retriever = open_retriever(config)
+            # The composition root: one knowledge base for the process, which the retriever
+            # follows, the guardrails take their terms from and publishing writes to.
+            knowledge = KnowledgeBase.open(config)
+            retriever = open_retriever(config, knowledge=knowledge)
+            guard = open_guardrails(config, knowledge=knowledge)
             try:
-                app = create_app(config, retriever, guard=open_guardrails(config), feedback=feedback)
+                app = create_app(config, retriever, guard=guard, feedback=feedback, knowledge=knowledge)
             except SecretError as exc:
                 raise fail(str(exc)) from None
             if index_rest:
                 from careguide.ingest import BackgroundIndexer
-                from careguide.ui import refresh_retriever
 
-                BackgroundIndexer(config, default_paths(config), lambda: refresh_retriever(retriever)).start()
+                BackgroundIndexer(knowledge, default_paths(config)).start()
             err.print(
                 f"careguide: starting the language model, then serving on http://{host}:{port} "
                 "(Ctrl-C to stop)"

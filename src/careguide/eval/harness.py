@@ -120,11 +120,13 @@ def _safety(settings: Settings, limit: int | None, observer: IngestObserver) -> 
 def answering(settings: Settings) -> Iterator[Callable[..., Any]]:
     """The guarded Assistant as configured (backend started once for the suite, stopped after)."""
     from careguide.guardrails import open_guardrails
+    from careguide.ingest import KnowledgeBase
     from careguide.models import open_backend
     from careguide.rag import answer_safely, client_for, open_assistant, open_retriever
 
-    retriever = open_retriever(settings)
-    guard = open_guardrails(settings, audit=False)
+    knowledge = KnowledgeBase.open(settings)
+    retriever = open_retriever(settings, knowledge=knowledge)
+    guard = open_guardrails(settings, audit=False, knowledge=knowledge)
     with open_backend(settings) as backend:
         llm = client_for(backend, settings.llm.request_timeout_s)
         assistant = open_assistant(settings, retriever, llm)

@@ -8,7 +8,6 @@ from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS as MEDICAL_HARM
 from careguide.guardrails.harm_classifier import GENERAL_WEIGHTS as GENERAL_HARM_WEIGHTS
 from careguide.guardrails.harm_classifier import HarmClassifier
 from careguide.guardrails.harm_classifier import train as train_harm_weights
-from careguide.guardrails.kb_terms import knowledge_base_terms
 from careguide.guardrails.phi import PRESIDIO_DEFAULT_ENTITIES, AllowList, PhiRedactor, PhiSettings
 from careguide.guardrails.policy import passage_injection_found
 from careguide.guardrails.semantic import DEFAULT_BANK
@@ -34,7 +33,6 @@ __all__ = [
     "PhiSettings",
     "Registry",
     "Span",
-    "knowledge_base_terms",
     "load_policy",
     "open_guardrails",
     "passage_injection_found",

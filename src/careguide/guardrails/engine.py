@@ -14,7 +14,6 @@ from careguide.config import ConfigError, Settings
 from careguide.guardrails.audit import AuditLog
 from careguide.guardrails.classifiers import MODEL_FILES, ClassifierCheck, LinearModel
 from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, GENERAL_WEIGHTS, HarmClassifier
-from careguide.guardrails.kb_terms import KnowledgeBaseTerms, knowledge_base_terms
 from careguide.guardrails.output import OutputVerifier
 from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms
 from careguide.guardrails.policy import (
@@ -29,7 +28,7 @@ from careguide.guardrails.semantic import ExemplarBank, LastMessageEmbedder, Sem
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
 from careguide.guardrails.triage import EmergencyTriage
 from careguide.guardrails.types import Check, CheckContext, GuardDecision, merge
-from careguide.ingest import ChromaStore, Embedder, load_embedder, refresh_lexical_index
+from careguide.ingest import Embedder, KnowledgeBase, KnowledgeBaseTerms, load_embedder
 
 RAW_TEXT_CHECKS = ("triage",)
 
@@ -318,12 +317,13 @@ class Guardrails:
         return decision
 
 
-def open_guardrails(settings: Settings, audit: bool = True) -> Guardrails:
-    """Guardrails from the configured policy, with the knowledge base's own terms in the allow-list."""
+def open_guardrails(
+    settings: Settings, audit: bool = True, knowledge: KnowledgeBase | None = None
+) -> Guardrails:
+    """Guardrails from the configured policy, with the terms of ``knowledge`` (default: the
+    configured collection's) in the allow-list, as the knowledge base is now."""
     policy = load_policy(settings.guardrails)
-    store = ChromaStore(settings)
-    refresh_lexical_index(store)  # the allow-list follows the knowledge base as it is now
-    terms = knowledge_base_terms(store.lexical_dir)
+    terms = (knowledge or KnowledgeBase.open(settings)).terms()
     semantic = policy.checks.harm_classifier or semantic_layers_on(policy)
     embedder = load_embedder(settings.embedding) if semantic else None
     return Guardrails(policy, terms, AuditLog(policy.audit_log) if audit else None, embedder=embedder)

@@ -6,6 +6,7 @@ from careguide.ingest.distributed import RayIndexer, RayUnavailableError
 from careguide.ingest.documents import Chunk, Document, Section
 from careguide.ingest.embedding import Embedder, EmbeddingError, Vectors, load_embedder
 from careguide.ingest.errors import LoadError, StoreError
+from careguide.ingest.knowledge_base import KnowledgeBase, KnowledgeBaseTerms
 from careguide.ingest.lexical import LexicalHit, LexicalIndex, metadata_matches
 from careguide.ingest.loaders import SourceInfo
 from careguide.ingest.medquad import MEDQUAD_CITATION, MEDQUAD_LICENSE, MedQuadPair, read_pairs
@@ -15,10 +16,8 @@ from careguide.ingest.pipeline import (
     IngestReport,
     LocalIndexer,
     SilentObserver,
-    dirty_marker,
     ingest,
     ingest_with,
-    refresh_lexical_index,
 )
 from careguide.ingest.progress import indexing_notice, read_progress
 from careguide.ingest.store import ChromaStore, StoredChunk, chroma_client, lexical_dir_for
@@ -36,6 +35,8 @@ __all__ = [
     "Indexer",
     "IngestObserver",
     "IngestReport",
+    "KnowledgeBase",
+    "KnowledgeBaseTerms",
     "LexicalHit",
     "LexicalIndex",
     "LoadError",
@@ -50,7 +51,6 @@ __all__ = [
     "StoredChunk",
     "Vectors",
     "chroma_client",
-    "dirty_marker",
     "indexing_notice",
     "ingest",
     "ingest_with",
@@ -60,6 +60,5 @@ __all__ = [
     "ordered_subsets",
     "read_pairs",
     "read_progress",
-    "refresh_lexical_index",
     "split_sentences",
 ]

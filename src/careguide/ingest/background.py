@@ -2,11 +2,12 @@
 
 `make run` indexes ``knowledge_base.first_subsets`` (the most-asked consumer topics: MedlinePlus
 health topics, NIHSeniorHealth, NIDDK) before the server starts; ``careguide serve --index-rest``
-then adds the other subsets here, one at a time, in a daemon thread. After each subset the BM25
-index is rebuilt and swapped into the live retriever (dense search reads Chroma on every query), so
-answers improve as sources arrive. Progress is written beside the index for `careguide doctor` and
-the chat's notice. Indexing is the same idempotent pipeline as `careguide ingest`: a killed server
-loses at most the batch in flight, and a second run with everything indexed embeds nothing.
+then adds the other subsets here, one at a time, in a daemon thread, into the server's own
+knowledge base. After each subset the BM25 index is rebuilt and swapped into the live retriever
+(dense search reads Chroma on every query), so answers improve as sources arrive. Progress is
+written beside the index for `careguide doctor` and the chat's notice. Indexing is the same
+idempotent pipeline as `careguide ingest`: a killed server loses at most the batch in flight, and a
+second run with everything indexed embeds nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from careguide.config import Settings
+from careguide.ingest.knowledge_base import KnowledgeBase
 from careguide.ingest.progress import IndexProgress, write_progress
 
 log = logging.getLogger("careguide.ingest")
@@ -59,13 +61,18 @@ class _Observer:
 
 
 class BackgroundIndexer(threading.Thread):
-    """Indexes ``subsets`` (folders) into the settings' store; ``on_subset`` runs after each one."""
+    """Indexes ``subsets`` (folders) into ``knowledge``, whose followers (the live retriever) get
+    the new BM25 index after each one; ``on_subset`` runs after each one too."""
 
     def __init__(
-        self, settings: Settings, subsets: Sequence[Path], on_subset: Callable[[], object] = lambda: None
+        self,
+        knowledge: KnowledgeBase,
+        subsets: Sequence[Path],
+        on_subset: Callable[[], object] = lambda: None,
     ) -> None:
         super().__init__(name="careguide-indexer", daemon=True)
-        self.settings = settings
+        self.knowledge = knowledge
+        self.settings = knowledge.settings
         self.subsets = list(subsets)
         self.on_subset = on_subset
         self.progress = IndexProgress(pid=os.getpid())
@@ -75,11 +82,10 @@ class BackgroundIndexer(threading.Thread):
         from careguide.ingest.embedding import load_embedder
         from careguide.ingest.loaders import SourceInfo
         from careguide.ingest.pipeline import IngestReport, SilentObserver, ingest, load_documents
-        from careguide.ingest.store import ChromaStore
 
         progress = self.progress
         try:
-            store = ChromaStore(self.settings)
+            store = self.knowledge.store
             info = SourceInfo(audience=self.settings.knowledge_base.audience)
             complete = {d for d, doc in store.documents().items() if doc.complete}
             plan: list[tuple[Path, int, int]] = []  # subset, documents, documents still to index
@@ -102,7 +108,7 @@ class BackgroundIndexer(threading.Thread):
                     continue
                 base = progress.documents_done
                 observer = _Observer(self.settings, progress, base, todo)
-                report = ingest([subset], store, embedder, chunker, info, observer=observer)
+                report = ingest([subset], self.knowledge, embedder, chunker, info, observer=observer)
                 progress.documents_done = base + todo
                 write_progress(self.settings, progress)
                 log.warning(

@@ -58,7 +58,7 @@ class ChunkEmbedWrite:
         self.chunker = Chunker(
             self.embedder.count_tokens, settings.chunking.max_tokens, settings.chunking.overlap_tokens
         )
-        self.store = ChromaStore(settings, collection) if write else None
+        self.store = ChromaStore.open(settings, collection) if write else None  # a worker process
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         documents: list[Document] = [pickle.loads(blob) for blob in batch["document"]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -19,7 +20,7 @@ from careguide.ingest.chunking import Chunker
 from careguide.ingest.documents import Chunk, Document
 from careguide.ingest.embedding import Embedder
 from careguide.ingest.errors import LoadError
-from careguide.ingest.lexical import LexicalIndex
+from careguide.ingest.knowledge_base import KnowledgeBase
 from careguide.ingest.loaders import SourceInfo, iter_source_files, loader_for
 from careguide.ingest.store import ChromaStore
 
@@ -30,7 +31,6 @@ similar length waste little on padding (a MedQuAD answer's last chunk is often a
 beside full 200-token chunks). Windows rather than one global sort keep an interrupted run's loss
 small: a document is complete only once all its chunks are stored, and the chunks of one document
 stay inside one or two windows."""
-DIRTY_MARKER = ".dirty"
 
 
 class IngestObserver(Protocol):
@@ -112,29 +112,6 @@ def _batches(chunks: Sequence[Chunk], size: int, window: int = SORT_WINDOW) -> I
             yield ordered[start : start + size]
 
 
-def dirty_marker(store: ChromaStore) -> Path:
-    """Present while the store may have changed since the BM25 index was last written."""
-    return store.lexical_dir.with_name(store.lexical_dir.name + DIRTY_MARKER)
-
-
-def refresh_lexical_index(store: ChromaStore) -> bool:
-    """Rebuild the BM25 index from the store if the corpus changed; True when it was rewritten."""
-    directory = store.lexical_dir
-    marker = dirty_marker(store)
-    state = LexicalIndex.read_state(directory)
-    dirty = marker.exists()
-    if not dirty and state is not None and state.get("count") == store.count():
-        return False
-    index = LexicalIndex.build(*store.chunks_with_vectors())
-    rewritten = state is None or state.get("fingerprint") != index.fingerprint or dirty
-
-    if rewritten:
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        index.save(directory)
-    marker.unlink(missing_ok=True)
-    return rewritten
-
-
 class Indexer(Protocol):
     """Chunks, embeds and stores documents: in this process, or spread over workers.
 
@@ -174,29 +151,33 @@ class LocalIndexer:
 
 def ingest(
     paths: Sequence[Path],
-    store: ChromaStore,
+    knowledge: KnowledgeBase,
     embedder: Embedder,
     chunker: Chunker,
     info: SourceInfo | None = None,
     prune: bool = False,
     observer: IngestObserver | None = None,
 ) -> IngestReport:
-    """Index the documents under ``paths`` into ``store`` in this process; see the module docstring."""
-    return ingest_with(paths, store, LocalIndexer(store, embedder, chunker), info, prune, observer)
+    """Index the documents under ``paths`` into ``knowledge`` in this process; see the module
+    docstring."""
+    indexer = LocalIndexer(knowledge.store, embedder, chunker)
+    return ingest_with(paths, knowledge, indexer, info, prune, observer)
 
 
 def ingest_with(
     paths: Sequence[Path],
-    store: ChromaStore,
+    knowledge: KnowledgeBase,
     indexer: Indexer,
     info: SourceInfo | None = None,
     prune: bool = False,
     observer: IngestObserver | None = None,
 ) -> IngestReport:
-    """Index the documents under ``paths`` into ``store`` with ``indexer`` (local or distributed).
+    """Index the documents under ``paths`` into ``knowledge`` with ``indexer`` (local or
+    distributed).
 
     What to index, what to remove and the BM25 refresh are decided here, the same for every
-    indexer; only the chunk-embed-store work is the indexer's.
+    indexer; only the chunk-embed-store work is the indexer's. The store is changed inside
+    ``knowledge.writing()``, so an interrupted run leaves the BM25 index marked stale.
     """
     started = time.perf_counter()
     observer = observer or SilentObserver()
@@ -204,6 +185,7 @@ def ingest_with(
     documents = load_documents(paths, info or SourceInfo(), report, observer)
     wanted = {d.doc_id: d for d in documents}
     loaded_keys = {d.source_key for d in documents}
+    store = knowledge.store
     indexed = store.documents()
 
     complete = {doc_id for doc_id, doc in indexed.items() if doc.complete}
@@ -220,21 +202,16 @@ def ingest_with(
     todo = [d for d in documents if d.doc_id not in complete]
     report.documents_unchanged = len(documents) - len(todo)
 
-    marker = dirty_marker(store)
-    if todo or leftovers or outdated:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    if leftovers:
-        store.delete_documents(leftovers)
-
-    indexer.index(todo, observer, report)
+    with knowledge.writing() if todo or leftovers or outdated else nullcontext(store):
+        if leftovers:
+            store.delete_documents(leftovers)
+        indexer.index(todo, observer, report)
+        if outdated:
+            store.delete_documents(outdated)
     report.documents_indexed = len(todo)
-
-    if outdated:
-        store.delete_documents(outdated)
     report.documents_removed = len(outdated)
     observer.phase("Updating the BM25 index", 1)
-    report.lexical_rebuilt = refresh_lexical_index(store)
+    report.lexical_rebuilt = knowledge.refresh()
     observer.advance()
     report.total_seconds = time.perf_counter() - started
     return report

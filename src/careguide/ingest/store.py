@@ -89,18 +89,28 @@ def chroma_client(settings: Settings) -> Any:
 
 
 class ChromaStore:
-    """One Chroma collection of careguide chunks."""
+    """One Chroma collection of careguide chunks, on a Chroma client handed in (one per process:
+    :func:`chroma_client` builds it from the settings)."""
 
-    def __init__(self, settings: Settings, collection: str | None = None, check: bool = True) -> None:
+    def __init__(
+        self, client: Any, collection: str | None, settings: Settings, check: bool = True
+    ) -> None:
         self.settings = settings
         self.name = collection or settings.vector_store.collection
         if len(self.name) < 3:
             raise StoreError(f"Collection name '{self.name}' is too short; use 3 or more characters.")
-        self.client = chroma_client(settings)
+        self.client = client
         self.embedding = embedding_id(settings.embedding)
         self.collection = self._open_collection()
         if check:
             self.check_embedding()
+
+    @classmethod
+    def open(
+        cls, settings: Settings, collection: str | None = None, check: bool = True, client: Any = None
+    ) -> ChromaStore:
+        """The collection on ``client``, or on a client built from the settings."""
+        return cls(client if client is not None else chroma_client(settings), collection, settings, check)
 
     def _open_collection(self) -> Any:
         return self.client.get_or_create_collection(

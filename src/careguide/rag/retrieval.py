@@ -17,11 +17,11 @@ from careguide.ingest import (
     ChromaStore,
     Chunk,
     Embedder,
+    KnowledgeBase,
     LexicalIndex,
     Vectors,
     load_embedder,
     metadata_matches,
-    refresh_lexical_index,
 )
 from careguide.rag.answers import AnswerRanker, AnswerWeights, QuestionIndex
 
@@ -199,15 +199,23 @@ class Retriever:
         self.dense = dense
         self.lexical = lexical
         self.answers = answers
+        self.knowledge: KnowledgeBase | None = None
+        """The knowledge base this retriever follows (None when composed by hand)."""
 
     @classmethod
-    def open(cls, settings: RetrievalSettings, store: ChromaStore, embedder: Embedder) -> Retriever:
-        """Compose the retriever over a store, bringing the BM25 index up to date if needed."""
-        refresh_lexical_index(store)
-        index = LexicalIndex.load(store.lexical_dir) or LexicalIndex.build([])
-        dense = DenseRetriever(store, embedder, settings.filter_overfetch, settings.filter_strategy, index)
+    def open(cls, settings: RetrievalSettings, knowledge: KnowledgeBase, embedder: Embedder) -> Retriever:
+        """Compose the retriever over a knowledge base (its BM25 index brought up to date if need
+        be); it takes each index the knowledge base refreshes to."""
+        index = knowledge.index()
+        dense = DenseRetriever(
+            knowledge.store, embedder, settings.filter_overfetch, settings.filter_strategy, index
+        )
         retriever = cls(settings, dense, LexicalRetriever(index))
         retriever.answers = retriever._answer_ranker(index)
+        retriever.knowledge = knowledge
+        now = knowledge.follow(retriever.use_index)
+        if now is not index:  # refreshed meanwhile
+            retriever.use_index(now)
         return retriever
 
     def _answer_ranker(self, index: LexicalIndex) -> AnswerRanker | None:
@@ -308,7 +316,10 @@ class Retriever:
         return stage
 
 
-def open_retriever(settings: Settings, collection: str | None = None) -> Retriever:
-    """The configured retriever over the configured store, models loaded once."""
-    store = ChromaStore(settings, collection)
-    return Retriever.open(settings.retrieval, store, load_embedder(settings.embedding))
+def open_retriever(
+    settings: Settings, collection: str | None = None, knowledge: KnowledgeBase | None = None
+) -> Retriever:
+    """The configured retriever over ``knowledge`` (default: the configured or named collection's),
+    models loaded once."""
+    knowledge = knowledge or KnowledgeBase.open(settings, collection)
+    return Retriever.open(settings.retrieval, knowledge, load_embedder(settings.embedding))

@@ -19,7 +19,7 @@ from careguide.review.types import Material, ReviewError
 
 if TYPE_CHECKING:
     from careguide.config import Settings
-    from careguide.ingest import ChromaStore, Document
+    from careguide.ingest import Document, KnowledgeBase
 
 CLINIC_SOURCE = "clinic"
 CLINIC_LICENSE = "clinic-approved"
@@ -97,16 +97,23 @@ def material_document(material: Material, clinic_name: str, path: Path | None = 
     )
 
 
-def _index(settings: Settings) -> ChromaStore:
-    from careguide.ingest import ChromaStore
+def _knowledge(settings: Settings, knowledge: KnowledgeBase | None) -> KnowledgeBase:
+    from careguide.ingest import KnowledgeBase
 
-    return ChromaStore(settings)
+    return knowledge if knowledge is not None else KnowledgeBase.open(settings)
 
 
-def publish(material_id: int, settings: Settings, store: ReviewStore | None = None) -> Published:
-    """Index an approved material into the configured knowledge base (replacing an earlier version).
+def publish(
+    material_id: int,
+    settings: Settings,
+    store: ReviewStore | None = None,
+    knowledge: KnowledgeBase | None = None,
+) -> Published:
+    """Index an approved material into the knowledge base (replacing an earlier version), by the
+    ingest pipeline's write path: whoever follows ``knowledge`` sees the material when this returns.
 
-    ``store`` defaults to the review database named by the settings.
+    ``store`` defaults to the review database named by the settings, ``knowledge`` to the
+    configured collection.
     """
     from careguide.ingest import Chunker, SourceInfo, ingest, load_embedder
 
@@ -124,31 +131,21 @@ def publish(material_id: int, settings: Settings, store: ReviewStore | None = No
     temporary.write_text(published_markdown(material), encoding="utf-8")
     temporary.replace(path)  # a reader never sees half a file
 
-    index = _index(settings)
+    knowledge = _knowledge(settings, knowledge)
     embedder = load_embedder(settings.embedding)
     chunker = Chunker(embedder.count_tokens, settings.chunking.max_tokens, settings.chunking.overlap_tokens)
     info = SourceInfo(
         source=CLINIC_SOURCE, organisation=organisation, license=CLINIC_LICENSE, audience=material.audience
     )
-    report = ingest([path], index, embedder, chunker, info)
+    report = ingest([path], knowledge, embedder, chunker, info)
     if report.failures:
         raise ReviewError(f"Material {material_id} could not be indexed: {report.failures[0]}.")
     return Published(material_id=material_id, path=path, chunks_indexed=report.chunks_indexed)
 
 
-def unpublish(material_id: int, settings: Settings) -> int:
+def unpublish(material_id: int, settings: Settings, knowledge: KnowledgeBase | None = None) -> int:
     """Remove a published material from the knowledge base; returns how many documents were removed."""
-    from careguide.ingest import dirty_marker, refresh_lexical_index
-
     path = approved_path(settings, material_id)
-    key = str(path.resolve())
-    index = _index(settings)
-    doomed = [doc.doc_id for doc in index.documents().values() if doc.source_key == key]
-    if doomed:
-        marker = dirty_marker(index)  # the BM25 index is stale until it is rebuilt below
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-        index.delete_documents(doomed)
-        refresh_lexical_index(index)
+    removed = _knowledge(settings, knowledge).delete_source(str(path.resolve()))
     path.unlink(missing_ok=True)
-    return len(doomed)
+    return removed

@@ -7,7 +7,6 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is first impor
 from careguide.ui.app import create_app
 from careguide.ui.feedback import FeedbackSink, open_feedback_sink, record_feedback
 from careguide.ui.startup import StartupError, check_startup
-from careguide.ui.workspace import refresh_retriever
 from careguide.ui.workspace.auth import SecretError
 
 __all__ = [
@@ -18,5 +17,4 @@ __all__ = [
     "create_app",
     "open_feedback_sink",
     "record_feedback",
-    "refresh_retriever",
 ]

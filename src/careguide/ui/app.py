@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 
 from careguide.config import Settings
 from careguide.guardrails import Guardrails, load_policy, open_guardrails
+from careguide.ingest import KnowledgeBase
 from careguide.models import BackendOpener, ModelConnection
 from careguide.rag import Retriever, open_retriever
 from careguide.ui.api import answer_router
@@ -45,9 +46,13 @@ def open_services(
     guard: Guardrails | None,
     feedback: FeedbackSink | None,
     opener: BackendOpener | None,
+    knowledge: KnowledgeBase | None = None,
 ) -> Services:
-    """Open what was not handed in, then try the LLM backend (a failure only logs)."""
+    """Open what was not handed in (the retriever and guardrails over one knowledge base), then
+    try the LLM backend (a failure only logs)."""
     closers = []
+    if knowledge is None and (retriever is None or guard is None):
+        knowledge = KnowledgeBase.open(settings)
     if feedback is None:
         sink = open_feedback_sink(settings)
         closers.append(sink.close)
@@ -55,8 +60,8 @@ def open_services(
     model = ModelConnection(settings, opener)
     services = Services(
         settings,
-        retriever or open_retriever(settings),
-        guard or open_guardrails(settings),
+        retriever or open_retriever(settings, knowledge=knowledge),
+        guard or open_guardrails(settings, knowledge=knowledge),
         feedback,
         model,
         closers=closers,
@@ -76,30 +81,27 @@ def _add_workspace(
     settings: Settings,
     feedback: FeedbackSink | None,
     services: Callable[[], Services],
-    retriever: Callable[[], Retriever],
+    knowledge: Callable[[], KnowledgeBase | None],
 ) -> Workspace | None:
     """The clinician workspace at /workspace, on the review database that also stores feedback.
 
     It needs that database at construction (``careguide serve`` opens it first); without one the
-    app serves the patient side only.
+    app serves the patient side only. It publishes into the app's knowledge base, which the app's
+    retriever follows.
     """
     from careguide.review import ReviewStore
-    from careguide.ui.workspace import add_workspace, refresh_retriever
+    from careguide.ui.workspace import add_workspace
 
     if not isinstance(feedback, ReviewStore):
         return None
-
-    def published() -> None:
-        refresh_retriever(retriever())
-
     return add_workspace(
         app,
         settings,
         feedback,
         lambda: services().assistant,
-        published,
         guard=lambda: services().guard,
         audit=lambda: services().guard.audit,
+        knowledge=knowledge,
     )
 
 
@@ -130,8 +132,11 @@ def create_app(
     guard: Guardrails | None = None,
     feedback: FeedbackSink | None = None,
     opener: BackendOpener | None = None,
+    knowledge: KnowledgeBase | None = None,
 ) -> FastAPI:
-    """The app; ``opener`` replaces ``careguide.models.open_backend`` (tests of a failing model)."""
+    """The app; ``knowledge`` is the knowledge base ``retriever`` and ``guard`` were opened over
+    (default: the retriever's, or one opened with them); ``opener`` replaces
+    ``careguide.models.open_backend`` (tests of a failing model)."""
     holder: dict[str, Services] = {}
     on_close: list[Callable[[], None]] = []
 
@@ -143,10 +148,17 @@ def create_app(
     def current_retriever() -> Retriever:
         return retriever if retriever is not None else services().retriever
 
+    def current_knowledge() -> KnowledgeBase | None:
+        if knowledge is not None:
+            return knowledge
+        if retriever is None and "services" not in holder:
+            return None  # not started: publishing opens the configured collection
+        return current_retriever().knowledge
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         opened = await anyio.to_thread.run_sync(
-            lambda: open_services(settings, retriever, guard, feedback, opener)
+            lambda: open_services(settings, retriever, guard, feedback, opener, knowledge)
         )
         holder["services"] = opened
         try:
@@ -169,7 +181,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    workspace = _add_workspace(app, settings, feedback, services, current_retriever)
+    workspace = _add_workspace(app, settings, feedback, services, current_knowledge)
     if workspace is not None:
         on_close.append(workspace.close)
 

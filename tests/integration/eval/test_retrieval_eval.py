@@ -7,7 +7,7 @@ import json
 import pytest
 
 from careguide.eval.retrieval import run_retrieval_eval, write_retrieval_report
-from careguide.ingest import ChromaStore, ingest
+from careguide.ingest import KnowledgeBase, ingest
 from careguide.rag import Retriever
 
 pytestmark = pytest.mark.integration
@@ -15,9 +15,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize("settings", ["embedded"], indirect=True)
 def test_eval_reports_every_mode_and_variant(settings, embedder, chunker, medquad_sample, tmp_path):
-    store = ChromaStore(settings)
-    ingest([medquad_sample], store, embedder, chunker)
-    retriever = Retriever.open(settings.retrieval, store, embedder)
+    knowledge = KnowledgeBase.open(settings)
+    ingest([medquad_sample], knowledge, embedder, chunker)
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
     report = run_retrieval_eval(settings, retriever, size=20, seed=0)
     assert report["dev_set"]["questions"] == 20
     assert {(r["variant"], r["mode"]) for r in report["rows"]} == {

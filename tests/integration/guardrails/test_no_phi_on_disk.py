@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from careguide.guardrails import AuditLog, Guardrails, load_policy
-from careguide.ingest import ChromaStore, ingest
+from careguide.ingest import KnowledgeBase, ingest
 from careguide.rag import Retriever
 
 pytestmark = pytest.mark.integration
@@ -24,9 +24,9 @@ MESSAGE = (
 @pytest.mark.parametrize("settings", ["embedded"], indirect=True)
 def test_no_raw_phi_anywhere_on_disk(settings, embedder, chunker, medquad_sample, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    store = ChromaStore(settings)
-    ingest([medquad_sample], store, embedder, chunker)
-    retriever = Retriever.open(settings.retrieval, store, embedder)
+    knowledge = KnowledgeBase.open(settings)
+    ingest([medquad_sample], knowledge, embedder, chunker)
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
     guard = Guardrails(load_policy(), audit=AuditLog(tmp_path / "logs" / "audit.jsonl"))
 
     decision = guard.check_input(MESSAGE, conversation_id="conv-1")

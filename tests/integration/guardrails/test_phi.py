@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from careguide.guardrails import Guardrails, load_policy
-from careguide.guardrails.kb_terms import KnowledgeBaseTerms
+from careguide.ingest import KnowledgeBaseTerms
 
 pytestmark = pytest.mark.integration
 

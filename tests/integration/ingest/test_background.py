@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 
 from careguide.config import EmbeddingSettings, Settings
-from careguide.ingest import ChromaStore, StoreError
+from careguide.ingest import ChromaStore, KnowledgeBase, StoreError
 from careguide.ingest.background import BackgroundIndexer, ordered_subsets
 from careguide.ingest.progress import read_progress
 from careguide.rag import Retriever
-from careguide.ui.workspace import refresh_retriever
 from tests.integration.conftest import MEDQUAD_FILES, CountingEmbedder
 
 pytestmark = pytest.mark.integration
@@ -41,15 +40,15 @@ def test_first_subsets_come_first(settings: Settings) -> None:
 def test_background_indexing_makes_the_rest_searchable_in_the_live_retriever(
     settings: Settings, subsets: list[Path], embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = ChromaStore(settings)
-    retriever = Retriever.open(settings.retrieval, store, embedder)
+    knowledge = KnowledgeBase.open(settings)
+    store = knowledge.store
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)  # follows the knowledge base
     refreshed: list[int] = []
 
     def refresh() -> None:
         refreshed.append(store.count())
-        refresh_retriever(retriever)
 
-    indexer = BackgroundIndexer(settings, subsets, refresh)
+    indexer = BackgroundIndexer(knowledge, subsets, refresh)
     indexer.start()
     indexer.join(timeout=600)
     assert not indexer.is_alive() and indexer.progress.error == ""
@@ -67,14 +66,14 @@ def test_background_indexing_makes_the_rest_searchable_in_the_live_retriever(
     # A second run (the next `make run`) finds everything indexed and embeds nothing.
     counting = CountingEmbedder(embedder)
     monkeypatch.setattr("careguide.ingest.embedding.load_embedder", lambda _: counting)
-    again = BackgroundIndexer(settings, subsets)
+    again = BackgroundIndexer(KnowledgeBase.open(settings), subsets)
     again.run()
     assert counting.texts == 0 and again.progress.done
     assert again.progress.documents_done == again.progress.documents_total
 
 
 def test_an_index_of_another_embedding_is_refused_then_rebuilt(settings: Settings) -> None:
-    torch = ChromaStore(settings)
+    torch = ChromaStore.open(settings)
     assert torch.indexed_embedding() is None  # empty: nothing recorded yet
     from careguide.ingest import Chunk
 
@@ -85,9 +84,9 @@ def test_an_index_of_another_embedding_is_refused_then_rebuilt(settings: Setting
     assert torch.indexed_embedding() == "all-MiniLM-L6-v2:torch"
     onnx = settings.model_copy(update={"embedding": EmbeddingSettings(backend="onnx")})
     with pytest.raises(StoreError, match=r"all-MiniLM-L6-v2:torch.*careguide ingest --rebuild"):
-        ChromaStore(onnx)
-    rebuilt = ChromaStore(onnx, check=False)
+        ChromaStore.open(onnx)
+    rebuilt = ChromaStore.open(onnx, check=False)
     rebuilt.reset()
     assert rebuilt.count() == 0 and rebuilt.indexed_embedding() is None
     rebuilt.add([chunk], np.ones((1, 384), dtype=np.float32))
-    assert ChromaStore(onnx).indexed_embedding() == "all-MiniLM-L6-v2:onnx-int8"
+    assert ChromaStore.open(onnx).indexed_embedding() == "all-MiniLM-L6-v2:onnx-int8"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from careguide.ingest import ChromaStore, LexicalIndex, SourceInfo, ingest
+from careguide.ingest import KnowledgeBase, LexicalIndex, SourceInfo, ingest
 from careguide.ingest import pipeline as pipeline_module
 from careguide.rag import Retriever
 from tests.conftest import make_pdf
@@ -40,8 +40,9 @@ def corpus(medquad_sample):
 
 
 def test_ingest_indexes_good_files_and_reports_bad_ones(settings, embedder, chunker, corpus):
-    store = ChromaStore(settings)
-    report = ingest([corpus], store, embedder, chunker, SourceInfo(source="clinic"))
+    knowledge = KnowledgeBase.open(settings)
+    store = knowledge.store
+    report = ingest([corpus], knowledge, embedder, chunker, SourceInfo(source="clinic"))
     failed = sorted(f.path.name for f in report.failures)
     assert failed == ["blob.md", "broken.pdf", "empty.txt", "latin1.txt", "locked.pdf"]
     assert [p.name for p in report.files_skipped] == ["slides.pptx"]
@@ -57,40 +58,42 @@ def test_ingest_indexes_good_files_and_reports_bad_ones(settings, embedder, chun
 
 
 def test_rerun_does_no_embedding_and_changes_replace_old_chunks(settings, embedder, chunker, corpus):
-    store = ChromaStore(settings)
-    first = ingest([corpus], store, embedder, chunker)
+    knowledge = KnowledgeBase.open(settings)
+    store = knowledge.store
+    first = ingest([corpus], knowledge, embedder, chunker)
     count = store.count()
 
     counting = CountingEmbedder(embedder)
-    again = ingest([corpus], store, counting, chunker)
+    again = ingest([corpus], knowledge, counting, chunker)
     assert counting.texts == 0 and again.chunks_indexed == 0 and not again.lexical_rebuilt
     assert again.documents_unchanged == first.documents and store.count() == count
 
     (corpus / "asthma.md").write_text(
         "# Asthma action plan\nUse a spacer with your inhaler.", encoding="utf-8"
     )
-    changed = ingest([corpus], store, counting, chunker)
+    changed = ingest([corpus], knowledge, counting, chunker)
     assert changed.documents_indexed == 1 and changed.documents_removed == 1
     assert changed.lexical_rebuilt
     texts = [c.text for c in store.chunks() if c.title == "Asthma action plan"]
     assert texts == ["Use a spacer with your inhaler."]
-    retriever = Retriever.open(settings.retrieval, store, embedder)
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
     hits = retriever.search("spacer inhaler", k=3).passages
     assert hits[0].chunk.text == "Use a spacer with your inhaler."
 
     (corpus / "asthma.md").unlink()
-    kept = ingest([corpus], store, counting, chunker)
+    kept = ingest([corpus], knowledge, counting, chunker)
     assert kept.documents_removed == 0  # without --prune nothing is deleted
-    pruned = ingest([corpus], store, counting, chunker, prune=True)
+    pruned = ingest([corpus], knowledge, counting, chunker, prune=True)
     assert pruned.documents_removed == 1
     assert not [c for c in store.chunks() if c.title == "Asthma action plan"]
 
 
 def test_a_file_that_fails_is_not_taken_as_deleted(settings, embedder, chunker, corpus):
-    store = ChromaStore(settings)
-    ingest([corpus], store, embedder, chunker)
+    knowledge = KnowledgeBase.open(settings)
+    store = knowledge.store
+    ingest([corpus], knowledge, embedder, chunker)
     (corpus / "hand-washing.txt").write_bytes(b"\x00broken now")
-    report = ingest([corpus], store, embedder, chunker, prune=True)
+    report = ingest([corpus], knowledge, embedder, chunker, prune=True)
     assert any(f.path.name == "hand-washing.txt" for f in report.failures)
     assert any(c.text.startswith("Wash your hands") for c in store.chunks())
 
@@ -99,32 +102,31 @@ def test_interrupted_ingest_leaves_a_consistent_index_and_resumes(
     settings, embedder, chunker, corpus, monkeypatch
 ):
     monkeypatch.setattr(pipeline_module, "EMBED_BATCH", 5)
-    store = ChromaStore(settings)
+    knowledge = KnowledgeBase.open(settings)
+    store = knowledge.store
     with pytest.raises(KeyboardInterrupt):
-        ingest([corpus], store, CountingEmbedder(embedder, fail_after_calls=3), chunker)
+        ingest([corpus], knowledge, CountingEmbedder(embedder, fail_after_calls=3), chunker)
     partial = store.documents()
     assert 0 < store.count() <= 15
     assert any(not d.complete for d in partial.values()) or len(partial) < 20
 
     # Searching an interrupted index works: the BM25 index is rebuilt from what is stored.
-    retriever = Retriever.open(settings.retrieval, store, embedder)
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
     assert retriever.search("syndrome", k=2).passages
 
     resumed = CountingEmbedder(embedder)
-    report = ingest([corpus], store, resumed, chunker)
+    report = ingest([corpus], knowledge, resumed, chunker)
     documents = store.documents()
     assert all(d.complete for d in documents.values()) and len(documents) == report.documents
-    clean = ChromaStore(settings, collection=store.name + "-clean")
+    clean = KnowledgeBase.open(settings, collection=store.name + "-clean")
     ingest([corpus], clean, embedder, chunker)
-    assert {c.chunk_id for c in store.chunks()} == {c.chunk_id for c in clean.chunks()}
-    assert resumed.texts < clean.count()  # complete documents were not embedded again
+    assert {c.chunk_id for c in store.chunks()} == {c.chunk_id for c in clean.store.chunks()}
+    assert resumed.texts < clean.store.count()  # complete documents were not embedded again
 
 
 def test_an_empty_collection_has_an_empty_bm25_index(settings, embedder):
-    from careguide.ingest import refresh_lexical_index
-
-    store = ChromaStore(settings)
-    assert refresh_lexical_index(store)
-    retriever = Retriever.open(settings.retrieval, store, embedder)
+    knowledge = KnowledgeBase.open(settings)
+    assert knowledge.refresh()
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
     assert retriever.search("anything").passages == []
     assert retriever.search("anything", where={"source": "GHR"}).passages == []

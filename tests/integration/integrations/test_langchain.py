@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessage  # noqa: E402
 
 from careguide.config import Settings, VectorStoreSettings, load_settings  # noqa: E402
 from careguide.guardrails import AuditLog, Guardrails, load_policy  # noqa: E402
-from careguide.ingest import ChromaStore, Chunker, Embedder, ingest  # noqa: E402
+from careguide.ingest import Chunker, Embedder, KnowledgeBase, ingest  # noqa: E402
 from careguide.integrations.langchain import (  # noqa: E402
     EXTRACT_EVENT,
     TOKEN_EVENT,
@@ -59,9 +59,9 @@ def index(
     medquad = load_settings().medquad_dir.resolve()
     for name in MEDQUAD_FILES:
         shutil.copy(medquad / name, folder / name.replace("/", "-"))
-    store = ChromaStore(index_settings)
-    ingest([folder], store, embedder, Chunker(embedder.count_tokens, max_tokens=200, overlap_tokens=40))
-    return Retriever.open(index_settings.retrieval, store, embedder)
+    knowledge = KnowledgeBase.open(index_settings)
+    ingest([folder], knowledge, embedder, Chunker(embedder.count_tokens, max_tokens=200, overlap_tokens=40))
+    return Retriever.open(index_settings.retrieval, knowledge, embedder)
 
 
 class TestCareguideRetriever(langchain_tests.RetrieversIntegrationTests):

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from careguide.config import LLMSettings, Settings, VllmSettings
-from careguide.ingest import ChromaStore, ingest
+from careguide.ingest import KnowledgeBase, ingest
 from careguide.models import Backend, open_backend, pull
 from careguide.models.server import CITED_GRAMMAR, LlamaServer, free_port
 from careguide.models.vllm import CITED_SENTENCES, VllmServer
@@ -128,9 +128,9 @@ class BackendContract:
     def test_assistant_cites_verified_passages_or_abstains(
         self, backend, settings, embedder, chunker, medquad_sample
     ):
-        store = ChromaStore(settings)
-        ingest([medquad_sample], store, embedder, chunker)
-        retriever = Retriever.open(settings.retrieval, store, embedder)
+        knowledge = KnowledgeBase.open(settings)
+        ingest([medquad_sample], knowledge, embedder, chunker)
+        retriever = Retriever.open(settings.retrieval, knowledge, embedder)
         # Two short passages and a short answer: the structure is under test, and every prompt and
         # answer token costs time on a CPU.
         assistant = Assistant(retriever, client_for(backend, 180), k=2, passage_words=60, max_tokens=60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from careguide.ingest import ChromaStore, ingest
+from careguide.ingest import KnowledgeBase, ingest
 from careguide.rag import Retriever
 
 pytestmark = pytest.mark.integration
@@ -12,11 +12,11 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize("settings", ["embedded"], indirect=True)
 def test_consumer_messages_find_the_answer_to_what_they_ask(settings, embedder, chunker, medquad_sample):
-    store = ChromaStore(settings)
-    ingest([medquad_sample], store, embedder, chunker)
-    retriever = Retriever.open(settings.retrieval, store, embedder)
+    knowledge = KnowledgeBase.open(settings)
+    ingest([medquad_sample], knowledge, embedder, chunker)
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
     assert retriever.answers is not None
-    cache = store.lexical_dir.with_name(store.lexical_dir.name + "-questions")
+    cache = knowledge.store.lexical_dir.with_name(knowledge.store.lexical_dir.name + "-questions")
     assert (cache / "questions.npy").is_file()
 
     message = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from careguide.guardrails import AuditLog, Guardrails, load_policy
-from careguide.ingest import ChromaStore, ingest
+from careguide.ingest import KnowledgeBase, ingest
 from careguide.models import pull
 from careguide.models.server import LlamaServer
 from careguide.rag import ChatClient, Retriever
@@ -17,9 +17,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize("settings", ["embedded"], indirect=True)
 def test_cited_answer_and_abstention(settings, embedder, chunker, medquad_sample, tmp_path):
-    store = ChromaStore(settings)
-    ingest([medquad_sample], store, embedder, chunker)
-    retriever = Retriever.open(settings.retrieval, store, embedder)
+    knowledge = KnowledgeBase.open(settings)
+    ingest([medquad_sample], knowledge, embedder, chunker)
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
     with LlamaServer(pull("qwen2.5-coder-1.5b-instruct-q4_k_m"), tmp_path / "llm.log") as server:
         assistant = Assistant(retriever, ChatClient(server.ensure_running))
         streamed: list[str] = []
@@ -71,10 +71,10 @@ def test_emergencies_never_reach_the_model(settings, tmp_path):
     def no_model() -> str:
         raise AssertionError("the model was called")
 
-    store = ChromaStore(settings)
+    knowledge = KnowledgeBase.open(settings)
     assistant = Assistant(Retriever(settings.retrieval, None, None), ChatClient(no_model))
     guard = Guardrails(load_policy(), audit=AuditLog(tmp_path / "audit.jsonl"))
     guarded = answer_safely(assistant, guard, "my throat is closing after eating peanuts")
     assert guarded.input.action == "escalate" and "911" in guarded.answer.answer
     assert guarded.to_json()["guard"]["input"]["category"] == "emergency.anaphylaxis"
-    assert store.count() == 0
+    assert knowledge.store.count() == 0

@@ -15,7 +15,7 @@ from presidio_analyzer import AnalyzerEngine
 from sentence_transformers import SentenceTransformer
 
 from careguide.guardrails import Guardrails, open_guardrails
-from careguide.ingest import ChromaStore, ingest
+from careguide.ingest import KnowledgeBase, ingest
 from careguide.models import ModelConnection
 from careguide.rag import Retriever
 from careguide.ui.chat import ask_handler, new_conversation
@@ -88,9 +88,9 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Counts:
 def test_one_chat_question_is_searched_once_and_redacted_once(
     settings, embedder, chunker, medquad_sample, monkeypatch
 ):
-    store = ChromaStore(settings)
-    ingest([medquad_sample], store, embedder, chunker)
-    retriever = Retriever.open(settings.retrieval, store, embedder)
+    knowledge = KnowledgeBase.open(settings)
+    ingest([medquad_sample], knowledge, embedder, chunker)
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
     guard = open_guardrails(settings, audit=False)
     services = Services(settings, retriever, guard, None, CitingModel(settings))  # type: ignore[arg-type]
     ask = ask_handler(lambda: services)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from careguide.ingest import ChromaStore, ingest
+from careguide.ingest import KnowledgeBase, ingest
 from careguide.rag import Retriever
 from careguide.rag.retrieval import DenseRetriever
 
@@ -12,14 +12,14 @@ pytestmark = pytest.mark.integration
 
 
 def test_filter_strategies_return_the_same_passages(settings, embedder, chunker, medquad_sample):
-    store = ChromaStore(settings)
-    ingest([medquad_sample], store, embedder, chunker)
-    retriever = Retriever.open(settings.retrieval, store, embedder)
+    knowledge = KnowledgeBase.open(settings)
+    ingest([medquad_sample], knowledge, embedder, chunker)
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
     exact = retriever.dense
     assert isinstance(exact, DenseRetriever) and exact.exact_index is not None
     assert exact.exact_index.vectors is not None
-    chroma = DenseRetriever(store, embedder, strategy="chroma")
-    overfetch = DenseRetriever(store, embedder, overfetch=2, strategy="overfetch")
+    chroma = DenseRetriever(knowledge.store, embedder, strategy="chroma")
+    overfetch = DenseRetriever(knowledge.store, embedder, overfetch=2, strategy="overfetch")
     questions = ["what are the symptoms", "is it inherited", "how is it treated"]
     for where in ({"source": "GHR"}, {"question_type": "treatment"}, {"source": "NINDS"}):
         # Some MedQuAD answers are identical, so equal scores may swap places: compare the scores.

@@ -9,7 +9,7 @@ from typing import ClassVar
 import pytest
 
 from careguide.config import Settings, VectorStoreSettings, load_settings
-from careguide.ingest import ChromaStore, Chunker, Embedder, LexicalIndex, ingest
+from careguide.ingest import Chunker, Embedder, KnowledgeBase, LexicalIndex, ingest
 from careguide.rag import Retriever
 from careguide.rag.retrieval import DenseRetriever, LexicalRetriever
 from tests.contracts.retrieval import CandidateRetrieverContract
@@ -30,9 +30,9 @@ def tiny_index(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> 
     medquad = load_settings().medquad_dir.resolve()
     for name in MEDQUAD_FILES:
         shutil.copy(medquad / name, folder / name.replace("/", "-"))
-    store = ChromaStore(settings)
-    ingest([folder], store, embedder, Chunker(embedder.count_tokens, max_tokens=200, overlap_tokens=40))
-    return Retriever.open(settings.retrieval, store, embedder)
+    knowledge = KnowledgeBase.open(settings)
+    ingest([folder], knowledge, embedder, Chunker(embedder.count_tokens, max_tokens=200, overlap_tokens=40))
+    return Retriever.open(settings.retrieval, knowledge, embedder)
 
 
 class StageOverTinyIndex(CandidateRetrieverContract):

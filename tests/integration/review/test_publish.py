@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from careguide.ingest import ChromaStore, SourceInfo, ingest
+from careguide.ingest import KnowledgeBase, SourceInfo, ingest
 from careguide.rag import open_retriever
 from careguide.review import ReviewError, clinic_name, open_review_store, publish, unpublish
 
@@ -34,7 +34,7 @@ def _clinic_hits(settings, question: str, k: int = 5):
 
 
 def test_published_handout_is_retrieved_with_its_clinic(settings, embedder, chunker, medquad_sample, review):
-    ingest([medquad_sample], ChromaStore(settings), embedder, chunker, SourceInfo(source="medquad"))
+    ingest([medquad_sample], KnowledgeBase.open(settings), embedder, chunker, SourceInfo(source="medquad"))
     material_id = review.create_material(
         "Using a spacer with your inhaler", "patients", "standard", "handout", HANDOUT, [], 6.0, "alice"
     )
@@ -68,7 +68,7 @@ def test_republish_replaces_and_unpublish_removes(settings, review):
     review.edit(material_id, HANDOUT.replace("once a week", "every month"), "bob", "Manufacturer's advice.")
     review.decide(material_id, "approve", "carol")
     publish(material_id, settings, review)
-    store = ChromaStore(settings)
+    store = KnowledgeBase.open(settings).store
     clinic_docs = {c.doc_id for c in store.chunks() if c.source == "clinic"}
     assert len(clinic_docs) == 1  # the first version's chunks are gone
     texts = " ".join(p.chunk.text for p in _clinic_hits(settings, QUESTION))

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from careguide.config import EmbeddingSettings, Settings, VectorStoreSettings, load_settings
 from careguide.guardrails import AuditLog, Guardrails, open_guardrails
-from careguide.ingest import ChromaStore, Chunker, ingest, load_embedder
+from careguide.ingest import Chunker, KnowledgeBase, ingest, load_embedder
 from careguide.models import pull
 from careguide.models.server import LlamaServer
 from careguide.rag import Retriever
@@ -64,11 +64,11 @@ def build_knowledge(root: Path, llm_url: str | None = None) -> Knowledge:
             "review": base.review.model_copy(update={"database_url": f"sqlite:///{root / 'review.db'}"}),
         }
     )
-    store = ChromaStore(settings)
+    knowledge = KnowledgeBase.open(settings)
     embedder = load_embedder(EmbeddingSettings())
-    ingest([sample], store, embedder, Chunker(embedder.count_tokens, max_tokens=200, overlap_tokens=40))
-    retriever = Retriever.open(settings.retrieval, store, embedder)
-    guard = open_guardrails(settings, audit=False)
+    ingest([sample], knowledge, embedder, Chunker(embedder.count_tokens, max_tokens=200, overlap_tokens=40))
+    retriever = Retriever.open(settings.retrieval, knowledge, embedder)
+    guard = open_guardrails(settings, audit=False, knowledge=knowledge)
     audit = root / "audit.jsonl"
     guard.audit = AuditLog(audit)
     return Knowledge(settings, retriever, guard, audit)

@@ -8,8 +8,8 @@ without one, pages redirect (303) to the sign-in form and ``/workspace/api/...``
 Every POST needs the session's CSRF token. Drafting and publishing run in background workers
 (``jobs``); pages poll their progress and no request waits for the model.
 
-After a material is published (or withdrawn), ``on_publish`` is called so the app's retriever sees
-the new chunks; :func:`refresh_retriever` does that for a :class:`careguide.rag.Retriever`.
+Material is published into (or withdrawn from) the app's :class:`careguide.ingest.KnowledgeBase`
+(``knowledge``), whose refresh the app's retriever follows; ``on_publish`` is called after.
 
 This module wires the areas together; each area is its own module with one router: ``login``
 (sign-in and sign-out), ``materials`` with ``materials_pages`` (dashboard, drafting, each
@@ -32,8 +32,7 @@ from fastapi.responses import JSONResponse, Response
 
 from careguide.config import Settings
 from careguide.guardrails import AuditLog
-from careguide.ingest import ChromaStore, LexicalIndex, refresh_lexical_index
-from careguide.rag import Retriever
+from careguide.ingest import ChromaStore, KnowledgeBase
 from careguide.review import AnswerSource, DatabaseFailures, JobTable, OutputCheck, ReviewStore
 from careguide.ui.workspace import evaluation, login, material_jobs, materials, pages, queue, users
 from careguide.ui.workspace.auth import Sessions, Throttle, load_secret
@@ -58,7 +57,6 @@ __all__ = [
     "Refusal",
     "Workspace",
     "add_workspace",
-    "refresh_retriever",
     "safe_next",
     "security_headers",
 ]
@@ -66,30 +64,19 @@ __all__ = [
 log = logging.getLogger("careguide.ui.workspace")
 
 
-def refresh_retriever(retriever: Retriever) -> bool:
-    """Make ``retriever`` see chunks published or removed since it was opened.
-
-    Dense search reads the vector store on every query; the BM25 index is held in memory, so it is
-    brought up to date on disk (``refresh_lexical_index``) and swapped in. Searches in flight
-    finish on the old index. Returns False for a retriever without a vector store.
-    """
-    from careguide.rag import DenseRetriever
-
-    dense = retriever.dense
-    if not isinstance(dense, DenseRetriever):
-        return False
-    refresh_lexical_index(dense.store)
-    retriever.use_index(LexicalIndex.load(dense.store.lexical_dir) or LexicalIndex.build([]))
-    return True
-
-
 class ChunkTexts:
     """Passage texts by chunk id, read from the vector store (chunk ids are content hashes, so a
     text never changes and is cached)."""
 
-    def __init__(self, settings: Settings, limit: int = 5000) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        limit: int = 5000,
+        knowledge: Callable[[], KnowledgeBase | None] | None = None,
+    ) -> None:
         self.settings = settings
         self.limit = limit
+        self.knowledge = knowledge
         self._store: ChromaStore | None = None
         self._cache: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -102,7 +89,8 @@ class ChunkTexts:
         if missing:
             try:
                 if self._store is None:
-                    self._store = ChromaStore(self.settings)
+                    shared = self.knowledge() if self.knowledge is not None else None
+                    self._store = shared.store if shared is not None else ChromaStore.open(self.settings)
                 page = self._store.collection.get(ids=missing, include=["documents"])
             except Exception as exc:  # the page still works from the stored quotes
                 log.warning("Passages could not be read from the index (%s); showing quotes only.", exc)
@@ -129,15 +117,17 @@ def add_workspace(
     passages: PassageLookup | None = None,
     secret: bytes | None = None,
     audit: Callable[[], AuditLog | None] | None = None,
+    knowledge: Callable[[], KnowledgeBase | None] | None = None,
 ) -> Workspace:
     """Add the workspace's routes under ``/workspace`` to ``app``.
 
     ``assistant_factory`` gives the Assistant that drafts material (None: drafting is switched
-    off); ``on_publish`` runs after a material is published or withdrawn (e.g.
-    ``lambda: refresh_retriever(retriever)``); ``guard`` gives the guardrails whose output check
-    drafts pass; ``passages`` looks up passage texts by chunk id (default: the configured vector
-    store); ``secret`` signs session cookies (default: ``load_secret``); ``audit`` gives the log
-    where sign-in attempts are recorded.
+    off); ``knowledge`` gives the knowledge base material is published into (default: the
+    configured collection's; the app hands its own, so its retriever sees the material at once);
+    ``on_publish`` runs after a material is published or withdrawn; ``guard`` gives the guardrails
+    whose output check drafts pass; ``passages`` looks up passage texts by chunk id (default: the
+    knowledge base's vector store); ``secret`` signs session cookies (default: ``load_secret``);
+    ``audit`` gives the log where sign-in attempts are recorded.
     """
     failures = DatabaseFailures(store.engine)  # every app process counts the same failed sign-ins
     workspace = Workspace(
@@ -147,8 +137,9 @@ def add_workspace(
         assistant_factory=assistant_factory,
         on_publish=on_publish,
         guard=guard,
-        passages=passages if passages is not None else ChunkTexts(settings),
+        passages=passages if passages is not None else ChunkTexts(settings, knowledge=knowledge),
         audit=audit,
+        knowledge=knowledge,
         throttle=Throttle(log=failures),
         address_throttle=Throttle(limit=30, log=failures),
         jobs=Jobs(JobTable(store.engine)) if settings.review.jobs == "database" else Jobs(),

@@ -21,6 +21,7 @@ from fastapi.routing import APIRoute
 
 from careguide.config import Settings
 from careguide.guardrails import AuditLog
+from careguide.ingest import KnowledgeBase
 from careguide.review import AnswerSource, OutputCheck, ReviewStore
 from careguide.ui.workspace.auth import Session, Sessions, Throttle, tokens_match
 from careguide.ui.workspace.jobs import Jobs
@@ -67,6 +68,8 @@ class Workspace:
     jobs: Jobs = field(default_factory=Jobs)
     audit: Callable[[], AuditLog | None] | None = None
     """Where sign-in attempts are recorded (never a password)."""
+    knowledge: Callable[[], KnowledgeBase | None] | None = None
+    """The knowledge base material is published into (None: the configured collection's)."""
     routers: list[APIRouter] = field(default_factory=list)
 
     def close(self) -> None:

@@ -71,14 +71,15 @@ def _publish_work(ws: Workspace, material_id: int, remove: bool) -> Work:
 
     def work(job: Job) -> None:
         job.start_step(0)
+        knowledge = ws.knowledge() if ws.knowledge is not None else None
         try:
             if remove:
-                removed = unpublish(material_id, settings)
+                removed = unpublish(material_id, settings, knowledge)
                 message = (
                     "Removed from the knowledge base." if removed else "It was not in the knowledge base."
                 )
             else:
-                published = publish(material_id, settings, store)
+                published = publish(material_id, settings, store, knowledge)
                 message = (
                     f"Published: {published.chunks_indexed} passage(s) indexed; patients' answers can "
                     f"cite it, as {clinic_name(settings)}."
