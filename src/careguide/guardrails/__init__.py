@@ -3,7 +3,7 @@ verification. The rest of careguide calls only ``Guardrails.check_input`` and ``
 
 from careguide.guardrails.audit import AuditLog
 from careguide.guardrails.classifiers import MODEL_FILES
-from careguide.guardrails.engine import Guardrails, Registry, open_guardrails
+from careguide.guardrails.engine import Guardrails, OutputRegistry, Registry, open_guardrails
 from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS as MEDICAL_HARM_WEIGHTS
 from careguide.guardrails.harm_classifier import GENERAL_WEIGHTS as GENERAL_HARM_WEIGHTS
 from careguide.guardrails.harm_classifier import HarmClassifier
@@ -12,7 +12,7 @@ from careguide.guardrails.phi import PRESIDIO_DEFAULT_ENTITIES, AllowList, PhiRe
 from careguide.guardrails.policy import passage_injection_found
 from careguide.guardrails.semantic import DEFAULT_BANK
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
-from careguide.guardrails.types import Action, Check, CheckContext, GuardDecision, Span
+from careguide.guardrails.types import Action, Check, CheckContext, GuardDecision, OutputCheck, Span
 
 __all__ = [
     "DEFAULT_BANK",
@@ -29,6 +29,8 @@ __all__ = [
     "Guardrails",
     "GuardrailsPolicy",
     "HarmClassifier",
+    "OutputCheck",
+    "OutputRegistry",
     "PhiRedactor",
     "PhiSettings",
     "Registry",

@@ -14,20 +14,19 @@ from careguide.config import ConfigError, Settings
 from careguide.guardrails.audit import AuditLog
 from careguide.guardrails.classifiers import MODEL_FILES, ClassifierCheck, LinearModel
 from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, GENERAL_WEIGHTS, HarmClassifier
-from careguide.guardrails.output import OutputVerifier
+from careguide.guardrails.output import OutputVerifier, PassageInjectionCheck
 from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms
 from careguide.guardrails.policy import (
     MessageSizeCheck,
     ScopeCheck,
     harmful_request_check,
     injection_check,
-    passage_injection_found,
     personal_decision_check,
 )
 from careguide.guardrails.semantic import ExemplarBank, LastMessageEmbedder, SemanticCheck
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
 from careguide.guardrails.triage import EmergencyTriage
-from careguide.guardrails.types import Check, CheckContext, GuardDecision, merge
+from careguide.guardrails.types import Check, CheckContext, GuardDecision, OutputCheck, merge
 from careguide.ingest import Embedder, KnowledgeBase, KnowledgeBaseTerms, load_embedder
 
 RAW_TEXT_CHECKS = ("triage",)
@@ -165,6 +164,23 @@ class Registry:
         ]
 
 
+@dataclass(frozen=True)
+class OutputRegistry:
+    """The configured output checks, in the order they run on an answer (PHI is separate: it runs
+    first, and only on what the model wrote)."""
+
+    checks: tuple[OutputCheck, ...]
+
+    @classmethod
+    def from_policy(cls, policy: GuardrailsPolicy) -> OutputRegistry:
+        enabled = policy.checks
+        candidates: list[tuple[bool, OutputCheck]] = [
+            (enabled.output_verifier, OutputVerifier(policy.message("personal_decision"))),
+            (enabled.passage_injection, PassageInjectionCheck()),
+        ]
+        return cls(tuple(check for on, check in candidates if on))
+
+
 def _classifier(family: str, policy: GuardrailsPolicy, bank: ExemplarBank) -> ClassifierCheck:
     """The emergency or crisis classifier as a layer; the bank names the category for the reply."""
     crisis = policy.message("self_harm")
@@ -245,7 +261,7 @@ class Guardrails:
             else None
         )
         self.registry = Registry.from_policy(policy, topic_words, embedder)
-        self.verifier = OutputVerifier(self.policy.message("personal_decision"))
+        self.outputs = OutputRegistry.from_policy(policy)
         self.audit = audit
 
     def redact(self, text: str) -> GuardDecision:
@@ -297,21 +313,12 @@ class Guardrails:
         ``phi``: look for PHI the model echoed (Presidio). Off for text the model did not write
         (sentences quoted from the passages, whose question was redacted before the search)."""
         found = self.redact(answer) if phi else GuardDecision(action="allow", redacted=answer)
-        verified = self.verifier.check(found.redacted, CheckContext(passages=tuple(passages)))
-        poisoned = [i for i, p in enumerate(passages, start=1) if passage_injection_found(p)]
-        flags = (
-            GuardDecision(
-                action="allow",
-                redacted=verified.redacted,
-                reasons=tuple(f"passage [{i}] contains instructions; treated as data" for i in poisoned),
-                checks=("passage_injection",),
-                flags=("passage_injection",),
-            )
-            if poisoned
-            else None
-        )
-        parts = [d for d in (found, verified, flags) if d is not None and (d.action != "allow" or d.reasons)]
-        decision = merge(parts, verified.redacted)
+        context = CheckContext(passages=tuple(passages))
+        text, decisions = found.redacted, [found]
+        for check in self.outputs.checks:
+            decisions.append(check.check(text, context))
+            text = decisions[-1].redacted  # the next check sees the answer as this one left it
+        decision = merge([d for d in decisions if d.action != "allow" or d.reasons], text)
         if self.audit is not None:
             self.audit.record("output", decision, conversation_id)
         return decision

@@ -1,5 +1,6 @@
-"""Output verification that does not trust the model: no personal dose instructions, and no number,
-dose, unit or frequency that the retrieved passages do not contain.
+"""Output checks that do not trust the model: no personal dose instructions, and no number, dose,
+unit or frequency that the retrieved passages do not contain; instructions planted in a passage are
+flagged (passages are data). Each is an ``OutputCheck``, run in order by ``check_output``.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from careguide.guardrails.policy import passage_injection_found
 from careguide.guardrails.types import CheckContext, GuardDecision
 from careguide.ingest import split_sentences
 
@@ -91,4 +93,23 @@ class OutputVerifier:
             checks=(self.name,),
             notice=self.care_team_message,
             category="unverified_answer",
+        )
+
+
+@dataclass(frozen=True)
+class PassageInjectionCheck:
+    """Flags retrieved passages that carry instructions (indirect injection); the answer is kept."""
+
+    name: str = "passage_injection"
+
+    def check(self, text: str, context: CheckContext) -> GuardDecision:
+        poisoned = [i for i, p in enumerate(context.passages, start=1) if passage_injection_found(p)]
+        if not poisoned:
+            return GuardDecision(action="allow", redacted=text)
+        return GuardDecision(
+            action="allow",
+            redacted=text,
+            reasons=tuple(f"passage [{i}] contains instructions; treated as data" for i in poisoned),
+            checks=(self.name,),
+            flags=(self.name,),
         )

@@ -118,14 +118,14 @@ class PhiRedactor:
         from presidio_analyzer.nlp_engine import NlpEngineProvider
         from presidio_anonymizer import AnonymizerEngine
 
-        from careguide.guardrails.recognizers import CUSTOM_RECOGNIZERS
+        from careguide.guardrails.recognizers import load_recognizers
 
         nlp_engine = NlpEngineProvider(nlp_configuration=NLP_CONFIGURATION).create_engine()
         registry = RecognizerRegistry(supported_languages=["en"])
         registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
         if custom:
-            for recognizer in CUSTOM_RECOGNIZERS:
-                registry.add_recognizer(recognizer())
+            for recognizer in load_recognizers():
+                registry.add_recognizer(recognizer)
         self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
         self.anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
         self.settings = settings

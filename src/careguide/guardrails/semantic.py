@@ -45,9 +45,11 @@ class LastMessageEmbedder:
     def embed(self, texts: Sequence[str]) -> Vectors:
         if len(texts) != 1:
             return self.inner.embed(texts)
-        if self._last is None or self._last[0] != texts[0]:
-            self._last = (texts[0], self.inner.embed(texts))
-        return self._last[1]
+        last = self._last  # read once: another thread may replace it between a check and a read
+        if last is None or last[0] != texts[0]:
+            last = (texts[0], self.inner.embed(texts))
+            self._last = last
+        return last[1]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.inner.count_tokens(texts)
@@ -93,9 +95,11 @@ class ExemplarBank:
         return self._vectors
 
     def embed(self, text: str) -> np.ndarray:
-        if self._memo is None or self._memo[0] != text:
-            self._memo = (text, unit_vectors(np.asarray(self.embedder.embed([text])))[0])
-        return self._memo[1]
+        memo = self._memo  # read once: another thread may replace it between a check and a read
+        if memo is None or memo[0] != text:
+            memo = (text, unit_vectors(np.asarray(self.embedder.embed([text])))[0])
+            self._memo = memo
+        return memo[1]
 
     def nearest(self, vector: np.ndarray, family: str) -> tuple[float, str, float]:
         """(best similarity in the family, its category, best benign similarity)."""

@@ -55,6 +55,9 @@ class Checks(_Section):
     # (src/careguide/guardrails/data/{emergency,crisis}_model.json; see docs/guardrails.md).
     emergency_model: bool = True
     crisis_model: bool = True
+    # Output checks, run on every answer in this order after PHI (guardrails/output.py).
+    output_verifier: bool = True
+    passage_injection: bool = True
 
 
 class Layer(_Section):

@@ -1,4 +1,4 @@
-"""The decision type every check returns, and the Check protocol."""
+"""The decision type every check returns, and the Check and OutputCheck protocols."""
 
 from __future__ import annotations
 
@@ -103,6 +103,17 @@ def merge(decisions: Sequence[GuardDecision], redacted: str) -> GuardDecision:
 
 class Check(Protocol):
     """One guardrail: text in, decision out. Each is small and testable alone."""
+
+    @property
+    def name(self) -> str: ...
+
+    def check(self, text: str, context: CheckContext) -> GuardDecision: ...
+
+
+class OutputCheck(Protocol):
+    """One guardrail on an answer: the answer as the output checks before it left it in (PHI
+    already redacted), the retrieved passages in ``context.passages``, decision out; its
+    ``redacted`` is the answer the next output check sees."""
 
     @property
     def name(self) -> str: ...

@@ -25,7 +25,7 @@ from careguide.rag.citations import (
     verify_answer,
 )
 from careguide.rag.followup import Query, resolve
-from careguide.rag.guarded import GuardedAnswer, answer_safely
+from careguide.rag.guarded import AnswerGuard, GuardedAnswer, answer_safely, check_answer
 from careguide.rag.llm import ChatClient, ChatModel, Endpoint, LLMError, client_for
 from careguide.rag.retrieval import (
     FILTER_KEYS,
@@ -50,6 +50,7 @@ __all__ = [
     "SIGNALS",
     "TITLE_ECHO",
     "Answer",
+    "AnswerGuard",
     "AnswerWeights",
     "Assistant",
     "ChatClient",
@@ -68,6 +69,7 @@ __all__ = [
     "SignalRankings",
     "answer_safely",
     "best_sentence",
+    "check_answer",
     "client_for",
     "fuse_rankings",
     "open_assistant",

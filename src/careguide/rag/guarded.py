@@ -3,15 +3,25 @@
 check_input first (PHI redacted, once: the redacted message is handed to the caller to show;
 emergencies, refusals and redirects answered with fixed text and no model call), the Assistant on
 the redacted question, then check_output on the answer (Presidio only on what the model wrote).
+The output half, :func:`check_answer`, is also how handout drafting checks each answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from careguide.guardrails import GuardDecision, Guardrails
 from careguide.rag.assistant import Answer, Assistant
+
+
+class AnswerGuard(Protocol):
+    """What checking an answer needs of :class:`careguide.guardrails.Guardrails`."""
+
+    def check_output(
+        self, answer: str, passages: Sequence[str], conversation_id: str = "", phi: bool = True
+    ) -> GuardDecision: ...
 
 
 @dataclass(frozen=True)
@@ -70,20 +80,33 @@ def answer_safely(
     return _checked(answer, decision, guard, conversation_id)
 
 
+def check_answer(
+    answer: Answer, guard: AnswerGuard, conversation_id: str = "", phi: bool | None = None
+) -> tuple[Answer, GuardDecision | None]:
+    """The output checks on an answer: the answer to show and the decision (None for an abstention,
+    which is not checked). A rewritten or redacted answer shows the checked text; a refused one
+    becomes an abstention with the refusal's message and no citations. No notice is appended.
+
+    ``phi``: run Presidio on the answer; by default only on what the model wrote (an extract quotes
+    the passages)."""
+    if answer.abstained:
+        return answer, None
+    passages = [c.passage.chunk.text for c in answer.citations]
+    if phi is None:
+        phi = not answer.mode.startswith("extractive")
+    checked = guard.check_output(answer.answer, passages, conversation_id=conversation_id, phi=phi)
+    if checked.action in ("rewrite", "redact"):
+        answer = replace(answer, answer=checked.redacted)
+    elif checked.action == "refuse":
+        answer = replace(answer, answer=checked.message, citations=(), abstained=True)
+    return answer, checked
+
+
 def _checked(
     answer: Answer, decision: GuardDecision, guard: Guardrails, conversation_id: str
 ) -> GuardedAnswer:
-    """The output checks on an answer, and the notices appended."""
-    if answer.abstained:
-        checked = None
-    else:
-        passages = [c.passage.chunk.text for c in answer.citations]
-        written = not answer.mode.startswith("extractive")  # an extract quotes the passages
-        checked = guard.check_output(answer.answer, passages, conversation_id=conversation_id, phi=written)
-        if checked.action in ("rewrite", "redact"):
-            answer = replace(answer, answer=checked.redacted)
-        elif checked.action == "refuse":
-            answer = replace(answer, answer=checked.message, citations=(), abstained=True)
+    """The output checks on an answer, and the notices of both checks appended."""
+    answer, checked = check_answer(answer, guard, conversation_id)
     notices = " ".join(n for n in (decision.notice, checked.notice if checked else "") if n)
     if notices:
         answer = replace(answer, answer=f"{answer.answer}\n\n{notices}")

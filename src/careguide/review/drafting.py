@@ -19,9 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from careguide.guardrails import GuardDecision
 from careguide.ingest import split_sentences
-from careguide.rag import TITLE_ECHO, Answer, Citation
+from careguide.rag import TITLE_ECHO, Answer, AnswerGuard, Citation, check_answer
 from careguide.review.checks import markers, reading_grade, strip_markers, with_markers
 from careguide.review.types import FORMATS, MaterialCitation, MaterialFormat
 
@@ -89,12 +88,8 @@ class AnswerSource(Protocol):
     ) -> Answer: ...
 
 
-class OutputCheck(Protocol):
-    """What drafting needs of :class:`careguide.guardrails.Guardrails`."""
-
-    def check_output(
-        self, answer: str, passages: Sequence[str], conversation_id: str = ""
-    ) -> GuardDecision: ...
+OutputCheck = AnswerGuard
+"""What drafting needs of :class:`careguide.guardrails.Guardrails` (``check_output``)."""
 
 
 @dataclass(frozen=True)
@@ -204,18 +199,16 @@ def assemble(
 def checked_answer(answer: Answer, guard: OutputCheck | None) -> Answer:
     """The answer after the output guardrails (PHI echoed, personal doses, unknown numbers).
 
-    The output half of ``careguide.rag.answer_safely``, which cannot be called here as it is: its
-    input checks are for patients' messages (a clinician's outline question would be triaged and
-    written to the patients' audit log) and it appends notices; a draft keeps cited sentences only,
-    so a refused answer is simply not used."""
-    if guard is None or answer.abstained:
+    The output half of ``careguide.rag.answer_safely`` (``careguide.rag.check_answer``), without its
+    input half: a clinician's outline question is not a patient's message (it is neither triaged nor
+    written to the patients' audit log as one). No notice is appended and a refused answer is simply
+    not used, as a draft keeps cited sentences only. Presidio reads every answer, extracts too."""
+    if guard is None:
         return answer
-    decision = guard.check_output(answer.answer, [c.passage.chunk.text for c in answer.citations])
-    if decision.action == "refuse":
-        return replace(answer, answer="", citations=(), abstained=True)
-    if decision.action in ("rewrite", "redact"):
-        return replace(answer, answer=decision.redacted)
-    return answer
+    checked, decision = check_answer(answer, guard, phi=True)
+    if decision is not None and decision.action == "refuse":
+        return replace(checked, answer="")
+    return checked
 
 
 class Cancelled(Exception):

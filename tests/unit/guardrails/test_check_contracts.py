@@ -1,8 +1,9 @@
-"""The Check contract (tests/contracts/checks.py) on every pattern-based check of the registry."""
+"""The Check contract (tests/contracts/checks.py) on every pattern-based check of the registries."""
 
 from __future__ import annotations
 
 from careguide.guardrails import load_policy
+from careguide.guardrails.output import OutputVerifier
 from careguide.guardrails.policy import (
     MessageSizeCheck,
     ScopeCheck,
@@ -63,3 +64,13 @@ class TestScopeCheck(CheckContract):
 
     def make_check(self):
         return ScopeCheck(POLICY.message("out_of_scope"))
+
+
+class TestOutputVerifier(CheckContract):
+    """An output check honours the same contract (on an answer, with no passages)."""
+
+    trigger = "You should take 20 mg of it twice a day."
+    trigger_action = "refuse"
+
+    def make_check(self):
+        return OutputVerifier(POLICY.message("personal_decision"))

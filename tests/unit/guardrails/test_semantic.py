@@ -1,13 +1,20 @@
 """The semantic layer's decision rule (threshold and margin over benign exemplars), with a small
 fake embedder; the real model and bank are exercised in tests/integration/guardrails/test_semantic.py."""
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from careguide.guardrails.semantic import DEFAULT_BANK, FAMILIES, ExemplarBank, SemanticCheck
+from careguide.guardrails.semantic import (
+    DEFAULT_BANK,
+    FAMILIES,
+    ExemplarBank,
+    LastMessageEmbedder,
+    SemanticCheck,
+)
 from careguide.guardrails.types import CheckContext
 
 AXES = ("fever", "kill", "bomb", "weather")
@@ -120,3 +127,68 @@ def test_a_gated_layer_needs_its_classifier_to_agree(bank, probability, action):
     assert decision.action == action
     if action == "escalate":
         assert f"classifier p={probability:.2f}" in decision.reasons[0]
+
+
+class TextEmbedder:
+    """A vector that names its text (its length on one axis), so another message's vector shows."""
+
+    name = "fake-lengths"
+    dimension = 2
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [1 for _ in texts]
+
+
+class Interleaved:
+    """A memo slot where another question, answered on another thread, stores its own message's
+    vector just before the ``at``-th read: the worst moment a parallel question can pick."""
+
+    def __init__(self, attribute: str, at: int, other: Callable[[object], object]) -> None:
+        self.attribute, self.at, self.other, self.reads = attribute, at, other, 0
+
+    def __get__(self, owner: object, kind: type | None = None) -> object:
+        if owner is None:
+            return self
+        self.reads += 1
+        if self.reads == self.at:
+            thread = threading.Thread(target=self.other, args=(owner,))
+            thread.start()
+            thread.join()
+        return owner.__dict__.get(self.attribute)
+
+    def __set__(self, owner: object, value: object) -> None:
+        owner.__dict__[self.attribute] = value
+
+
+@pytest.mark.parametrize("at", [1, 2, 3])
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_parallel_question_never_gets_another_message_vector(at, cached):
+    class Embedder(LastMessageEmbedder):
+        _last = Interleaved("_slot", at, lambda embedder: embedder.embed(["another message"]))  # type: ignore[arg-type]
+
+    embedder = Embedder(TextEmbedder())
+    if cached:
+        embedder.embed(["mine"])
+    Embedder._last.reads = 0  # type: ignore[attr-defined]
+    assert embedder.embed(["mine"])[0][0] == len("mine")
+
+
+@pytest.mark.parametrize("at", [1, 2, 3])
+@pytest.mark.parametrize("cached", [False, True])
+def test_the_bank_memo_never_gives_a_parallel_question_another_message_vector(
+    at, cached, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CAREGUIDE_CACHE_DIR", str(tmp_path))
+
+    class Bank(ExemplarBank):
+        _memo = Interleaved("_slot", at, lambda bank: bank.embed("another message"))  # type: ignore[arg-type,assignment]
+
+    bank = Bank(TextEmbedder(), [("benign", "")], ["x"])
+    if cached:
+        bank.embed("mine")
+    Bank._memo.reads = 0  # type: ignore[attr-defined]
+    expected = len("mine") / np.hypot(len("mine"), 1.0)
+    assert np.isclose(bank.embed("mine")[0], expected)

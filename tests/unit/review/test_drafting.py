@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -225,14 +226,25 @@ def test_generate_stops_when_cancelled() -> None:
 
 
 class Guard:
-    def __init__(self, action: str, redacted: str = "") -> None:
+    def __init__(self, action: str, redacted: str = "", notice: str = "", message: str = "") -> None:
         self.action = action
         self.redacted = redacted
+        self.notice = notice
+        self.message = message
         self.seen: list[Sequence[str]] = []
+        self.phi: list[bool] = []
 
-    def check_output(self, answer: str, passages: Sequence[str], conversation_id: str = "") -> GuardDecision:
+    def check_output(
+        self, answer: str, passages: Sequence[str], conversation_id: str = "", phi: bool = True
+    ) -> GuardDecision:
         self.seen.append(passages)
-        return GuardDecision(action=self.action, redacted=self.redacted or answer)  # type: ignore[arg-type]
+        self.phi.append(phi)
+        return GuardDecision(
+            action=self.action,  # type: ignore[arg-type]
+            redacted=self.redacted or answer,
+            notice=self.notice,
+            message=self.message,
+        )
 
 
 def test_output_guardrails_can_rewrite_or_refuse_a_section() -> None:
@@ -248,3 +260,26 @@ def test_output_guardrails_can_rewrite_or_refuse_a_section() -> None:
     rewritten = generate(assistant, "asthma", "handout", guard=rewriting)
     assert "Asthma is a chronic disease [1]." in rewritten.body and "airways" not in rewritten.body
     assert rewriting.seen[0] == [ASTHMA_WHAT]
+
+
+def test_a_drafted_answer_gets_no_notice_and_a_refusal_leaves_no_text() -> None:
+    reply = answer(
+        "What is asthma?",
+        "Asthma is a chronic disease that affects your airways [1].",
+        [(1, WHAT, ASTHMA_WHAT)],
+    )
+    extract = replace(reply, mode="extractive (model unavailable)")
+    for given in (reply, extract):
+        seen: list[Answer] = []
+        guard = Guard("rewrite", "Asthma is a chronic disease [1].", notice="ASK YOUR CARE TEAM")
+        progress = Progress(on_answer=lambda i, s, a, seen=seen: seen.append(a))
+        draft = generate(
+            FakeAssistant({"What is asthma?": given}), "asthma", "handout", progress=progress, guard=guard
+        )
+        assert "ASK YOUR CARE TEAM" not in draft.body and seen[0].answer == "Asthma is a chronic disease [1]."
+        assert guard.phi[0] is True  # Presidio reads extracts in drafts too
+    refused: list[Answer] = []
+    progress = Progress(on_answer=lambda i, s, a: refused.append(a))
+    guard = Guard("refuse", message="FIXED REPLY")
+    generate(FakeAssistant({"What is asthma?": reply}), "asthma", "handout", progress=progress, guard=guard)
+    assert refused[0].answer == "" and refused[0].abstained and refused[0].citations == ()
