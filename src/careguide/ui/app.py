@@ -24,11 +24,11 @@ from careguide.config import Settings
 from careguide.guardrails import Guardrails, load_policy, open_guardrails
 from careguide.models import BackendOpener, ModelConnection
 from careguide.rag import Retriever, open_retriever
-from careguide.ui.api import answer_router
-from careguide.ui.chat import mount_chat
-from careguide.ui.feedback import FeedbackSink, open_feedback_sink
-from careguide.ui.search import search_router
-from careguide.ui.service import Services
+from careguide.ui.patient.api import answer_router
+from careguide.ui.patient.chat import mount_chat
+from careguide.ui.patient.feedback import FeedbackSink, open_feedback_sink
+from careguide.ui.patient.search import search_router
+from careguide.ui.patient.service import Services
 from careguide.ui.web_security import SecurityHeaders
 from careguide.ui.workspace import Workspace
 

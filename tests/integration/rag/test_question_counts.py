@@ -18,8 +18,8 @@ from careguide.guardrails import Guardrails, open_guardrails
 from careguide.ingest import ChromaStore, ingest
 from careguide.models import ModelConnection
 from careguide.rag import Retriever
-from careguide.ui.chat import ask_handler, new_conversation
-from careguide.ui.service import Services
+from careguide.ui.patient.chat import ask_handler, new_conversation
+from careguide.ui.patient.service import Services
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from careguide.rag import LLMError
-from careguide.ui.normalise import clean_text, too_large
-from careguide.ui.service import Extract, Failure, Final, Services, Token, Waiting, too_long
+from careguide.ui.patient.normalise import clean_text, too_large
+from careguide.ui.patient.service import Extract, Failure, Final, Services, Token, Waiting, too_long
 
 MAX_HISTORY = 50
 KEEPALIVE_S = 15.0

@@ -7,7 +7,7 @@ import time
 from careguide.config import load_settings
 from careguide.models import ModelConnection
 from careguide.rag import MAX_QUESTION_CHARS, LLMError
-from careguide.ui.service import Services, Token, too_long
+from careguide.ui.patient.service import Services, Token, too_long
 
 
 def test_too_long_is_one_polite_sentence() -> None:

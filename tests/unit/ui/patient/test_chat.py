@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from careguide.guardrails import GuardDecision
 from careguide.rag import Answer, GuardedAnswer
-from careguide.ui.chat import Conversation, converse, new_conversation
-from careguide.ui.render import draft_html, user_html
-from careguide.ui.service import Extract, Final, Redacted, Token
+from careguide.ui.patient.chat import Conversation, converse, new_conversation
+from careguide.ui.patient.render import draft_html, user_html
+from careguide.ui.patient.service import Extract, Final, Redacted, Token
 
 NOTICE = (
     "To protect your privacy, I removed personal details (<NAME>) before doing anything with your message."

@@ -25,7 +25,7 @@ from careguide.rag import (
     answer_safely,
     open_assistant,
 )
-from careguide.ui.feedback import FeedbackSink
+from careguide.ui.patient.feedback import FeedbackSink
 
 log = logging.getLogger("careguide.ui")
 

@@ -22,10 +22,10 @@ import gradio as gr
 from fastapi import FastAPI, Response
 
 from careguide.rag import GuardedAnswer
-from careguide.ui import render
-from careguide.ui.feedback import MAX_COMMENT_CHARS, RATINGS, record_feedback
-from careguide.ui.normalise import clean_text, too_large
-from careguide.ui.service import Extract, Failure, Final, Redacted, Services, Token, too_long
+from careguide.ui.patient import render
+from careguide.ui.patient.feedback import MAX_COMMENT_CHARS, RATINGS, record_feedback
+from careguide.ui.patient.normalise import clean_text, too_large
+from careguide.ui.patient.service import Extract, Failure, Final, Redacted, Services, Token, too_long
 
 log = logging.getLogger("careguide.ui")
 
