@@ -1,16 +1,18 @@
-"""The knowledge-base search page (``/search``) and ``GET /v1/search``: plain HTML, no scripts."""
+"""The knowledge-base search page (``/search``): plain HTML, no scripts. Its JSON twin,
+``GET /v1/search``, is part of the REST API (``api.search_router``)."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: a route's parameter types hold its app's question size
+# limit, so they are evaluated where the route is defined.
 
 import html
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from careguide.ingest import MEDQUAD_CITATION
-from careguide.rag import MAX_QUESTION_CHARS, FilterError, Retriever, parse_filter
+from careguide.rag import Retriever
 from careguide.ui.web_security import link_html
 
 _PAGE = """<!doctype html>
@@ -60,30 +62,18 @@ def render_results(question: str, retriever: Retriever, where: dict[str, str]) -
     return "\n".join(parts)
 
 
-def search_router(retriever: Callable[[], Retriever]) -> APIRouter:
+def search_page_router(retriever: Callable[[], Retriever], max_chars: int) -> APIRouter:
+    """``/search``: the page, for questions of at most ``max_chars`` characters."""
     router = APIRouter()
 
     @router.get("/search", response_class=HTMLResponse)
-    def page(q: Annotated[str, Query(max_length=MAX_QUESTION_CHARS)] = "") -> str:
+    def page(q: Annotated[str, Query(max_length=max_chars)] = "") -> str:
         """The search page: passages for a question, with their sources."""
         return _PAGE.format(
             question=html.escape(q),
             results=render_results(q.strip(), retriever(), {}),
             citation=html.escape(MEDQUAD_CITATION),
-            max_chars=MAX_QUESTION_CHARS,
+            max_chars=max_chars,
         )
-
-    @router.get("/v1/search")
-    def search(
-        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS)],
-        k: Annotated[int, Query(ge=1, le=100)] = 5,
-        where: Annotated[list[str] | None, Query()] = None,
-    ) -> list[dict[str, object]]:
-        """Passages for a question, in the same JSON shape as `careguide search --json`."""
-        try:
-            filters = parse_filter(where or [])
-        except FilterError as exc:
-            raise HTTPException(status_code=400, detail=str(exc)) from None
-        return [p.to_json() for p in retriever().search(q, k, filters).passages]
 
     return router
