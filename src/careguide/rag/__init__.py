@@ -4,12 +4,12 @@ the Assistant with checked citations, and the guarded path of one question."""
 from careguide.rag.answers import SIGNALS, AnswerWeights, SignalRankings
 from careguide.rag.assistant import (
     ABSTENTION,
-    MAX_QUESTION_CHARS,
     MODES,
     READING_LEVELS,
     Answer,
     Assistant,
     Citation,
+    max_question_chars,
     open_assistant,
     passage_texts,
 )
@@ -42,7 +42,6 @@ from careguide.rag.retrieval import (
 __all__ = [
     "ABSTENTION",
     "FILTER_KEYS",
-    "MAX_QUESTION_CHARS",
     "MIN_OVERLAP",
     "MODES",
     "NON_FACTUAL",
@@ -72,6 +71,7 @@ __all__ = [
     "check_answer",
     "client_for",
     "fuse_rankings",
+    "max_question_chars",
     "open_assistant",
     "open_retriever",
     "parse_filter",

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from careguide.config import Settings
+from careguide.guardrails import GuardrailsPolicy, load_policy
 from careguide.rag.citations import MIN_OVERLAP, CheckedSentence, best_sentence, render, verify_answer
 from careguide.rag.extractive import choose, render_units
 from careguide.rag.followup import Query, resolve
@@ -29,7 +30,6 @@ __all__ = [
 ]
 
 ABSTENTION = "I don't have information about that in my sources. Please ask your doctor, nurse or pharmacist."
-MAX_QUESTION_CHARS = 4000
 READING_LEVELS = {
     "standard": "Write 2 to 4 short, plain sentences a 12-year-old can read (US grade 6 to 8).",
     "simpler": (
@@ -146,6 +146,9 @@ class Assistant:
     """In hybrid mode, stop waiting for the model after this long and keep the extract."""
     plain: bool = True
     """Rewrite the extract in plain words where the rewrite is verified."""
+    max_question_chars: int = GuardrailsPolicy.model_fields["max_message_chars"].default
+    """Longer questions are refused; :func:`open_assistant` reads the guardrails policy's
+    ``max_message_chars``, the one size limit of the chat, the REST API and the input checks."""
 
     def relevant(self, query: str) -> list[Passage]:
         """Hybrid passages, or none when even the closest passage is not similar enough (read
@@ -194,8 +197,10 @@ class Assistant:
         ``on_extract`` receives the extractive answer as soon as it is ready (hybrid mode), before
         the model's first token; ``mode`` overrides the configured one for this question."""
         question = question.strip()
-        if len(question) > MAX_QUESTION_CHARS:
-            raise ValueError(f"Questions are limited to {MAX_QUESTION_CHARS} characters; please shorten it.")
+        if len(question) > self.max_question_chars:
+            raise ValueError(
+                f"Questions are limited to {self.max_question_chars} characters; please shorten it."
+            )
         level = reading_level or self.reading_level
         if level not in READING_LEVELS:
             raise ValueError(f"Unknown reading level {level!r}; use one of {', '.join(READING_LEVELS)}.")
@@ -308,7 +313,8 @@ class Assistant:
 
 
 def open_assistant(settings: Settings, retriever: Retriever, llm: ChatModel) -> Assistant:
-    """The Assistant as configured (``answer`` and ``llm`` sections), answering with ``llm``."""
+    """The Assistant as configured (``answer`` and ``llm`` sections, and the question size limit of
+    the guardrails policy), answering with ``llm``."""
     a = settings.answer
     return Assistant(
         retriever,
@@ -322,4 +328,11 @@ def open_assistant(settings: Settings, retriever: Retriever, llm: ChatModel) -> 
         history_turns=a.history_turns,
         mode=a.mode,
         model_deadline_s=a.model_deadline_s,
+        max_question_chars=max_question_chars(settings),
     )
+
+
+def max_question_chars(settings: Settings) -> int:
+    """The one limit on a question's size: ``max_message_chars`` of the guardrails policy, which
+    its ``message_size`` check, the Assistant, the chat, the REST API and the search page read."""
+    return load_policy(settings.guardrails).max_message_chars

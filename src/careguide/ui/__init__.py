@@ -5,7 +5,7 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is first imported
 
 from careguide.ui.app import create_app
-from careguide.ui.feedback import FeedbackSink, open_feedback_sink, record_feedback
+from careguide.ui.patient.feedback import FeedbackSink, open_feedback_sink, record_feedback
 from careguide.ui.startup import StartupError, check_startup
 from careguide.ui.workspace.auth import SecretError
 

@@ -24,12 +24,12 @@ from careguide.config import Settings
 from careguide.guardrails import Guardrails, load_policy, open_guardrails
 from careguide.ingest import KnowledgeBase
 from careguide.models import BackendOpener, ModelConnection
-from careguide.rag import Retriever, open_retriever
-from careguide.ui.api import answer_router
-from careguide.ui.chat import mount_chat
-from careguide.ui.feedback import FeedbackSink, open_feedback_sink
-from careguide.ui.search import search_router
-from careguide.ui.service import Services
+from careguide.rag import Retriever, max_question_chars, open_retriever
+from careguide.ui.patient.api import answer_router, search_router
+from careguide.ui.patient.chat import mount_chat
+from careguide.ui.patient.feedback import FeedbackSink, open_feedback_sink
+from careguide.ui.patient.search import search_page_router
+from careguide.ui.patient.service import Services
 from careguide.ui.web_security import SecurityHeaders
 from careguide.ui.workspace import Workspace
 
@@ -218,6 +218,8 @@ def create_app(
             else None,
         }
 
-    app.include_router(search_router(current_retriever))
-    app.include_router(answer_router(services))
-    return mount_chat(app, services, emergency_number(settings))
+    max_chars = max_question_chars(settings)
+    app.include_router(search_page_router(current_retriever, max_chars))
+    app.include_router(search_router(current_retriever, max_chars))
+    app.include_router(answer_router(services, max_chars))
+    return mount_chat(app, services, emergency_number(settings), max_chars)

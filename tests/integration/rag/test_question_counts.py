@@ -18,8 +18,8 @@ from careguide.guardrails import Guardrails, open_guardrails
 from careguide.ingest import KnowledgeBase, ingest
 from careguide.models import ModelConnection
 from careguide.rag import Retriever
-from careguide.ui.chat import ask_handler, new_conversation
-from careguide.ui.service import Services
+from careguide.ui.patient.chat import ask_handler, new_conversation
+from careguide.ui.patient.service import Services
 
 pytestmark = pytest.mark.integration
 
@@ -93,7 +93,7 @@ def test_one_chat_question_is_searched_once_and_redacted_once(
     retriever = Retriever.open(settings.retrieval, knowledge, embedder)
     guard = open_guardrails(settings, audit=False)
     services = Services(settings, retriever, guard, None, CitingModel(settings))  # type: ignore[arg-type]
-    ask = ask_handler(lambda: services)
+    ask = ask_handler(lambda: services, services.assistant.max_question_chars)
     list(ask("What is acromegaly?", "standard", new_conversation()))  # models loaded, caches warm
 
     found = spy(monkeypatch)

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from careguide.config import Settings
 from careguide.models import Backend, ModelError, open_backend
 from careguide.models.server import LlamaServer
-from careguide.rag import MAX_QUESTION_CHARS
+from careguide.rag import max_question_chars
 from careguide.ui import create_app, record_feedback
 from tests.integration.ui.harness import (
     Knowledge,
@@ -148,7 +148,8 @@ def test_too_long_question_is_refused_before_anything_reads_it(
         response = client.post(path, json={"question": huge})
         assert response.status_code == 413
         refusal = response.json()["message"]
-        assert "too long" in refusal and f"{MAX_QUESTION_CHARS:,}" in refusal and refusal.count(". ") == 0
+        limit = max_question_chars(knowledge.settings)
+        assert "too long" in refusal and f"{limit:,}" in refusal and refusal.count(". ") == 0
     history = client.post("/v1/answer", json={"question": "What is acromegaly?", "history": [huge]})
     assert history.status_code == 413
     assert audit_lines(knowledge) == before  # the guardrails (which audit every message) never saw it

@@ -7,9 +7,21 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import yaml
 
+from careguide.config import load_settings
+from careguide.guardrails.settings import DEFAULT_POLICY
 from careguide.ingest import Chunk
-from careguide.rag import ABSTENTION, Assistant, ChatClient, LLMError, Passage, SearchResult
+from careguide.rag import (
+    ABSTENTION,
+    Assistant,
+    ChatClient,
+    LLMError,
+    Passage,
+    SearchResult,
+    max_question_chars,
+    open_assistant,
+)
 from careguide.rag.assistant import build_messages
 
 PASSAGE = Passage(
@@ -125,6 +137,20 @@ def test_long_questions_are_refused():
     bot, _, _ = assistant("x")
     with pytest.raises(ValueError, match="4000 characters"):
         bot.ask("a" * 50_000)
+    bot.max_question_chars = 6000
+    bot.ask("a" * 5_000)
+    with pytest.raises(ValueError, match="6000 characters"):
+        bot.ask("a" * 7_000)
+
+
+def test_the_size_limit_is_the_guardrails_policy_s(tmp_path):
+    policy = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8")) | {"max_message_chars": 6000}
+    path = tmp_path / "guardrails.yaml"
+    path.write_text(yaml.safe_dump(policy), encoding="utf-8")
+    settings = load_settings().model_copy(update={"guardrails": path})
+    assert max_question_chars(settings) == 6000
+    assert open_assistant(settings, FakeRetriever(), DownModel("")).max_question_chars == 6000  # type: ignore[arg-type]
+    assert open_assistant(load_settings(), FakeRetriever(), DownModel("")).max_question_chars == 4000  # type: ignore[arg-type]
 
 
 def test_prompt_starts_with_a_fixed_system_message():

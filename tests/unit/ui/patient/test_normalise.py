@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careguide.ui.normalise import MAX_RAW_CHARS, clean_text, too_large
+from careguide.ui.patient.normalise import MAX_RAW_CHARS, clean_text, too_large
 
 
 def test_clean_text_removes_what_no_keyboard_types_and_collapses_whitespace() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from careguide.guardrails import GuardDecision
 from careguide.ingest import Chunk
 from careguide.rag import Answer, Citation, GuardedAnswer, Passage
-from careguide.ui import render
+from careguide.ui.patient import render
 
 TEXT = (
     "Acromegaly is a hormonal disorder. It develops when the pituitary gland makes too much growth hormone."

@@ -22,10 +22,10 @@ import gradio as gr
 from fastapi import FastAPI, Response
 
 from careguide.rag import GuardedAnswer
-from careguide.ui import render
-from careguide.ui.feedback import MAX_COMMENT_CHARS, RATINGS, record_feedback
-from careguide.ui.normalise import clean_text, too_large
-from careguide.ui.service import Extract, Failure, Final, Redacted, Services, Token, too_long
+from careguide.ui.patient import render
+from careguide.ui.patient.feedback import MAX_COMMENT_CHARS, RATINGS, record_feedback
+from careguide.ui.patient.normalise import clean_text, too_large
+from careguide.ui.patient.service import Extract, Failure, Final, Redacted, Services, Token, too_long
 
 log = logging.getLogger("careguide.ui")
 
@@ -216,20 +216,20 @@ def converse(
     yield view(conv, question=None if started else "")
 
 
-def ask_handler(services: Callable[[], Services]) -> Callable[..., Iterator[tuple[Any, ...]]]:
+def ask_handler(services: Callable[[], Services], max_chars: int) -> Callable[..., Iterator[tuple[Any, ...]]]:
     def ask(message: str, level: str, conv: Conversation) -> Iterator[tuple[Any, ...]]:
         """A new question from the text box (Enter or Send)."""
         raw = message or ""
         if too_large(raw):  # refused unread: not even cleaned
             conv.say("user", render.user_html(f"(A message of {len(raw):,} characters)"))
-            conv.say("assistant", render.message_html(too_long(raw) or "", "info"))
+            conv.say("assistant", render.message_html(too_long(raw, max_chars) or "", "info"))
             yield view(conv, question="")
             return
         message = clean_text(raw)
         if not message:
             yield view(conv)
             return
-        refusal = too_long(message)
+        refusal = too_long(message, max_chars)
         if refusal:  # never redacted, checked or stored: only its size is shown
             conv.say("user", render.user_html(f"(A message of {len(message):,} characters)"))
             conv.say("assistant", render.message_html(refusal, "info"))
@@ -301,8 +301,9 @@ def indexing_handler(services: Callable[[], Services]) -> Callable[[], Any]:
     return show
 
 
-def build_chat(services: Callable[[], Services], emergency_number: str) -> gr.Blocks:
-    """The patient chat; ``services`` gives the components opened by the app's lifespan."""
+def build_chat(services: Callable[[], Services], emergency_number: str, max_chars: int) -> gr.Blocks:
+    """The patient chat; ``services`` gives the components opened by the app's lifespan,
+    ``max_chars`` is the question size limit (``rag.max_question_chars``)."""
     demo = gr.Blocks(title="careguide — ask a health question", analytics_enabled=False)
     with demo:
         gr.HTML(render.header_html(emergency_number))
@@ -367,7 +368,7 @@ def build_chat(services: Callable[[], Services], emergency_number: str) -> gr.Bl
         state = gr.State(new_conversation)
 
         widgets = Widgets(chatbot, question, banner, privacy, sources, simpler, feedback, status, state)
-        ask = ask_handler(services)
+        ask = ask_handler(services, max_chars)
         options: dict[str, Any] = {
             "concurrency_limit": CONCURRENCY,
             "concurrency_id": "answer",
@@ -394,9 +395,11 @@ def build_chat(services: Callable[[], Services], emergency_number: str) -> gr.Bl
     return demo
 
 
-def mount_chat(app: FastAPI, services: Callable[[], Services], emergency_number: str) -> FastAPI:
+def mount_chat(
+    app: FastAPI, services: Callable[[], Services], emergency_number: str, max_chars: int
+) -> FastAPI:
     """Mount the chat at ``/`` (routes added to ``app`` before this keep precedence)."""
-    demo = build_chat(services, emergency_number)
+    demo = build_chat(services, emergency_number, max_chars)
 
     @app.get(SCRIPT_PATH, include_in_schema=False)
     def chat_script() -> Response:

@@ -6,16 +6,18 @@ import time
 
 from careguide.config import load_settings
 from careguide.models import ModelConnection
-from careguide.rag import MAX_QUESTION_CHARS, LLMError
-from careguide.ui.service import Services, Token, too_long
+from careguide.rag import LLMError
+from careguide.ui.patient.service import Services, Token, too_long
 
 
-def test_too_long_is_one_polite_sentence() -> None:
-    assert too_long("a" * MAX_QUESTION_CHARS) is None
-    assert too_long("  short  ") is None
-    refusal = too_long("a" * 50_000)
+def test_too_long_is_one_polite_sentence_naming_the_limit() -> None:
+    assert too_long("a" * 4_000, 4_000) is None
+    assert too_long("  short  ", 4_000) is None
+    refusal = too_long("a" * 50_000, 4_000)
     assert refusal is not None and "50,000" in refusal and "4,000" in refusal
     assert refusal.count(".") == 1 and refusal.endswith(".")
+    assert too_long("a" * 5_000, 6_000) is None
+    assert "6,000" in (too_long("a" * 7_000, 6_000) or "")
 
 
 class ScriptedServices(Services):

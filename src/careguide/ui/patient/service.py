@@ -17,7 +17,6 @@ from careguide.config import Settings
 from careguide.guardrails import GuardDecision, Guardrails
 from careguide.models import ModelConnection
 from careguide.rag import (
-    MAX_QUESTION_CHARS,
     Assistant,
     GuardedAnswer,
     LLMError,
@@ -25,22 +24,22 @@ from careguide.rag import (
     answer_safely,
     open_assistant,
 )
-from careguide.ui.feedback import FeedbackSink
+from careguide.ui.patient.feedback import FeedbackSink
 
 log = logging.getLogger("careguide.ui")
 
 FAILED = "Something went wrong while answering; please try again."
 
 
-def too_long(message: str) -> str | None:
-    """The polite refusal for a message over the limit, or None; checked before anything else
-    sees the message (the guardrails, the audit log, the model)."""
+def too_long(message: str, max_chars: int) -> str | None:
+    """The polite refusal for a message over ``max_chars`` (``rag.max_question_chars``), or None;
+    checked before anything else sees the message (the guardrails, the audit log, the model)."""
     size = len(message.strip())
-    if size <= MAX_QUESTION_CHARS:
+    if size <= max_chars:
         return None
     return (
         f"Your message is too long for me to read ({size:,} characters); please ask one question "
-        f"in under {MAX_QUESTION_CHARS:,} characters."
+        f"in under {max_chars:,} characters."
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from careguide.guardrails import GuardDecision
 from careguide.rag import Answer, GuardedAnswer
-from careguide.ui.chat import Conversation, converse, new_conversation
-from careguide.ui.render import draft_html, user_html
-from careguide.ui.service import Extract, Final, Redacted, Token
+from careguide.ui.patient.chat import Conversation, ask_handler, converse, new_conversation
+from careguide.ui.patient.render import draft_html, user_html
+from careguide.ui.patient.service import Extract, Failure, Final, Redacted, Token
 
 NOTICE = (
     "To protect your privacy, I removed personal details (<NAME>) before doing anything with your message."
@@ -82,3 +84,25 @@ def test_the_extract_is_shown_at_once_and_the_draft_is_not_drawn_over_it() -> No
     assert "Uric acid crystals cause gout" in shown[-1] and "cg-extract" not in shown[-1]
     assert [m["role"] for m in conv.messages] == ["user", "assistant"]
     assert "What causes gout?" in conv.messages[0]["content"]  # shown back as the guardrails redacted it
+
+
+class Asked:
+    """Services that record the messages the chat passes on (and fail them)."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def stream(self, message: str, history: object, level: str, conversation_id: str) -> Iterator[object]:
+        self.messages.append(message)
+        yield Failure("The answer service cannot be reached right now.")
+
+
+def test_the_chat_s_size_limit_is_the_one_it_is_given() -> None:
+    question = "What is asthma? " * 312  # 4,992 characters
+    for limit, passed in ((4_000, False), (6_000, True)):
+        services, conv = Asked(), new_conversation()
+        list(ask_handler(lambda s=services: s, limit)(question, "standard", conv))  # type: ignore[misc]
+        assert bool(services.messages) is passed
+        if not passed:
+            assert "(4,991 characters)" in conv.messages[-1]["content"]
+            assert "under 4,000 characters" in conv.messages[-1]["content"]
