@@ -92,9 +92,7 @@ class ChromaStore:
     """One Chroma collection of careguide chunks, on a Chroma client handed in (one per process:
     :func:`chroma_client` builds it from the settings)."""
 
-    def __init__(
-        self, client: Any, collection: str | None, settings: Settings, check: bool = True
-    ) -> None:
+    def __init__(self, client: Any, collection: str | None, settings: Settings, check: bool = True) -> None:
         self.settings = settings
         self.name = collection or settings.vector_store.collection
         if len(self.name) < 3:

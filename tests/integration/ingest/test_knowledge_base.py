@@ -98,7 +98,9 @@ def test_terms_follow_the_knowledge_base(indexed, embedder):
     assert "Acromegaly" in " ".join(terms.topics) and TOPIC not in terms.topics
     assert indexed.terms() is terms  # cached in memory
     fingerprint = indexed.index().fingerprint
-    assert (indexed.lexical_dir.parent / f"{indexed.lexical_dir.name}.terms-{fingerprint[:16]}.json").is_file()
+    assert (
+        indexed.lexical_dir.parent / f"{indexed.lexical_dir.name}.terms-{fingerprint[:16]}.json"
+    ).is_file()
 
     add(indexed, embedder, note())
     indexed.refresh()
