@@ -19,7 +19,6 @@ from careguide.rag.citations import (
     TITLE_ECHO,
     CheckedSentence,
     best_sentence,
-    quantities,
     render,
     supports,
     verify_answer,
@@ -38,6 +37,7 @@ from careguide.rag.retrieval import (
     open_retriever,
     parse_filter,
 )
+from careguide.rag.words import quantities
 
 __all__ = [
     "ABSTENTION",

@@ -16,65 +16,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from careguide.ingest import split_sentences
+from careguide.rag.words import NEGATION, content_words, frequencies, glossary, names, quantities
 
 _CITATION = re.compile(r"\s*\[(\d+)\]")
-_WORD = re.compile(r"[a-z][a-z'-]+")
-_NUMBER = re.compile(
-    r"(?<![\w.])(\d+(?:[.,]\d+)*(?:/\d+)?)\s*(%|mg|mcg|g|kg|ml|l|units?|iu|mmhg|mg/dl)?", re.I
-)
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|none|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\b", re.I
-)
-_FREQUENCY = re.compile(
-    r"\b(?:once|twice|three times|daily|weekly|monthly|hourly|every \w+ hours?|a day|per day)\b", re.I
-)
-_STOP = frozenset(
-    """a an the and or but of to in on for with at by from as is are was were be been being it its this
-    that these those they them their there here he she his her you your we our i my me can could may might
-    will would should must do does did have has had not no so if than then also very more most some any
-    such other which who whom what when where why how about into over under up down out all each both
-    many much often usually people person include includes included including like among well several
-    certain""".split()
-)
 NON_FACTUAL = re.compile(
     r"\b(?:ask|talk to|speak with|call|contact|see)\s+(?:your|a)\s+(?:doctor|nurse|pharmacist|care team|"
     r"health care provider|healthcare provider)\b",
     re.I,
 )
-
-
-def _stem(word: str) -> str:
-    """A crude suffix stripper: "includes", "included", "including" and "include" all give "includ"."""
-    for suffix in ("ing", "ed", "es", "s", "ly"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    return word[:-1] if word.endswith("e") and len(word) >= 5 else word
-
-
-def content_words(text: str) -> set[str]:
-    return {_stem(w.strip("'-")) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
-
-
-def quantities(text: str) -> set[str]:
-    """Numbers with their unit if any ("500 mg", "2", "20%"), thousands separators removed."""
-    found = set()
-    for number, unit in _NUMBER.findall(text):
-        found.add(f"{number.replace(',', '')} {unit.lower()}".strip())
-    return found
-
-
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]*[a-z][\w'-]*\b|\b\w+-\w+(?:-\w+)*\b")
-
-
-def names(text: str) -> set[str]:
-    """Names of conditions, drugs and people (capitalised mid-sentence, or hyphenated), lower-cased:
-    an answer about "Holmes-Adie syndrome" must not cite a passage about another syndrome."""
-    return {n.lower().removesuffix("'s") for n in _NAME.findall(text.strip())}
-
-
-def frequencies(text: str) -> set[str]:
-    return {f.lower() for f in _FREQUENCY.findall(text)}
 
 
 @dataclass(frozen=True)
@@ -117,7 +66,7 @@ def supports(sentence: str, passage: str, min_overlap: float = MIN_OVERLAP) -> S
     overlap = len(words & (content_words(passage) | lay_words(passage))) / len(words)
     if overlap < min_overlap:
         return Support(False, f"only {overlap:.0%} of its words are in the passage", overlap)
-    if bool(_NEGATION.search(claim)) != bool(_best_window_negated(words, passage)):
+    if bool(NEGATION.search(claim)) != bool(_best_window_negated(words, passage)):
         return Support(False, "negation differs from the passage", overlap)
     return Support(True, "", overlap)
 
@@ -126,8 +75,6 @@ def supports(sentence: str, passage: str, min_overlap: float = MIN_OVERLAP) -> S
 def lay_words(passage: str) -> frozenset[str]:
     """Everyday words that stand for the passage's medical terms (the plain-language glossary):
     "high blood pressure" in a sentence is supported by "hypertension" in its passage."""
-    from careguide.rag.plain import glossary  # plain imports this module
-
     return frozenset(glossary().lay_words(passage))
 
 
@@ -155,7 +102,7 @@ def _best_window_negated(words: set[str], passage: str) -> bool:
         if not sentence.rstrip().endswith("?")
         for item in _BULLET.split(sentence)
     ]
-    return bool(_NEGATION.search(best_sentence(" ".join(words), "\n".join(statements) or passage)))
+    return bool(NEGATION.search(best_sentence(" ".join(words), "\n".join(statements) or passage)))
 
 
 @dataclass(frozen=True)

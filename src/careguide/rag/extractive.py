@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from careguide.ingest import split_sentences
-from careguide.rag.citations import content_words, names, split_list
+from careguide.rag.citations import split_list
 from careguide.rag.plain import simplify, verify_rewrite
 from careguide.rag.retrieval import Passage
 from careguide.rag.understanding import question_types, split_questions
+from careguide.rag.words import content_words, names
 
 __all__ = ["ANSWER_CUES", "Part", "Shown", "Unit", "choose", "question_parts", "render_units", "units_of"]
 

@@ -15,13 +15,10 @@ fails is shown as it was written.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
-from careguide.rag.citations import _NEGATION, content_words, frequencies, names, quantities
+from careguide.rag.words import NEGATION, Glossary, content_words, frequencies, glossary, names, quantities
 
 __all__ = ["Glossary", "RewriteCheck", "glossary", "simplify", "verify_rewrite"]
 
@@ -35,48 +32,6 @@ _LIST = re.compile(
 """Only an explicit enumeration becomes a list: after "foods that are lower in" the items would
 lose the words they share."""
 _GLUE = frozenset(content_words("include includes including following these those such"))
-
-
-@dataclass(frozen=True)
-class Glossary:
-    """Substitutions (term -> plain word, bracketed or not) and every lay alternative of a term."""
-
-    substitutions: dict[str, tuple[str, bool]]
-    alternatives: dict[str, tuple[str, ...]]
-
-    def pattern(self) -> re.Pattern[str]:
-        terms = sorted(self.substitutions, key=len, reverse=True)
-        return re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\b", re.I)
-
-    def lay_words(self, text: str) -> set[str]:
-        """Content words of the alternatives of every glossary term in ``text``."""
-        lowered = text.lower()
-        found: set[str] = set()
-        for term in self._terms_in(lowered):
-            for alternative in self.alternatives.get(term, ()):
-                found |= content_words(alternative)
-        return found
-
-    def _terms_in(self, lowered: str) -> list[str]:
-        return [t for t in self.alternatives if t in lowered and re.search(rf"\b{re.escape(t)}\b", lowered)]
-
-
-@lru_cache(maxsize=1)
-def glossary() -> Glossary:
-    data = resources.files("careguide.rag").joinpath("data")
-    rows = json.loads(data.joinpath("plain_terms.json").read_text(encoding="utf-8"))
-    cdc = json.loads(data.joinpath("cdc_plain_language_thesaurus.json").read_text(encoding="utf-8"))
-    alternatives: dict[str, list[str]] = {}
-    for entry in cdc:
-        term = entry["term"].strip().lower().replace("\u2019", "'")
-        alts = [a.strip() for a in re.split(r"[,;]", entry["plain_alternative"].replace("\u2019", "'"))]
-        alternatives.setdefault(term, []).extend(a for a in alts if a)
-    substitutions: dict[str, tuple[str, bool]] = {}
-    for row in rows:
-        term = row["term"].lower()
-        substitutions[term] = (row["plain"], bool(row["bracket"]))
-        alternatives.setdefault(term, []).append(row["plain"])
-    return Glossary(substitutions, {t: tuple(a) for t, a in alternatives.items()})
 
 
 def _replace_terms(sentence: str, seen: set[str]) -> str:
@@ -182,12 +137,12 @@ def verify_rewrite(source: str, rewrite: str) -> RewriteCheck:
         return RewriteCheck(False, "frequency differs")
     lay = words.lay_words(source_plain)
     lay_negations = sum(
-        len(_NEGATION.findall(a))
+        len(NEGATION.findall(a))
         for t in words._terms_in(source_plain.lower())
         for a in words.alternatives.get(t, ())
         if a.lower() in rewrite_plain.lower()
     )
-    if len(_NEGATION.findall(rewrite_plain)) != len(_NEGATION.findall(source_plain)) + lay_negations:
+    if len(NEGATION.findall(rewrite_plain)) != len(NEGATION.findall(source_plain)) + lay_negations:
         return RewriteCheck(False, "negation differs")
     if (
         not _hedges(source_plain) <= _hedges(rewrite_plain) | {h for h in HEDGES if h in lay}

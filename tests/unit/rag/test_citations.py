@@ -1,6 +1,7 @@
 import pytest
 
-from careguide.rag.citations import quantities, render, supports, verify_answer
+from careguide.rag.citations import render, supports, verify_answer
+from careguide.rag.words import quantities
 
 PASSAGES = [
     "Acromegaly is a hormonal disorder that develops when the pituitary gland produces too much growth "
