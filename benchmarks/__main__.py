@@ -21,7 +21,7 @@ def main() -> None:
     if args.only in (None, "query"):
         bench_query.run(args.questions)
     if args.only in (None, "chat"):
-        bench_chat.run(min(args.answers, len(bench_chat.QUESTIONS)))
+        bench_chat.run(min(args.answers, len(bench_answers.QUESTIONS)))
     if args.only in (None, "guardrails"):
         bench_guardrails.run()
     if args.only in (None, "ingest"):
