@@ -35,15 +35,17 @@ def launch(playwright: object) -> Browser:
     return browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """One browser for the e2e package, closed when its last test is done: sync Playwright keeps an
+    event loop running in the main thread while it is open, which later async tests cannot share."""
     with sync_playwright() as playwright:
         browser = launch(playwright)
         yield browser
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     root = tmp_path_factory.mktemp("e2e")
     with llama_server(root / "llm.log") as server:
