@@ -105,6 +105,16 @@ def sse(event: str, data: object) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+def refusal(request: AnswerRequest) -> JSONResponse | None:
+    """The response refusing a question that is too long (413) or empty (422); None to answer it."""
+    too_long = oversized(request)
+    if too_long:
+        return message(413, too_long)
+    if not request.question:
+        return message(422, EMPTY)
+    return None
+
+
 def answer_router(services: Callable[[], Services], max_chars: int) -> APIRouter:
     """``/v1/answer`` and ``/v1/answer/stream``, refusing questions over ``max_chars``."""
     router = APIRouter(prefix="/v1", tags=["answers"])
@@ -121,11 +131,9 @@ def answer_router(services: Callable[[], Services], max_chars: int) -> APIRouter
     @reads(body)
     def answer(request: AnswerRequest) -> JSONResponse:
         """The guarded, cited answer to one question (see README, REST)."""
-        refusal = oversized(request)
-        if refusal:
-            return message(413, refusal)
-        if not request.question:
-            return message(422, EMPTY)
+        refused = refusal(request)
+        if refused is not None:
+            return refused
         app = services()
         history = clean_history(app, request.history)
         try:
@@ -144,11 +152,9 @@ def answer_router(services: Callable[[], Services], max_chars: int) -> APIRouter
         """Server-sent events: ``extract`` (the answer JSON of the extractive answer, at once),
         ``token`` {text}..., then ``answer`` (the JSON above) or ``error``
         {message}; comment lines while the model is busy with other answers."""
-        refusal = oversized(request)
-        if refusal:
-            return message(413, refusal)
-        if not request.question:
-            return message(422, EMPTY)
+        refused = refusal(request)
+        if refused is not None:
+            return refused
         app = services()
         history = clean_history(app, request.history)
 
