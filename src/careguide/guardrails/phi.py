@@ -97,7 +97,27 @@ class AllowList:
         if entity_type not in self.applies_to:
             return False
         words = _WORD.findall(span_text.lower().replace("'s", ""))
-        return bool(words) and all(w in self.words for w in words)
+        return bool(words) and all(w in self.words or drug_like(w) for w in words)
+
+
+# Endings of generic drug names (USAN/INN stems: -pril ACE inhibitors, -mab antibodies, -nib kinase
+# inhibitors ...) and dosage-form words: a word with one of them names a drug, not a person or place,
+# even when the knowledge base does not list that drug.
+_DRUG_STEM = re.compile(
+    r"(?:pril|sartan|olol|dipine|statin|mab|nib|tinib|vir|cillin|mycin|micin|floxacin|cycline|azole|"
+    r"conazole|prazole|tidine|setron|triptan|oxetine|pramine|triptyline|zepam|zolam|barbital|profen|"
+    r"coxib|parin|xaban|gatran|gliptin|gliflozin|glutide|formin|glitazone|lukast|terol|sonide|"
+    r"methasone|olone|dronate|tide|platin|rubicin|taxel|fungin|afil|semide|thiazide|kinra|cept|"
+    r"lamide|tadine|dryl|ridone|apine|peridol|azine|caine|fenac|stim)$"
+)
+_DOSAGE_FORMS = frozenset(
+    "injection topical ophthalmic otic oral inhalation nasal transdermal rectal vaginal tablets".split()
+)
+
+
+def drug_like(word: str) -> bool:
+    """Whether a lower-case word reads as a generic drug name or a dosage form."""
+    return word in _DOSAGE_FORMS or (len(word) >= 6 and _DRUG_STEM.search(word) is not None)
 
 
 @dataclass(frozen=True)
@@ -145,7 +165,8 @@ class PhiRedactor:
         spans = [
             Span(r.entity_type, r.start, r.end, float(r.score))
             for r in results
-            if not self.allow_list.covers(r.entity_type, text[r.start : r.end])
+            if (titled(r.recognition_metadata) or not self.allow_list.covers(r.entity_type, text[r.start : r.end]))
+            and not (r.entity_type == "PERSON" and not titled(r.recognition_metadata) and eponym(text, r.end))
             and not (
                 self.custom and r.entity_type == "DATE_TIME" and not identifying_date(text[r.start : r.end])
             )
@@ -187,9 +208,32 @@ class PhiRedactor:
         )
 
 
+_EPONYM_NOUN = re.compile(
+    r"(?:['’]s?)?\s+(?:disease|syndrome|score|scale|sign|test|maneuver|manoeuvre|criteria|classification|"
+    r"reflex|palsy|procedure|tumou?r|lymphoma|sarcoma|phenomenon|disorder|anomaly|ulcer|hernia|"
+    r"fracture|cyst|ataxia|dystrophy|encephalopathy|thyroiditis|node|operation|repair|method|diet)\b",
+    re.I,
+)
+
+
+def eponym(text: str, end: int) -> bool:
+    """A name followed by a disease, sign or score word names the condition ("Gleason score",
+    "Ramsay Hunt syndrome"), not a person."""
+    return _EPONYM_NOUN.match(text, end) is not None
+
+
+def titled(metadata: dict[str, Any] | None) -> bool:
+    """A surname after a title ("Mrs. Marshall") is a person even when a disease bears the name."""
+    return bool(metadata) and (metadata or {}).get("recognizer_name") == "TitledNameRecognizer"
+
+
 _DATE_ANCHOR = re.compile(
     r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
     re.IGNORECASE,
+)
+# A number alone ("31", "7.2") or a weekday alone is no date of anyone.
+_BARE_NUMBER = re.compile(
+    r"\d{1,2}(?:[.,]\d+)?|(?:(?:next|last|this|on|every)\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)days?", re.I
 )
 _AGE_PHRASE = re.compile(
     r"^(?:the age of |aged? )?(\d{1,3})[\s-]*(?:years?|yrs?)(?:[\s-]*old)?$|^the age of (\d{1,3})$", re.I
@@ -199,7 +243,7 @@ _AGE_PHRASE = re.compile(
 def identifying_date(span_text: str) -> bool:
     """Relative times ("next week", "a year") identify no one; an age up to 89 is not PHI either
     (HIPAA Safe Harbor); real dates and ages over 89 are."""
-    if not _DATE_ANCHOR.search(span_text):
+    if not _DATE_ANCHOR.search(span_text) or _BARE_NUMBER.fullmatch(span_text.strip()):
         return False
     age = _AGE_PHRASE.match(span_text.strip())
     if age:

@@ -53,7 +53,15 @@ class PhiPatternRecognizer(PatternRecognizer):
                 start, end = match.span(group)
                 if self.invalidate_result(text[start:end]):
                     continue
-                results.append(RecognizerResult(entity, start, end, pattern.score))
+                results.append(
+                    RecognizerResult(
+                        entity,
+                        start,
+                        end,
+                        pattern.score,
+                        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name},
+                    )
+                )
         return results
 
 
@@ -87,11 +95,15 @@ class HealthcareFacilityRecognizer(PhiPatternRecognizer):
     """Named hospitals, clinics and practices, a doctor's office, and university medical centres by
     their abbreviation ("UCSF Medical Center", "seen at OHSU", "Dr. Patel's office")."""
 
-    _GENERIC_STARTS = ("The ", "A ", "An ", "My ", "Our ", "Your ", "This ", "That ", "Local ", "General ")
+    _GENERIC_STARTS = (
+        "The ", "A ", "An ", "My ", "Our ", "Your ", "This ", "That ", "Local ", "General ", "National ",
+        "American ", "International ", "Federal ", "Pediatric ", "Adult ",
+    )
     _NOT_FACILITY = frozenset(
         """ER ED ICU NICU PICU CCU OR MRI CT EKG ECG EEG PT OT IV GP NHS US USA UK AM PM OK CPR COVID
         HIV AIDS ADHD PTSD OCD COPD CHF DKA UTI STD STI IBS ABA CBT DBT BMI PCP OB OBGYN ENT AA NA
-        IUD HRT""".split()
+        IUD HRT CSF DNA RNA NIH CDC FDA WHO NCI NLM CMS EPA USDA AHA ADA ACS AAP ACOG NHLBI NIDDK NINDS
+        NIA NIMH NIAID AMA ICD CPT BP HR EMS EMT CBC TSH PSA LDL HDL A1C""".split()
     )
 
     def invalidate_result(self, pattern_text: str) -> bool:
@@ -106,10 +118,36 @@ class HealthcareFacilityRecognizer(PhiPatternRecognizer):
 class TitledNameRecognizer(PhiPatternRecognizer):
     """A title with a surname ("Mr. Okafor", "Dr Nguyen", "Nurse Kelly"): always a person."""
 
-    _NOT_NAMES = frozenset({"Google", "House", "Who", "Seuss", "Oz", "Phil", "Pepper"})
+    _NOT_NAMES = frozenset({"Google", "House", "Who", "Seuss", "Oz", "Phil", "Pepper", "Scholl"})
 
     def invalidate_result(self, pattern_text: str) -> bool:
         return pattern_text.split()[0] in self._NOT_NAMES
+
+
+class IntroducedNameRecognizer(PhiPatternRecognizer):
+    """A name after "my name is", "this is", "I'm" or a relation ("my daughter Amy"), where the
+    words are not common words, weekdays or months ("It's Monday", "I'm Not sure")."""
+
+    _NOT_NAMES = frozenset(
+        """monday tuesday wednesday thursday friday saturday sunday january february march april may
+        june july august september october november december not so very just still also really
+        here there back home fine ok okay sorry sure""".split()
+    )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        words = pattern_text.lower().split()
+        return any(w in self._NOT_NAMES or w in STOP_WORDS for w in words)
+
+
+class ContextPhoneRecognizer(PhiPatternRecognizer):
+    """A number after "call", "reach", "text" ...: a phone number in any national format when it has
+    7 to 15 digits ("+44 7700 900123", "737 219 628")."""
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        digits = sum(ch.isdigit() for ch in pattern_text)
+        return not 7 <= digits <= 15 or re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", pattern_text) is not None
 
 
 VALIDATED: dict[str, type[PhiPatternRecognizer]] = {
@@ -119,6 +157,8 @@ VALIDATED: dict[str, type[PhiPatternRecognizer]] = {
         IdentifierNumberRecognizer,
         HealthcareFacilityRecognizer,
         TitledNameRecognizer,
+        IntroducedNameRecognizer,
+        ContextPhoneRecognizer,
     )
 }
 """The recognizers with an ``invalidate_result`` of their own, by the name the patterns file gives."""
