@@ -260,9 +260,14 @@ def eval_phi(
     limit: Annotated[int | None, typer.Option(help="Score only this many presidio_synth sentences.")] = None,
     clean: Annotated[int, typer.Option(help="PHI-free MedQuAD sentences for false positives.")] = 500,
     output: Annotated[Path | None, typer.Option(help="Report folder (default: reports_dir).")] = None,
+    part: Annotated[
+        str,
+        typer.Option(help="Part of the clinical-style dev set: report (default), tune or none; see eval/phi_clinical.py."),
+    ] = "report",
 ) -> None:
-    """PHI span precision/recall/F2 on presidio_synth (careguide vs Presidio's defaults) and false
-    positives on MedQuAD sentences."""
+    """PHI span precision/recall/F2 on presidio_synth (careguide vs Presidio's defaults), false
+    positives on MedQuAD sentences, and PHI leaks on clinical-style messages."""
+    from careguide.eval.phi_clinical import clinical_sets
     from careguide.eval import (
         load_presidio_synth,
         medquad_sentences,
@@ -294,8 +299,12 @@ def eval_phi(
             "careguide": guard.redactor.find,
             "presidio default": default.find,
         }
+        clinical = None
+        if part != "none":
+            presidio_path = config.data_dir / "presidio_synth" / "data" / "synth_dataset_v2.json"
+            clinical = (*clinical_sets(presidio_path, config.medquad_dir, part), part)
         with err.status("Scoring PHI detectors ..."):
-            report = run_phi_eval(detectors, sentences, clean_sentences)
+            report = run_phi_eval(detectors, sentences, clean_sentences, clinical)
         json_path, md_path = write_report(report, phi_markdown(report), output or config.reports_dir, "phi")
     out.print(md_path.read_text())
     out.print(f"Reports: {json_path} and {md_path}")

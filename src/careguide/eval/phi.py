@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from careguide.eval.phi_clinical import ClinicalMessage, clinical_markdown, score_clinical
 from careguide.guardrails import Span
 
 UNSCORED_TYPES = frozenset({"TITLE", "ORGANIZATION", "NRP"})
@@ -154,8 +156,10 @@ def run_phi_eval(
     detectors: dict[str, Callable[[str], list[Span]]],
     sentences: Sequence[GoldSentence],
     clean_sentences: Sequence[str],
+    clinical: tuple[Sequence[ClinicalMessage], Sequence[ClinicalMessage], str] | None = None,
 ) -> dict[str, Any]:
-    """Every detector on presidio_synth and on PHI-free MedQuAD sentences, side by side."""
+    """Every detector on presidio_synth, on PHI-free MedQuAD sentences and, when given, on one part
+    of the clinical-style dev set ``(PHI messages, PHI-free messages, part)``, side by side."""
     results: dict[str, Any] = {}
     for name, detect in detectors.items():
         overall, by_type = evaluate_detector(detect, sentences)
@@ -164,6 +168,12 @@ def run_phi_eval(
             "by_type": {k: v.to_json() for k, v in sorted(by_type.items())},
             "medquad_false_positives": false_positives(detect, clean_sentences),
         }
+        if clinical is not None:
+            started = time.perf_counter()
+            scores = score_clinical(detect, clinical[0], clinical[1])
+            seconds = time.perf_counter() - started
+            scores["ms_per_message"] = round(1000 * seconds / max(1, len(clinical[0]) + len(clinical[1])), 1)
+            results[name]["clinical"] = scores
     return {
         "suite": "phi",
         "dataset": {
@@ -175,6 +185,7 @@ def run_phi_eval(
             "medquad_sentences": len(clean_sentences),
             "unscored_types": sorted(UNSCORED_TYPES),
             "matching": f"character coverage >= {COVERAGE}",
+            "clinical_part": clinical[2] if clinical is not None else None,
         },
         "detectors": results,
     }
@@ -215,4 +226,7 @@ def phi_markdown(report: dict[str, Any]) -> str:
         cells = [f"{detectors[n]['by_type'].get(entity, {}).get('recall', 0):.3f}" for n in names]
         lines.append(f"| {entity} | {gold} | " + " | ".join(cells) + " |")
     lines.append("")
+    if report["dataset"].get("clinical_part"):
+        clinical = {n: detectors[n]["clinical"] for n in names}
+        lines.append(clinical_markdown(clinical, report["dataset"]["clinical_part"]))
     return "\n".join(lines)

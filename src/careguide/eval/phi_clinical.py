@@ -313,3 +313,47 @@ def score_clinical(
         "changed_examples": changed[:100],
         "damaged_examples": sorted(set(damaged_examples))[:25],
     }
+
+
+def clinical_sets(presidio_path: Path, medquad_dir: Path, part: str) -> tuple[list[ClinicalMessage], list[ClinicalMessage]]:
+    """The (PHI, PHI-free) messages of one part ("tune" or "report")."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+    return generate(load_pools(presidio_path, medquad_dir, part), part)
+
+
+def clinical_markdown(results: dict[str, dict[str, Any]], part: str) -> str:
+    """Leak rate by kind and PHI-free messages changed, one column per detector."""
+    names = list(results)
+    first = results[names[0]]
+    lines = [
+        f"## Clinical-style messages ({part} part)",
+        "",
+        f"{first['phi_messages']} messages with {first['elements']} PHI elements, {first['clean_messages']} "
+        "PHI-free messages (careguide.eval.phi_clinical). An element leaks when one of its identifying "
+        "words stays readable.",
+        "",
+        "| | " + " | ".join(names) + " |",
+        "| --- | " + " | ".join("---" for _ in names) + " |",
+        "| PHI elements leaked | "
+        + " | ".join(f"{100 * results[n]['leak_rate']:.1f}% ({results[n]['leaked']})" for n in names)
+        + " |",
+    ]
+    for kind in first["leak_by_kind"]:
+        cells = [results[n]["leak_by_kind"][kind] for n in names]
+        lines.append(
+            f"| … {kind} ({cells[0]['elements']}) | "
+            + " | ".join(f"{100 * c['rate']:.1f}% ({c['leaked']})" for c in cells)
+            + " |"
+        )
+    lines += [
+        "| PHI-free messages changed | "
+        + " | ".join(f"{100 * results[n]['clean_changed_rate']:.1f}% ({results[n]['clean_changed']})" for n in names)
+        + " |",
+        "| medical terms damaged | "
+        + " | ".join(f"{results[n]['medical_terms_damaged']}/{results[n]['medical_terms']}" for n in names)
+        + " |",
+        "| ms per message | " + " | ".join(f"{results[n].get('ms_per_message', 0):.1f}" for n in names) + " |",
+        "",
+    ]
+    return "\n".join(lines)

@@ -133,11 +133,12 @@ class IntroducedNameRecognizer(PhiPatternRecognizer):
         june july august september october november december not so very just still also really
         here there back home fine ok okay sorry sure""".split()
     )
+    _PARTICLES = frozenset("ten van von de da del la le bin al".split())
 
     def invalidate_result(self, pattern_text: str) -> bool:
         from spacy.lang.en.stop_words import STOP_WORDS
 
-        words = pattern_text.lower().split()
+        words = [w for w in pattern_text.lower().split() if w not in self._PARTICLES]
         return any(w in self._NOT_NAMES or w in STOP_WORDS for w in words)
 
 

@@ -50,6 +50,9 @@ def guard() -> Guardrails:
         ("seen in the ER at Mercy General", "<FACILITY>", "Mercy"),
         ("Mr. Okafor has a cough", "<NAME>", "Okafor"),
         ("my doctor, Dr Nguyen, said it's fine", "<NAME>", "Nguyen"),
+        ("Mrs. Wilson stopped her statin", "<NAME>", "Wilson"),  # a title wins over the allow-list
+        ("she was moved to Kristiansen Rehabilitation Hospital", "<FACILITY>", "Kristiansen"),
+        ("account # TR/0048812 has a balance", "<MRN>", "0048812"),
     ],
 )
 def test_phi_is_replaced_by_a_typed_placeholder(guard, text, placeholder, secret):
@@ -78,6 +81,10 @@ def test_phi_is_replaced_by_a_typed_placeholder(guard, text, placeholder, secret
         "My CBT therapist at the clinic suggested DBT",
         "Is the Surgeon General warning on cigarettes about lung cancer?",
         "General question: how long does the flu last?",
+        "Is my Gleason score of 7 high?",
+        "Can I take Atorvastatin with Lisinopril?",
+        "My HbA1c is 7.4 and my BMI is 29",
+        "The pediatric cardiology department moved my appointment to next Tuesday",
     ],
 )
 def test_medical_terms_and_non_identifying_details_stay(guard, text):

@@ -15,7 +15,8 @@ RECOGNIZERS = {r.name: r for r in load_recognizers()}
 
 def found(name: str, text: str) -> list[str]:
     recognizer = RECOGNIZERS[name]
-    return [text[r.start : r.end] for r in recognizer.analyze(text, recognizer.supported_entities)]
+    results = sorted(recognizer.analyze(text, recognizer.supported_entities), key=lambda r: r.start)
+    return list(dict.fromkeys(text[r.start : r.end] for r in results))  # one per span, in text order
 
 
 def test_the_patterns_file_gives_presidio_pattern_recognizers_in_order():
@@ -31,6 +32,8 @@ def test_the_patterns_file_gives_presidio_pattern_recognizers_in_order():
         "WrittenDateRecognizer",
         "HealthcareFacilityRecognizer",
         "TitledNameRecognizer",
+        "IntroducedNameRecognizer",
+        "ContextPhoneRecognizer",
     ]
     for recognizer in RECOGNIZERS.values():
         assert isinstance(recognizer, PatternRecognizer) and recognizer.patterns
@@ -54,6 +57,20 @@ def test_the_patterns_file_gives_presidio_pattern_recognizers_in_order():
             ["Mercy General"],
         ),
         ("TitledNameRecognizer", "Mr. Okafor watched Dr. Who", ["Okafor"]),
+        ("TitledNameRecognizer", "is dr Øberg back? ask Mrs. Żak", ["Øberg", "Żak"]),  # any case, accents
+        ("TitledNameRecognizer", "Dr. Bell's palsy page", []),  # an eponym, not a person
+        ("IdentifierNumberRecognizer", "the bracelet reads QW/4471023, acct no. KX 5520193", ["QW/4471023", "KX 5520193"]),
+        ("HealthPlanIdRecognizer", "medicaid id Q/77120456", ["Q/77120456"]),
+        (
+            "HealthcareFacilityRecognizer",
+            "from Kowalczyk Internal Medicine to Ørsted Eye Institute",
+            ["Kowalczyk Internal Medicine", "Ørsted Eye Institute"],
+        ),
+        ("HealthcareFacilityRecognizer", "moved to VUMC after a week, then the NIH guidelines", ["VUMC"]),
+        ("HealthcareFacilityRecognizer", "the National Cancer Institute says", []),
+        ("IntroducedNameRecognizer", "my name is tove lindqvist and my son Emeka", ["tove lindqvist", "Emeka"]),
+        ("IntroducedNameRecognizer", "It's Monday and I'm Not sure", []),
+        ("ContextPhoneRecognizer", "text my mum on +44 7700 900123 or call 061 23", ["+44 7700 900123"]),
         ("StreetAddressRecognizer", "street at 12 oak street", []),  # a case rule of the file
     ],
 )
