@@ -231,9 +231,10 @@ _DATE_ANCHOR = re.compile(
     r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
     re.IGNORECASE,
 )
-# A number alone ("31", "7.2") or a weekday alone is no date of anyone.
+# A number alone ("31", "7.2"; not one that could be an age over 89) or a weekday alone is no date
+# of anyone.
 _BARE_NUMBER = re.compile(
-    r"\d{1,2}(?:[.,]\d+)?|(?:(?:next|last|this|on|every)\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)days?", re.I
+    r"(?:\d|[1-8]\d)(?:[.,]\d+)?|\d+[.,]\d+|(?:(?:next|last|this|on|every)\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)days?", re.I
 )
 _AGE_PHRASE = re.compile(
     r"^(?:the age of |aged? )?(\d{1,3})[\s-]*(?:years?|yrs?)(?:[\s-]*old)?$|^the age of (\d{1,3})$", re.I
