@@ -262,12 +262,13 @@ def eval_phi(
     output: Annotated[Path | None, typer.Option(help="Report folder (default: reports_dir).")] = None,
     part: Annotated[
         str,
-        typer.Option(help="Part of the clinical-style dev set: report (default), tune or none; see eval/phi_clinical.py."),
+        typer.Option(
+            help="Clinical-style dev set part: report (default), tune or none (eval/phi_clinical.py)."
+        ),
     ] = "report",
 ) -> None:
     """PHI span precision/recall/F2 on presidio_synth (careguide vs Presidio's defaults), false
     positives on MedQuAD sentences, and PHI leaks on clinical-style messages."""
-    from careguide.eval.phi_clinical import clinical_sets
     from careguide.eval import (
         load_presidio_synth,
         medquad_sentences,
@@ -275,6 +276,7 @@ def eval_phi(
         run_phi_eval,
         write_report,
     )
+    from careguide.eval.phi_clinical import clinical_sets
     from careguide.guardrails import (
         PRESIDIO_DEFAULT_ENTITIES,
         AllowList,

@@ -51,7 +51,9 @@ GENERIC_WORDS = frozenset(
 )
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _SLOT = re.compile(r"\{(\w+)\}")
-_EPONYM = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)?(?:'s|s')?\s+(?:disease|syndrome|palsy|sarcoma|lymphoma)\b", re.I)
+_EPONYM = re.compile(
+    r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)?(?:'s|s')?\s+(?:disease|syndrome|palsy|sarcoma|lymphoma)\b", re.I
+)
 
 
 def part_of(key: str) -> str:
@@ -135,8 +137,17 @@ def load_pools(presidio_path: Path, medquad_dir: Path, part: str) -> Pools:
         return [item for item in items if part_of(item) == part]
 
     return Pools(
-        mine(full), mine(firsts), mine(lasts), mine(cities), mine(streets), mine(phones), mine(emails),
-        mine(conditions), mine(eponyms), mine(drugs), mine(ACRONYMS),
+        mine(full),
+        mine(firsts),
+        mine(lasts),
+        mine(cities),
+        mine(streets),
+        mine(phones),
+        mine(emails),
+        mine(conditions),
+        mine(eponyms),
+        mine(drugs),
+        mine(ACRONYMS),
     )
 
 
@@ -224,15 +235,14 @@ def fill(template: str, rng: random.Random, pools: Pools, forms: Sequence[str]) 
     return ClinicalMessage(text, tuple(elements), tuple(medical), template)
 
 
-def generate(pools: Pools, part: str, per_template: int = 6, seed: int = 0) -> tuple[list[ClinicalMessage], list[ClinicalMessage]]:
+def generate(
+    pools: Pools, part: str, per_template: int = 6, seed: int = 0
+) -> tuple[list[ClinicalMessage], list[ClinicalMessage]]:
     """(PHI messages, PHI-free messages) of one part, from its templates and facility forms."""
     rng = random.Random(f"{seed}:{part}")
     forms = [f for f in FACILITY_FORMS if part_of(f) == part]
     phi = [
-        fill(t, rng, pools, forms)
-        for t in PHI_TEMPLATES
-        if part_of(t) == part
-        for _ in range(per_template)
+        fill(t, rng, pools, forms) for t in PHI_TEMPLATES if part_of(t) == part for _ in range(per_template)
     ]
     clean = [
         fill(t, rng, pools, forms)
@@ -276,7 +286,9 @@ def score_clinical(
             counts[0] += 1
             if leaked(message, element, covered):
                 counts[1] += 1
-                leaks.append(f"{element.kind}: {message.text[element.start : element.end]!r} in {message.text!r}")
+                leaks.append(
+                    f"{element.kind}: {message.text[element.start : element.end]!r} in {message.text!r}"
+                )
         medical_total += len(message.medical)
         for start, end in message.medical:
             if any(i in covered for i in range(start, end)):
@@ -315,7 +327,9 @@ def score_clinical(
     }
 
 
-def clinical_sets(presidio_path: Path, medquad_dir: Path, part: str) -> tuple[list[ClinicalMessage], list[ClinicalMessage]]:
+def clinical_sets(
+    presidio_path: Path, medquad_dir: Path, part: str
+) -> tuple[list[ClinicalMessage], list[ClinicalMessage]]:
     """The (PHI, PHI-free) messages of one part ("tune" or "report")."""
     if part not in PARTS:
         raise ValueError(f"part must be one of {PARTS}, not {part!r}")
@@ -348,12 +362,16 @@ def clinical_markdown(results: dict[str, dict[str, Any]], part: str) -> str:
         )
     lines += [
         "| PHI-free messages changed | "
-        + " | ".join(f"{100 * results[n]['clean_changed_rate']:.1f}% ({results[n]['clean_changed']})" for n in names)
+        + " | ".join(
+            f"{100 * results[n]['clean_changed_rate']:.1f}% ({results[n]['clean_changed']})" for n in names
+        )
         + " |",
         "| medical terms damaged | "
         + " | ".join(f"{results[n]['medical_terms_damaged']}/{results[n]['medical_terms']}" for n in names)
         + " |",
-        "| ms per message | " + " | ".join(f"{results[n].get('ms_per_message', 0):.1f}" for n in names) + " |",
+        "| ms per message | "
+        + " | ".join(f"{results[n].get('ms_per_message', 0):.1f}" for n in names)
+        + " |",
         "",
     ]
     return "\n".join(lines)

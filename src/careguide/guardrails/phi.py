@@ -165,7 +165,10 @@ class PhiRedactor:
         spans = [
             Span(r.entity_type, r.start, r.end, float(r.score))
             for r in results
-            if (titled(r.recognition_metadata) or not self.allow_list.covers(r.entity_type, text[r.start : r.end]))
+            if (
+                titled(r.recognition_metadata)
+                or not self.allow_list.covers(r.entity_type, text[r.start : r.end])
+            )
             and not (r.entity_type == "PERSON" and not titled(r.recognition_metadata) and eponym(text, r.end))
             and not (
                 self.custom and r.entity_type == "DATE_TIME" and not identifying_date(text[r.start : r.end])
@@ -234,7 +237,8 @@ _DATE_ANCHOR = re.compile(
 # A number alone ("31", "7.2"; not one that could be an age over 89) or a weekday alone is no date
 # of anyone.
 _BARE_NUMBER = re.compile(
-    r"(?:\d|[1-8]\d)(?:[.,]\d+)?|\d+[.,]\d+|(?:(?:next|last|this|on|every)\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)days?", re.I
+    r"(?:\d|[1-8]\d)(?:[.,]\d+)?|\d+[.,]\d+|(?:(?:next|last|this|on|every)\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)days?",
+    re.I,
 )
 _AGE_PHRASE = re.compile(
     r"^(?:the age of |aged? )?(\d{1,3})[\s-]*(?:years?|yrs?)(?:[\s-]*old)?$|^the age of (\d{1,3})$", re.I

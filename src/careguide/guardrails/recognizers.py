@@ -28,6 +28,7 @@ class PhiPatternRecognizer(PatternRecognizer):
     ``invalidate_result`` on the part it would redact."""
 
     def __init__(self, supported_entity: str, name: str, patterns: list[Pattern], flags: int = 0) -> None:
+        self.recognizer_name = name
         super().__init__(
             supported_entity=supported_entity, name=name, patterns=patterns, global_regex_flags=flags
         )
@@ -59,7 +60,7 @@ class PhiPatternRecognizer(PatternRecognizer):
                         start,
                         end,
                         pattern.score,
-                        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name},
+                        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name},
                     )
                 )
         return results
@@ -96,8 +97,22 @@ class HealthcareFacilityRecognizer(PhiPatternRecognizer):
     their abbreviation ("UCSF Medical Center", "seen at OHSU", "Dr. Patel's office")."""
 
     _GENERIC_STARTS = (
-        "The ", "A ", "An ", "My ", "Our ", "Your ", "This ", "That ", "Local ", "General ", "National ",
-        "American ", "International ", "Federal ", "Pediatric ", "Adult ",
+        "The ",
+        "A ",
+        "An ",
+        "My ",
+        "Our ",
+        "Your ",
+        "This ",
+        "That ",
+        "Local ",
+        "General ",
+        "National ",
+        "American ",
+        "International ",
+        "Federal ",
+        "Pediatric ",
+        "Adult ",
     )
     _NOT_FACILITY = frozenset(
         """ER ED ICU NICU PICU CCU OR MRI CT EKG ECG EEG PT OT IV GP NHS US USA UK AM PM OK CPR COVID
@@ -148,7 +163,10 @@ class ContextPhoneRecognizer(PhiPatternRecognizer):
 
     def invalidate_result(self, pattern_text: str) -> bool:
         digits = sum(ch.isdigit() for ch in pattern_text)
-        return not 7 <= digits <= 15 or re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", pattern_text) is not None
+        return (
+            not 7 <= digits <= 15
+            or re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", pattern_text) is not None
+        )
 
 
 VALIDATED: dict[str, type[PhiPatternRecognizer]] = {

@@ -18,9 +18,17 @@ from careguide.eval.phi_templates import NEGATIVE_TEMPLATES, PHI_TEMPLATES
 from careguide.guardrails import Span
 
 POOLS = Pools(
-    full_names=["Ada Okonkwo"], first_names=["Ada"], surnames=["Okonkwo"], cities=["Tromsø"],
-    streets=["12 Elm Row"], phones=["555-201-3344"], emails=["ada@example.org"],
-    conditions=["asthma"], eponyms=["Crohn's disease"], drugs=["Metformin"], acronyms=["UCSF"],
+    full_names=["Ada Okonkwo"],
+    first_names=["Ada"],
+    surnames=["Okonkwo"],
+    cities=["Tromsø"],
+    streets=["12 Elm Row"],
+    phones=["555-201-3344"],
+    emails=["ada@example.org"],
+    conditions=["asthma"],
+    eponyms=["Crohn's disease"],
+    drugs=["Metformin"],
+    acronyms=["UCSF"],
 )
 
 

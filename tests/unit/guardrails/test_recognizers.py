@@ -59,7 +59,11 @@ def test_the_patterns_file_gives_presidio_pattern_recognizers_in_order():
         ("TitledNameRecognizer", "Mr. Okafor watched Dr. Who", ["Okafor"]),
         ("TitledNameRecognizer", "is dr Øberg back? ask Mrs. Żak", ["Øberg", "Żak"]),  # any case, accents
         ("TitledNameRecognizer", "Dr. Bell's palsy page", []),  # an eponym, not a person
-        ("IdentifierNumberRecognizer", "the bracelet reads QW/4471023, acct no. KX 5520193", ["QW/4471023", "KX 5520193"]),
+        (
+            "IdentifierNumberRecognizer",
+            "the bracelet reads QW/4471023, acct no. KX 5520193",
+            ["QW/4471023", "KX 5520193"],
+        ),
         ("HealthPlanIdRecognizer", "medicaid id Q/77120456", ["Q/77120456"]),
         (
             "HealthcareFacilityRecognizer",
@@ -68,7 +72,11 @@ def test_the_patterns_file_gives_presidio_pattern_recognizers_in_order():
         ),
         ("HealthcareFacilityRecognizer", "moved to VUMC after a week, then the NIH guidelines", ["VUMC"]),
         ("HealthcareFacilityRecognizer", "the National Cancer Institute says", []),
-        ("IntroducedNameRecognizer", "my name is tove lindqvist and my son Emeka", ["tove lindqvist", "Emeka"]),
+        (
+            "IntroducedNameRecognizer",
+            "my name is tove lindqvist and my son Emeka",
+            ["tove lindqvist", "Emeka"],
+        ),
         ("IntroducedNameRecognizer", "It's Monday and I'm Not sure", []),
         ("ContextPhoneRecognizer", "text my mum on +44 7700 900123 or call 061 23", ["+44 7700 900123"]),
         ("StreetAddressRecognizer", "street at 12 oak street", []),  # a case rule of the file
