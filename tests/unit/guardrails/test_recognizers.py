@@ -28,6 +28,7 @@ def test_the_patterns_file_gives_presidio_pattern_recognizers_in_order():
         "AgeOver89Recognizer",
         "StreetAddressRecognizer",
         "StatedAddressRecognizer",
+        "ResidenceRecognizer",
         "DateOfBirthRecognizer",
         "WrittenDateRecognizer",
         "HealthcareFacilityRecognizer",
@@ -80,6 +81,13 @@ def test_the_patterns_file_gives_presidio_pattern_recognizers_in_order():
         ("IntroducedNameRecognizer", "It's Monday and I'm Not sure", []),
         ("ContextPhoneRecognizer", "text my mum on +44 7700 900123 or call 061 23", ["+44 7700 900123"]),
         ("StreetAddressRecognizer", "street at 12 oak street", []),  # a case rule of the file
+        (
+            "StatedAddressRecognizer",
+            "please post the letter to Vesijärventie 14 B, Lahti.",
+            ["Vesijärventie 14 B, Lahti"],
+        ),
+        ("StatedAddressRecognizer", "send the results to my doctor.", []),
+        ("ResidenceRecognizer", "we moved to Kraljevo last year; I travelled to Brazil", ["Kraljevo"]),
     ],
 )
 def test_patterns_report_the_phi_part_and_invalidate_what_is_not_phi(name, text, spans):
