@@ -97,6 +97,8 @@ class AllowList:
         if entity_type not in self.applies_to:
             return False
         words = _WORD.findall(span_text.lower().replace("'s", ""))
+        if any(w in _DOSAGE_FORMS for w in words):
+            return True  # "Cefazolin Injection", "Rabies Vaccine": a product, whatever its name
         return bool(words) and all(w in self.words or drug_like(w) for w in words)
 
 
@@ -108,16 +110,18 @@ _DRUG_STEM = re.compile(
     r"conazole|prazole|tidine|setron|triptan|oxetine|pramine|triptyline|zepam|zolam|barbital|profen|"
     r"coxib|parin|xaban|gatran|gliptin|gliflozin|glutide|formin|glitazone|lukast|terol|sonide|"
     r"methasone|olone|dronate|tide|platin|rubicin|taxel|fungin|afil|semide|thiazide|kinra|cept|"
-    r"lamide|tadine|dryl|ridone|apine|peridol|azine|caine|fenac|stim)$"
+    r"lamide|tadine|dryl|ridone|apine|peridol|azine|caine|fenac|stim|ifene|bopag)$"
 )
 _DOSAGE_FORMS = frozenset(
-    "injection topical ophthalmic otic oral inhalation nasal transdermal rectal vaginal tablets".split()
+    """injection injectable topical ophthalmic otic oral inhalation inhaler nasal transdermal rectal
+    vaginal tablet tablets capsule capsules cream ointment lotion patch drops spray syrup suspension
+    vaccine vaccines""".split()
 )
 
 
 def drug_like(word: str) -> bool:
     """Whether a lower-case word reads as a generic drug name or a dosage form."""
-    return word in _DOSAGE_FORMS or (len(word) >= 6 and _DRUG_STEM.search(word) is not None)
+    return len(word) >= 6 and _DRUG_STEM.search(word) is not None
 
 
 @dataclass(frozen=True)
