@@ -79,6 +79,7 @@ def test_the_patterns_file_gives_presidio_pattern_recognizers_in_order():
             ["tove lindqvist", "Emeka"],
         ),
         ("IntroducedNameRecognizer", "It's Monday and I'm Not sure", []),
+        ("IntroducedNameRecognizer", "I'm Diabetic, this is Urgent; this is Jo M. Berg", ["Jo M. Berg"]),
         ("ContextPhoneRecognizer", "text my mum on +44 7700 900123 or call 061 23", ["+44 7700 900123"]),
         ("StreetAddressRecognizer", "street at 12 oak street", []),  # a case rule of the file
         (
