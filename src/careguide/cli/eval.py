@@ -270,13 +270,13 @@ def eval_phi(
     """PHI span precision/recall/F2 on presidio_synth (careguide vs Presidio's defaults), false
     positives on MedQuAD sentences, and PHI leaks on clinical-style messages."""
     from careguide.eval import (
+        clinical_sets,
         load_presidio_synth,
         medquad_sentences,
         phi_markdown,
         run_phi_eval,
         write_report,
     )
-    from careguide.eval.phi_clinical import clinical_sets
     from careguide.guardrails import (
         PRESIDIO_DEFAULT_ENTITIES,
         AllowList,

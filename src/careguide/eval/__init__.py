@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
     from careguide.eval.harness import MODEL_SUITES, answering, medquad_answers, parse_suites, run_suites
     from careguide.eval.phi import load_presidio_synth, medquad_sentences, phi_markdown, run_phi_eval
+    from careguide.eval.phi_clinical import clinical_sets
     from careguide.eval.rendering import DEFINITIONS, comparison_markdown
     from careguide.eval.reports import ResultsError, load_metrics, read_results, write_report, write_run
     from careguide.eval.retrieval import indexed_answer_ids, run_retrieval_eval, write_retrieval_report
@@ -42,6 +43,7 @@ _FACE: dict[str, tuple[str, ...]] = {
     "devset": ("answered_pairs", "sample_dev_set", "with_variants"),
     "harness": ("MODEL_SUITES", "answering", "medquad_answers", "parse_suites", "run_suites"),
     "phi": ("load_presidio_synth", "medquad_sentences", "phi_markdown", "run_phi_eval"),
+    "phi_clinical": ("clinical_sets",),
     "rendering": ("DEFINITIONS", "comparison_markdown"),
     "reports": ("ResultsError", "load_metrics", "read_results", "write_report", "write_run"),
     "retrieval": ("indexed_answer_ids", "run_retrieval_eval", "write_retrieval_report"),
@@ -68,6 +70,7 @@ __all__ = [
     "answering",
     "answers_markdown",
     "checker_agreement",
+    "clinical_sets",
     "compare_metrics",
     "comparison_markdown",
     "consumer_cases",

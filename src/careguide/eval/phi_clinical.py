@@ -100,7 +100,7 @@ def _latin(value: str) -> bool:
 
 def load_pools(presidio_path: Path, medquad_dir: Path, part: str) -> Pools:
     """The pools of one part, from presidio_synth's gold spans and MedQuAD's focus terms."""
-    from careguide.ingest.medquad import read_pairs
+    from careguide.ingest import read_pairs
 
     records = json.loads(presidio_path.read_text(encoding="utf-8"))
     values: dict[str, set[str]] = {}
