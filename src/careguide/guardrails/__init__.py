@@ -8,7 +8,13 @@ from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS as MEDICAL_HARM
 from careguide.guardrails.harm_classifier import GENERAL_WEIGHTS as GENERAL_HARM_WEIGHTS
 from careguide.guardrails.harm_classifier import HarmClassifier
 from careguide.guardrails.harm_classifier import train as train_harm_weights
-from careguide.guardrails.phi import PRESIDIO_DEFAULT_ENTITIES, AllowList, PhiRedactor, PhiSettings
+from careguide.guardrails.phi import (
+    DRUG_NAMES_FILE,
+    PRESIDIO_DEFAULT_ENTITIES,
+    AllowList,
+    PhiRedactor,
+    PhiSettings,
+)
 from careguide.guardrails.policy import passage_injection_found
 from careguide.guardrails.semantic import DEFAULT_BANK
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
@@ -16,6 +22,7 @@ from careguide.guardrails.types import Action, Check, CheckContext, GuardDecisio
 
 __all__ = [
     "DEFAULT_BANK",
+    "DRUG_NAMES_FILE",
     "GENERAL_HARM_WEIGHTS",
     "MEDICAL_HARM_WEIGHTS",
     "MODEL_FILES",

@@ -15,7 +15,7 @@ from careguide.guardrails.audit import AuditLog
 from careguide.guardrails.classifiers import MODEL_FILES, ClassifierCheck, LinearModel
 from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, GENERAL_WEIGHTS, HarmClassifier
 from careguide.guardrails.output import OutputVerifier, PassageInjectionCheck
-from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms
+from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms, packaged_drug_words
 from careguide.guardrails.policy import (
     MessageSizeCheck,
     ScopeCheck,
@@ -247,7 +247,7 @@ class Guardrails:
         self.policy = policy
         terms = terms or KnowledgeBaseTerms()
         topic_words = medical_terms([*policy.phi.allow_list, *terms.topics])
-        vocabulary = topic_words | medical_terms(terms.title_names)
+        vocabulary = topic_words | medical_terms(terms.title_names) | packaged_drug_words()
         self.redactor = redactor or (
             PhiRedactor(
                 PhiSettings(

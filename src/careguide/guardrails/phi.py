@@ -4,10 +4,12 @@ and a medical-term allow-list so disease, drug and procedure names are not taken
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from careguide.guardrails.types import CheckContext, GuardDecision, Span
@@ -72,6 +74,16 @@ PRESIDIO_DEFAULT_ENTITIES = (
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
+
+
+DRUG_NAMES_FILE = Path(__file__).parent / "data" / "drug_names.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def packaged_drug_words() -> frozenset[str]:
+    """Generic drug-name words shipped with careguide (MedQuAD's drug questions; see the file)."""
+    lines = DRUG_NAMES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for w in (line.strip() for line in lines) if w and not w.startswith("#"))
 
 
 def medical_terms(phrases: Iterable[str]) -> frozenset[str]:
