@@ -58,7 +58,7 @@ class KnowledgeBaseSettings(_Section):
 class EmbeddingSettings(_Section):
     model_path: Path | None = None
     """A local sentence-transformers directory; empty means the packaged all-MiniLM-L6-v2."""
-    backend: Literal["torch", "onnx"] = "torch"
+    backend: Literal["torch", "onnx-fp32", "onnx"] = "onnx"
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = "cpu"
 

@@ -366,7 +366,7 @@ def train_harm_classifier(
     (--kind general) the harmful-request classifier from HarmBench, MedSafetyBench, XSTest and MedQuAD."""
     from careguide.eval import answered_pairs, harm_training_data, sample_dev_set, with_variants
     from careguide.guardrails import MEDICAL_HARM_WEIGHTS, HarmClassifier, train_harm_weights
-    from careguide.ingest import load_embedder
+    from careguide.ingest import classifier_embedder
 
     with user_errors():
         config = settings()
@@ -381,7 +381,7 @@ def train_harm_classifier(
             _train_general(config, questions, threshold, output)
             return
         data = harm_training_data(config.data_dir, questions)
-        embedder = load_embedder(config.embedding)
+        embedder = classifier_embedder(config.embedding)
         record = train_harm_weights(embedder, data["harmful"], data["benign"], threshold)
         target = output or MEDICAL_HARM_WEIGHTS
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -398,12 +398,12 @@ def train_harm_classifier(
 def _train_general(config: Settings, questions: list[str], threshold: float, output: Path | None) -> None:
     from careguide.eval import general_harm_training, harmful_requests_harmbench, in_report_part, safe_prompts
     from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, HarmClassifier, train_harm_weights
-    from careguide.ingest import load_embedder
+    from careguide.ingest import classifier_embedder
 
     # 600 MedQuAD questions are enough benign health wording next to XSTest's safe prompts.
     sampled = random.Random(7).sample(questions, min(600, len(questions)))
     data = general_harm_training(config.data_dir, sampled, DEFAULT_BANK)
-    embedder = load_embedder(config.embedding)
+    embedder = classifier_embedder(config.embedding)
     record = train_harm_weights(embedder, data["harmful"], data["benign"], threshold)
     record["training"]["sources"] = (
         "HarmBench tuning part (MIT), MedSafetyBench train (MIT), XSTest unsafe + safe tuning part "

@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> None:
     from careguide.config import load_settings
     from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
     from careguide.guardrails import DEFAULT_BANK, MODEL_FILES
-    from careguide.ingest import load_embedder
+    from careguide.ingest import classifier_embedder
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--family", choices=sorted(MODEL_FILES), required=True)
@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> None:
     families = with_variants(pairs, 7)
     questions = [q.question for name in ("template", "consumer") for q in families[name]]
     questions = random.Random(7).sample(questions, min(800, len(questions)))
-    embedder = load_embedder(config.embedding)
+    embedder = classifier_embedder(config.embedding)
     record = train_family(
         args.family, embedder, config.data_dir, questions, DEFAULT_BANK, args.c, args.budget
     )

@@ -27,7 +27,7 @@ from careguide.guardrails.semantic import ExemplarBank, LastMessageEmbedder, Sem
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
 from careguide.guardrails.triage import EmergencyTriage
 from careguide.guardrails.types import Check, CheckContext, GuardDecision, OutputCheck, merge
-from careguide.ingest import Embedder, KnowledgeBase, KnowledgeBaseTerms, load_embedder
+from careguide.ingest import Embedder, KnowledgeBase, KnowledgeBaseTerms, classifier_embedder
 
 RAW_TEXT_CHECKS = ("triage",)
 
@@ -332,5 +332,5 @@ def open_guardrails(
     policy = load_policy(settings.guardrails)
     terms = (knowledge or KnowledgeBase.open(settings)).terms()
     semantic = policy.checks.harm_classifier or semantic_layers_on(policy)
-    embedder = load_embedder(settings.embedding) if semantic else None
+    embedder = classifier_embedder(settings.embedding) if semantic else None
     return Guardrails(policy, terms, AuditLog(policy.audit_log) if audit else None, embedder=embedder)

@@ -1,4 +1,4 @@
-"""The Embedder contract (tests/contracts/embedding.py) on both backends of the packaged model."""
+"""The Embedder contract (tests/contracts/embedding.py) on each backend of the packaged model."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ pytestmark = pytest.mark.integration
 class TestTorchEmbedder(EmbedderContract):
     def make_embedder(self):
         return load_embedder(EmbeddingSettings(backend="torch"))
+
+
+class TestOnnxFp32Embedder(EmbedderContract):
+    def make_embedder(self):
+        return load_embedder(EmbeddingSettings(backend="onnx-fp32", batch_size=2))
 
 
 class TestOnnxInt8Embedder(EmbedderContract):
