@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
+import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -205,17 +208,30 @@ def export_onnx(model_path: Path, cache_dir: Path = CACHE_DIR, *, int8: bool = T
     if target.is_file():
         return target
     fp32.parent.mkdir(parents=True, exist_ok=True)
-    if not fp32.is_file():
-        partial = fp32.with_name(f"{fp32.stem}.{os.getpid()}.tmp")
-        _export_fp32(model_path, partial)
-        partial.replace(fp32)
-    if int8:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+    print(
+        f"Exporting the embedding model to {'int8' if int8 else 'fp32'} ONNX once, into {fp32.parent} "
+        "(about a minute) ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    # The exporter's tracer notes and the quantiser's advice are about its internals, not the user's.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.WARNING)
+        try:
+            if not fp32.is_file():
+                partial = fp32.with_name(f"{fp32.stem}.{os.getpid()}.tmp")
+                _export_fp32(model_path, partial)
+                partial.replace(fp32)
+            if int8:
+                from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        partial = quantised.with_name(f"{quantised.stem}.{os.getpid()}.tmp")
-        # Per-channel weights keep cosine vs fp32 near 0.99; per-tensor fell to ~0.9.
-        quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
-        partial.replace(quantised)
+                partial = quantised.with_name(f"{quantised.stem}.{os.getpid()}.tmp")
+                # Per-channel weights keep cosine vs fp32 near 0.99; per-tensor fell to ~0.9.
+                quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+                partial.replace(quantised)
+        finally:
+            logging.disable(logging.NOTSET)
     return target
 
 
