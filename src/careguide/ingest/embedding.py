@@ -253,7 +253,10 @@ class OnnxEmbedder(_TokenCounting):
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_path))
-        self.batch_size = batch_size
+        # int8 activations are quantised with the range of the whole input tensor, so in a batch a
+        # text's vector would depend on its batchmates (cosine off by up to 0.02): int8 embeds each
+        # text alone, which also wastes nothing on padding (measured faster per CPU second).
+        self.batch_size = 1 if int8 else batch_size
         self.max_length = max_length
         self.name = f"{model_path.name}:{'onnx-int8' if int8 else 'torch'}"
         self.dimension = 384
