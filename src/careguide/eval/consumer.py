@@ -33,7 +33,7 @@ from careguide.rag import (
 )
 
 POOL = 30
-GRID_RRF_K = (5, 20, 60)
+GRID_RRF_K = (5, 10, 20, 60)
 GRID_DENSE = (0.0, 0.5, 1.0)
 GRID_BM25 = (0.0, 0.25, 0.5, 1.0)
 GRID_ENTAILMENT = (0.5, 1.0, 2.0)

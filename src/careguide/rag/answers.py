@@ -30,8 +30,8 @@ from careguide.ingest import Chunk, Embedder, LexicalIndex
 from careguide.rag.understanding import FocusLexicon, QueryAnalysis, QuestionAnalyzer, normalise
 
 ENTAILMENT_FEATURES = ("question_sim", "rewrite_sim", "focus", "type")
-ENTAILMENT_COEF = (6.0, 4.0, 1.5, 1.0)
-ENTAILMENT_BIAS = -6.5
+ENTAILMENT_COEF = (4.751, 2.823, 2.195, 1.209)
+ENTAILMENT_BIAS = -10.742
 """Logistic weights of :data:`ENTAILMENT_FEATURES` (question similarity, rewrite similarity, focus
 agreement, type agreement), fitted on the consumer set's tuning part; see the module docstring."""
 
@@ -291,7 +291,7 @@ class AnswerRanker:
             for unit, c in found.candidates.items()
             if c.features
         }
-        ranked = sorted(scored, key=lambda u: -scored[u])[: self._entailment_cut(found.analysis)]
+        ranked = sorted(scored, key=lambda u: (-scored[u], u))[: self._entailment_cut(found.analysis)]
         return replace(found, rankings={**found.rankings, "entailment": ranked})
 
     def _chunk_index(self, chunk: Chunk) -> int:
@@ -363,7 +363,8 @@ class AnswerRanker:
             candidate = candidates.setdefault(unit_number, Candidate(unit_number))
             candidate.features.update(features)
             scored[unit_number] = entailment_probability(features)
-        ranked = sorted(scored, key=lambda u: -scored[u])
+        # Ties (the same question in two sources) go by unit number, whatever the pool's order.
+        ranked = sorted(scored, key=lambda u: (-scored[u], u))
         return ranked[: self._entailment_cut(analysis)]
 
     def _entailment_cut(self, analysis: QueryAnalysis) -> int:
