@@ -29,7 +29,7 @@ def eval_retrieval(
     collection: Annotated[str | None, typer.Option(help="Chroma collection.")] = None,
 ) -> None:
     """Recall@1/5/10, MRR@10 and nDCG@10 for dense, BM25 and hybrid on a MedQuAD dev set."""
-    from careguide.eval import run_retrieval_eval, write_retrieval_report
+    from careguide.eval import consumer_refit_line, run_retrieval_eval, write_retrieval_report
     from careguide.rag import open_retriever
 
     with user_errors():
@@ -50,7 +50,12 @@ def eval_retrieval(
     out.print(table)
     consumer = report.get("consumer")
     if consumer:
-        table = Table(title=f"Consumer questions (MEDIQA 2019, {consumer['set']['questions']} mapped)")
+        mapped = consumer["set"]
+        skipped = sum(mapped.get("not_indexed", {}).values())
+        table = Table(
+            title=f"Consumer questions (MEDIQA 2019, {mapped['questions']} mapped, "
+            f"{skipped} not in this index and not scored)"
+        )
         for column in (
             "part",
             "stage",
@@ -69,6 +74,7 @@ def eval_retrieval(
                 row["part"], row["stage"], str(row["questions"]), *(f"{row[m]:.3f}" for m in metrics)
             )
         out.print(table)
+        out.print(consumer_refit_line(consumer.get("entailment_refit")))
     out.print(f"Reports: {json_path} and {md_path}")
 
 

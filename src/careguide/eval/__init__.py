@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         run_answer_eval,
     )
     from careguide.eval.comparison import Difference, compare_metrics
+    from careguide.eval.consumer import consumer_refit_line
     from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
     from careguide.eval.harness import MODEL_SUITES, answering, medquad_answers, parse_suites, run_suites
     from careguide.eval.phi import load_presidio_synth, medquad_sentences, phi_markdown, run_phi_eval
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 _FACE: dict[str, tuple[str, ...]] = {
     "answers": ("answer_cases", "answers_markdown", "checker_agreement", "consumer_cases", "run_answer_eval"),
     "comparison": ("Difference", "compare_metrics"),
+    "consumer": ("consumer_refit_line",),
     "devset": ("answered_pairs", "sample_dev_set", "with_variants"),
     "harness": ("MODEL_SUITES", "answering", "medquad_answers", "parse_suites", "run_suites"),
     "phi": ("load_presidio_synth", "medquad_sentences", "phi_markdown", "run_phi_eval"),
@@ -74,6 +76,7 @@ __all__ = [
     "compare_metrics",
     "comparison_markdown",
     "consumer_cases",
+    "consumer_refit_line",
     "general_harm_training",
     "harm_training_data",
     "harmful_requests_harmbench",

@@ -1,7 +1,15 @@
 """Retrieval-augmented answering: hybrid retrieval (dense + BM25, fused by RRF), the LLM client,
 the Assistant with checked citations, and the guarded path of one question."""
 
-from careguide.rag.answers import SIGNALS, AnswerWeights, SignalRankings
+from careguide.rag.answers import (
+    ENTAILMENT_BIAS,
+    ENTAILMENT_COEF,
+    ENTAILMENT_FEATURES,
+    PARTS,
+    SIGNALS,
+    AnswerWeights,
+    SignalRankings,
+)
 from careguide.rag.assistant import (
     ABSTENTION,
     MODES,
@@ -23,6 +31,7 @@ from careguide.rag.citations import (
     supports,
     verify_answer,
 )
+from careguide.rag.entailment import candidate_features, fit_entailment
 from careguide.rag.followup import Query, resolve
 from careguide.rag.guarded import AnswerGuard, GuardedAnswer, answer_safely, check_answer
 from careguide.rag.llm import ChatClient, ChatModel, Endpoint, LLMError, client_for
@@ -41,10 +50,14 @@ from careguide.rag.words import quantities
 
 __all__ = [
     "ABSTENTION",
+    "ENTAILMENT_BIAS",
+    "ENTAILMENT_COEF",
+    "ENTAILMENT_FEATURES",
     "FILTER_KEYS",
     "MIN_OVERLAP",
     "MODES",
     "NON_FACTUAL",
+    "PARTS",
     "READING_LEVELS",
     "SIGNALS",
     "TITLE_ECHO",
@@ -68,8 +81,10 @@ __all__ = [
     "SignalRankings",
     "answer_safely",
     "best_sentence",
+    "candidate_features",
     "check_answer",
     "client_for",
+    "fit_entailment",
     "fuse_rankings",
     "max_question_chars",
     "open_assistant",
