@@ -27,6 +27,7 @@ from careguide.rag.citations import (
 from careguide.rag.followup import Query, resolve
 from careguide.rag.guarded import AnswerGuard, GuardedAnswer, answer_safely, check_answer
 from careguide.rag.llm import ChatClient, ChatModel, Endpoint, LLMError, client_for
+from careguide.rag.plain import Rewrite, abbreviations, rewrite, used_abbreviations, verify_rewrite
 from careguide.rag.retrieval import (
     FILTER_KEYS,
     DenseRetriever,
@@ -38,7 +39,7 @@ from careguide.rag.retrieval import (
     open_retriever,
     parse_filter,
 )
-from careguide.rag.words import quantities
+from careguide.rag.words import names, quantities
 
 __all__ = [
     "ABSTENTION",
@@ -65,8 +66,10 @@ __all__ = [
     "Passage",
     "Query",
     "Retriever",
+    "Rewrite",
     "SearchResult",
     "SignalRankings",
+    "abbreviations",
     "answer_safely",
     "best_sentence",
     "check_answer",
@@ -74,6 +77,7 @@ __all__ = [
     "client_for",
     "fuse_rankings",
     "max_question_chars",
+    "names",
     "open_assistant",
     "open_retriever",
     "parse_filter",
@@ -81,6 +85,9 @@ __all__ = [
     "quantities",
     "render",
     "resolve",
+    "rewrite",
     "supports",
+    "used_abbreviations",
     "verify_answer",
+    "verify_rewrite",
 ]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from careguide.ingest import split_sentences
 from careguide.rag.citations import split_list
-from careguide.rag.plain import simplify, used_abbreviations, verify_rewrite
+from careguide.rag.plain import rewrite, simplify, used_abbreviations, verify_rewrite
 from careguide.rag.retrieval import Passage
 from careguide.rag.understanding import question_types, split_questions
 from careguide.rag.words import content_words, names
@@ -86,7 +86,9 @@ _NAVIGATION = re.compile(
     r"\bclick\b|\bvideo\b|\bkeyboard\b|\bthis (?:page|site|web ?site)\b|\bsee (?:the )?(?:following|below)\b"
     r"|\b(?:see|read|visit) (?:the|our) [a-z ]*(?:page|section|fact sheet)\b|\bfor more information\b"
     r"|\bHuman Phenotype Ontology\b|\bApproximate number of patients\b|\bThis table lists\b"
-    r"|\bfor more (?:about|on)\b",
+    r"|\bfor more (?:about|on)\b"
+    r"|\bthese resources\b|\bresources (?:from|address)\b"
+    r"|\bGenetic Testing Registry\b|\bMedlinePlus Encyclopedia\b",
     re.I,
 )
 _KIND = re.compile(r"\b(type|stage|grade|phase|class)\s+(\d+|i{1,3}|iv|v)\b", re.I)
@@ -235,12 +237,22 @@ def _narrower_words(text: str, part: Part, question: frozenset[str]) -> set[str]
     """Words that narrow the question's focus in ``text`` (a sentence's subject, a passage topic):
     ``text`` names the focus and adds words the question does not ("Gestational diabetes",
     "Diabetic Eye Problems" for a question about diabetes)."""
-    words = content_words(text)
     focus = _stems(part.topic)
-    if not focus or not _stems(words) & focus:
-        return set()
     asked = _stems(question)
-    return {w for w in words - _ASKING - _GENERIC if w[:5] not in asked and not w.isdigit()}
+    narrowing: set[str] = set()
+    for phrase in _PHRASE_BREAK.split(text):
+        words = content_words(phrase)
+        if focus and _stems(words) & focus:
+            narrowing |= {w for w in words - _ASKING - _GENERIC if w[:5] not in asked and not w.isdigit()}
+    return narrowing
+
+
+_PHRASE_BREAK = re.compile(
+    r"[,;:()\[\]\"]|\s(?:" + "|".join(sorted(_SMALL | {"who", "which", "that", "also", "called"})) + r")\s",
+    re.I,
+)
+"""Where a noun phrase ends: "Chronic obstructive pulmonary disease, or COPD" names COPD twice,
+"people with diabetes" is about diabetes; "gestational diabetes" is one phrase, a narrower focus."""
 
 
 def narrower(unit: Unit, part: Part, passage: Passage, question: frozenset[str]) -> bool:
@@ -294,6 +306,18 @@ def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) 
 
 
 LONG_WORDS = 18
+EASY_GRADE = 8.0
+HARD_WEIGHT = 0.5
+"""A sentence above grade 8 ranks up to 0.5 lower (at grade 14): of two that answer as well, the
+easier is said. It only ranks: whether a sentence answers at all (:data:`MIN_SCORE`) does not
+depend on its words' length (chosen on the consumer set's tuning part)."""
+
+
+def _hard(unit: Unit) -> float:
+    """How far above :data:`EASY_GRADE` the unit's sentence reads, 0 to 1 (lists: their lead-in)."""
+    return min(1.0, max(0.0, grade(unit.text) - EASY_GRADE) / 6)
+
+
 MIN_SCORE = 2.5
 """A unit answers a part only with an answer cue or its passage's type, and some topic words."""
 MIN_TOPICAL = 0.5
@@ -322,26 +346,25 @@ def choose(
     named = frozenset(n for n in names(question) if n not in _ASKING_NAMES)
     asked_words = frozenset(content_words(question))
     for part in parts:
-        scored: list[tuple[float, Unit]] = []
+        scored: list[tuple[float, float, Unit]] = []  # (rank score, answering score, unit)
         for rank, passage, units in candidates:
             topical = _on_topic(part.topic, passage, asked, named)
             if topical < MIN_TOPICAL:
                 continue
-            scored += [
-                (
-                    _score(u, part, passage, rank, topical)
-                    - NARROWER_PENALTY * narrower(u, part, passage, asked_words),
-                    u,
+            for u in units:
+                if not _same_kind(kinds, u):
+                    continue
+                answers = _score(u, part, passage, rank, topical) - NARROWER_PENALTY * narrower(
+                    u, part, passage, asked_words
                 )
-                for u in units
-                if _same_kind(kinds, u)
-            ]
-        scored.sort(key=lambda su: (-su[0], su[1].n, su[1].position))
+                if answers >= MIN_SCORE:
+                    scored.append((answers - HARD_WEIGHT * _hard(u), answers, u))
+        scored.sort(key=lambda su: (-su[0], su[2].n, su[2].position))
         picked: list[Unit] = []
         words = 0
-        for score, unit in scored:
+        for score, _, unit in scored:
             key = (unit.n, unit.position, unit.text)
-            if score < MIN_SCORE or key in used:
+            if key in used:
                 continue
             twin = next((u for u in said if same_saying(u, unit)), None)
             if twin is not None:
@@ -409,9 +432,8 @@ def _plain(unit: Unit, seen: set[str], keep: frozenset[str] = frozenset()) -> Sh
     """The unit in plain words where the rewrite is verified; as written where it is not.
     ``keep``: abbreviations the answer uses, whose defining brackets stay."""
     trial = set(seen)
-    sentences, items = simplify(unit.text, trial, keep)
-    if not verify_rewrite(unit.text, " ".join([*sentences, *items])).ok:
-        sentences, items, trial = [unit.text], [], set(seen)
+    lead = rewrite(unit.text, trial, keep)
+    sentences, items = list(lead.sentences), list(lead.items)
     shown_items: list[str] = list(items)
     for item in unit.items:
         simpler, extra = simplify(item, trial, keep)

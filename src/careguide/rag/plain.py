@@ -22,7 +22,17 @@ from dataclasses import dataclass
 
 from careguide.rag.words import NEGATION, Glossary, content_words, frequencies, glossary, names, quantities
 
-__all__ = ["Glossary", "RewriteCheck", "abbreviations", "glossary", "simplify", "verify_rewrite"]
+__all__ = [
+    "Glossary",
+    "Rewrite",
+    "RewriteCheck",
+    "abbreviations",
+    "glossary",
+    "rewrite",
+    "simplify",
+    "used_abbreviations",
+    "verify_rewrite",
+]
 
 HEDGES = frozenset(
     """may might can could some often usually sometimes rarely most many few possibly likely
@@ -59,8 +69,8 @@ def _replace_terms(sentence: str, seen: set[str]) -> str:
         before = sentence[: match.start()].rstrip().lower()
         if sentence[: match.start()].endswith("(") or before.endswith(plain.lower()):
             return term  # "high blood pressure (hypertension)": the source says both already
-        if sentence[match.end() :].lstrip().lower().startswith(f"({plain.lower()}"):
-            return term  # "hypertension (high blood pressure)"
+        if sentence[match.end() :].lstrip().startswith("("):
+            return term  # "hypertension (high blood pressure)": explained in the source's own words
         if match.start() == 0 and term[:1].isupper():
             plain = plain[:1].upper() + plain[1:]
             term = term.lower() if term[1:].islower() else term  # "High blood pressure (hypertension)"
@@ -171,9 +181,20 @@ def _as_list(sentence: str) -> tuple[str, list[str]] | None:
     items = [
         i.strip() for i in re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", match["items"]) if i.strip()
     ]
-    if len(items) < 3 or any(len(i.split()) > 8 for i in items):
+    if len(items) < 3 or any(len(i.split()) > 8 or _NOT_ITEM.search(i) for i in items):
         return None
     return f"{match['lead'].strip()}:", items
+
+
+_NOT_ITEM = re.compile(
+    r"\b(?:and|or|but|of|in|to|with|for|the|a|an|by|from)$"  # "ulcers in the nose and, in some cases, ..."
+    r"|^(?:in|for|at|on)\s+(?:some|most|many|rare|other|certain|severe|mild)?\s*(?:cases?|instances?|examples?)$"
+    r"|^(?:for example|for instance|however|also|often|usually|sometimes)$"
+    r"|\b(?:can|cannot|may|might|is|are|was|were|will|could|should|causes?|caused)\b",
+    re.I,
+)
+"""A piece between commas that cannot be a list item: an open phrase, an aside, or the rest of
+the sentence ("Germs, such as bacteria, viruses and fungi, can cause pneumonia")."""
 
 
 _SUBJECTS = "it|they|this|these|most|many|some|people|you|there|he|she|we"
@@ -234,6 +255,23 @@ MIN_PIECE = 5
 """Words each part of a split sentence keeps at least."""
 
 
+def _semicolon_pieces(text: str) -> list[str]:
+    """The text split at its semicolons outside brackets ("(OR 4.6; 95% CI 1.5 to 13.9)" stays)."""
+    pieces: list[str] = []
+    depth, start = 0, 0
+    for match in re.finditer(r"[()]|;\s+", text):
+        token = match.group(0)
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            pieces.append(text[start : match.start()])
+            start = match.end()
+    pieces.append(text[start:])
+    return [p for p in pieces if p.strip()]
+
+
 def simplify(
     sentence: str, seen: set[str] | None = None, keep: frozenset[str] = frozenset()
 ) -> tuple[list[str], list[str]]:
@@ -246,7 +284,7 @@ def simplify(
     # "; and identify ..." continues the sentence: only a piece with its own subject stands alone
     # "eat smaller meals; avoid fatty foods; and eat less fiber" is one enumeration: not split
     enumeration = re.search(r";\s+(?:and|or)\s+(?!(?:" + _SUBJECTS + r")\s)", text, re.I)
-    pieces = [p for p in re.split(r";\s+", text) if p.strip()] if ";" in text and not enumeration else [text]
+    pieces = _semicolon_pieces(text) if ";" in text and not enumeration else [text]
     pieces = [c for p in pieces for c in _clauses(p)]
     sentences: list[str] = []
     items: list[str] = []
@@ -324,3 +362,33 @@ def verify_rewrite(source: str, rewrite: str) -> RewriteCheck:
     if dropped:
         return RewriteCheck(False, f"words dropped: {', '.join(sorted(dropped))}")
     return RewriteCheck(True)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """One sentence as shown: its plain rewrite where verified, else the sentence as written."""
+
+    source: str
+    sentences: tuple[str, ...]
+    items: tuple[str, ...] = ()
+    rejected: str = ""
+    """Why the verifier rejected the rewrite ("" when it was kept or nothing changed)."""
+
+    @property
+    def changed(self) -> bool:
+        return self.sentences != (self.source,) or bool(self.items)
+
+
+def rewrite(sentence: str, seen: set[str], keep: frozenset[str] = frozenset()) -> Rewrite:
+    """The rewriting step: :func:`simplify`, kept only if :func:`verify_rewrite` accepts it.
+
+    ``seen`` (the terms already bracketed in the text) is updated only by a kept rewrite."""
+    trial = set(seen)
+    sentences, items = simplify(sentence, trial, keep)
+    if sentences == [sentence] and not items:
+        return Rewrite(sentence, (sentence,))
+    check = verify_rewrite(sentence, " ".join([*sentences, *items]))
+    if not check.ok:
+        return Rewrite(sentence, (sentence,), (), check.reason or "not verified")
+    seen |= trial
+    return Rewrite(sentence, tuple(sentences), tuple(items))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from careguide.ingest import Chunk
 from careguide.rag import Passage
-from careguide.rag.extractive import choose, question_parts, render_units, units_of
+from careguide.rag.extractive import choose, narrower, question_parts, render_units, units_of
+from careguide.rag.words import content_words
 
 
 def passage(text: str, title: str, qtype: str, topic: str = "Shingles") -> Passage:
@@ -167,3 +168,27 @@ def test_each_sentence_of_a_split_unit_carries_its_citation():
     assert text == (
         "Shingles is caused by the varicella-zoster virus [1]. It stays in the body for the rest of your life [1]."
     )
+
+
+def test_a_spelled_out_name_beside_the_asked_short_form_is_not_a_narrower_topic():
+    copd = passage(
+        "Chronic obstructive pulmonary disease, or COPD, is a lung disease that makes it hard to breathe.",
+        "What is COPD ?",
+        "information",
+        "COPD",
+    )
+    [(part, _)] = choose("what is copd", [copd])
+    [unit] = units_of(copd, 1)
+    assert not narrower(unit, part, copd, frozenset(content_words("what is copd")))
+    assert "lung disease" in chosen_text("what is copd", [copd])
+
+
+def test_lists_of_resources_are_not_answers():
+    resources = passage(
+        "These resources address the diagnosis or management of Milroy disease: - Gene Review: Milroy "
+        "Disease - Genetic Testing Registry: Hereditary lymphedema type I",
+        "What are the treatments for Milroy disease ?",
+        "treatment",
+        "Milroy disease",
+    )
+    assert units_of(resources, 1) == []

@@ -140,3 +140,19 @@ def test_plain_words_from_the_cdc_thesaurus_replace_their_terms_and_verify():
     absence = "It is present at birth in the absence of any brain damage."
     assert verify_rewrite(absence, "It is present at birth without any brain damage.").ok
     assert not verify_rewrite(absence, "It is not present at birth without any brain damage.").ok
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Many germs, such as bacteria, viruses, and fungi, can cause lung infection.",
+        "Other symptoms include ulcers in the nose and, in some cases, hearing loss.",
+    ],
+)
+def test_commas_that_do_not_separate_items_make_no_list(source: str):
+    assert simplify(source) == ([source], [])
+
+
+def test_semicolons_inside_brackets_do_not_split_a_sentence():
+    source = "Interferon worked better than no treatment (odds ratio 4.60; 95% CI 1.53 to 13.85)."
+    assert simplify(source)[0] == [source]
