@@ -98,7 +98,7 @@ def _articles(text: str) -> str:
         right = right.capitalize() if article[:1].isupper() else right
         return f"{right} {word}"
 
-    return re.sub(r"\b([Aa]n?) ([A-Za-z][\w-]*)", fix, text)
+    return re.sub(r"(?<![\w-])([Aa]n?) ([A-Za-z][\w-]*)", fix, text)
 
 
 _ABBREVIATION = re.compile(r"\s*\(([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*?)(s?)\)")
@@ -147,8 +147,12 @@ def _drop_abbreviations(sentence: str, keep: frozenset[str]) -> str:
 
     def drop(match: re.Match[str]) -> str:
         short = match.group(1)
-        if short not in defined or short in keep:
-            return match.group(0)
+        if (
+            short not in defined
+            or short in keep
+            or re.match(r"[\w-]", sentence[match.end() : match.end() + 1])
+        ):
+            return match.group(0)  # kept, or glued to what follows ("(CBF)-AML", "(RR)0.76")
         if re.search(rf"\b{re.escape(short)}s?\b", sentence[match.end() :]):
             return match.group(0)
         return ""
@@ -179,7 +183,7 @@ def _as_list(sentence: str) -> tuple[str, list[str]] | None:
     if not match:
         return None
     items = [
-        i.strip() for i in re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", match["items"]) if i.strip()
+        i.strip() for i in re.split(r",\s+(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", match["items"]) if i.strip()
     ]
     if len(items) < 3 or any(len(i.split()) > 8 or _NOT_ITEM.search(i) for i in items):
         return None
@@ -320,13 +324,14 @@ def verify_rewrite(source: str, rewrite: str) -> RewriteCheck:
     lay = words.lay_words(source_plain)
     lowered = rewrite_plain.lower()
     terms = words._terms_in(source_plain.lower())
-    lay_negations = sum(
-        max(
+    lay_negations = sum(  # "in the absence of" -> "without", once for each time the source says it
+        len(re.findall(rf"\b{re.escape(t)}\b", source_plain.lower()))
+        * max(
             (len(NEGATION.findall(a)) for a in words.alternatives.get(t, ()) if a.lower() in lowered),
             default=0,
         )
         for t in terms
-    )  # "in the absence of" -> "without"
+    )
     if len(NEGATION.findall(rewrite_plain)) != len(NEGATION.findall(source_plain)) + lay_negations:
         return RewriteCheck(False, "negation differs")
     lay_hedges = {h for t in terms for a in words.alternatives.get(t, ()) for h in _hedges(a)}

@@ -156,3 +156,21 @@ def test_commas_that_do_not_separate_items_make_no_list(source: str):
 def test_semicolons_inside_brackets_do_not_split_a_sentence():
     source = "Interferon worked better than no treatment (odds ratio 4.60; 95% CI 1.53 to 13.85)."
     assert simplify(source)[0] == [source]
+
+
+def test_glued_brackets_hyphens_and_thousands_stay_as_written():
+    glued = "Patients with core binding factor (CBF)-AML did better than the rest of the group in this trial."
+    assert "(CBF)-AML" in " ".join(simplify(glued)[0])
+    marker = "The test strategy combined maternal age with PAPP-A and a second blood marker in the mother."
+    assert "PAPP-An" not in " ".join(simplify(marker)[0])
+    thousands = "This update includes 44 studies and represents complete data for 36,593 study participants."
+    sentences, items = simplify(thousands)
+    assert not items and verify_rewrite(thousands, " ".join(sentences)).ok
+
+
+def test_a_glossary_negation_counts_each_time_the_term_is_said():
+    source = "There is insufficient evidence for rest and insufficient evidence for ice."
+    sentences, _ = simplify(source)
+    assert sentences == ["There is not enough evidence for rest and not enough evidence for ice."]
+    assert verify_rewrite(source, sentences[0]).ok
+    assert not verify_rewrite(source, "There is not enough evidence for rest and enough evidence for ice.").ok
