@@ -259,6 +259,13 @@ MIN_PIECE = 5
 """Words each part of a split sentence keeps at least."""
 
 
+_PRONUNCIATION = re.compile(
+    r"\s*\((?=[^()]*\b[A-Z]{2,}\b)(?=[^()]*\b[a-z]+\b)(?:[A-Za-z]+-)+[A-Za-z]+(?:\s+(?:[A-Za-z]+-)+[A-Za-z]+)*\)"
+)
+"""A pronunciation guide: "(uh-NEE-me-uh)", "(A-tre-al fi-bri-LA-shun)" (syllables joined by
+hyphens, some in capitals and some not; "(HIV-AIDS)" is no guide)."""
+
+
 def _semicolon_pieces(text: str) -> list[str]:
     """The text split at its semicolons outside brackets ("(OR 4.6; 95% CI 1.5 to 13.9)" stays)."""
     pieces: list[str] = []
@@ -284,7 +291,7 @@ def simplify(
     ``seen`` collects the terms already named in brackets earlier in the same answer; ``keep``
     holds the abbreviations the answer uses elsewhere (their defining brackets stay)."""
     seen = set() if seen is None else seen
-    text = _replace_terms(_drop_abbreviations(sentence, keep), seen)
+    text = _replace_terms(_drop_abbreviations(_PRONUNCIATION.sub("", sentence), keep), seen)
     # "; and identify ..." continues the sentence: only a piece with its own subject stands alone
     # "eat smaller meals; avoid fatty foods; and eat less fiber" is one enumeration: not split
     enumeration = re.search(r";\s+(?:and|or)\s+(?!(?:" + _SUBJECTS + r")\s)", text, re.I)
@@ -315,7 +322,7 @@ def _hedges(text: str) -> set[str]:
 def verify_rewrite(source: str, rewrite: str) -> RewriteCheck:
     """Does ``rewrite`` say what ``source`` says, no more and no less? (see the module docstring)"""
     words = glossary()
-    source_plain = source.replace("\u2019", "'")
+    source_plain = _PRONUNCIATION.sub("", source.replace("\u2019", "'"))  # a guide says no fact
     rewrite_plain = rewrite.replace("\u2019", "'")
     if quantities(source_plain) != quantities(rewrite_plain):
         return RewriteCheck(False, "numbers or units differ")

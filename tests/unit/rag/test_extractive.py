@@ -192,3 +192,22 @@ def test_lists_of_resources_are_not_answers():
         "Milroy disease",
     )
     assert units_of(resources, 1) == []
+
+
+def test_a_harder_sentence_that_answers_is_still_said_after_an_easier_one():
+    dementia = passage(
+        "Dementia is the name for a group of symptoms caused by disorders that affect the brain. "
+        "Many different diseases can cause dementia, including Alzheimer's disease and stroke.",
+        "What causes Dementia ?",
+        "causes",
+        "Dementia",
+    )
+    text = chosen_text("What causes dementia?", [dementia])
+    assert "group of symptoms" in text and "Many different diseases can cause dementia" in text
+
+
+def test_a_spanish_page_link_is_not_part_of_the_first_sentence():
+    anemia = passage(
+        "Español Anemia is a condition of the blood.", "What is Anemia ?", "information", "Anemia"
+    )
+    assert [u.text for u in units_of(anemia, 1)] == ["Anemia is a condition of the blood."]

@@ -174,3 +174,11 @@ def test_a_glossary_negation_counts_each_time_the_term_is_said():
     assert sentences == ["There is not enough evidence for rest and not enough evidence for ice."]
     assert verify_rewrite(source, sentences[0]).ok
     assert not verify_rewrite(source, "There is not enough evidence for rest and enough evidence for ice.").ok
+
+
+def test_a_pronunciation_guide_is_dropped_and_the_rewrite_verifies():
+    source = "Anemia (uh-NEE-me-uh) is a condition in which your blood has too few red blood cells."
+    sentences, _ = simplify(source)
+    assert sentences == ["Anemia is a condition in which your blood has too few red blood cells."]
+    assert verify_rewrite(source, sentences[0]).ok
+    assert simplify("People with it (HIV-AIDS) need care.")[0] == ["People with it (HIV-AIDS) need care."]
