@@ -95,7 +95,8 @@ _KIND = re.compile(r"\b(type|stage|grade|phase|class)\s+(\d+|i{1,3}|iv|v)\b", re
 """Numbered kinds ("type 2 diabetes", "stage 3"): a sentence about another kind answers nothing."""
 _BULLET = re.compile(r"(?:^|\s)[-•*]\s+")
 _CONNECTIVE = re.compile(
-    r"^(?:(?:However|In addition|Also|Therefore|Thus|Moreover|Furthermore|Still),\s+|Espa\u00f1?ol\s+(?=[A-Z]))"
+    r"^(?:(?:However|In addition|Also|Therefore|Thus|Moreover|Furthermore|Still),\s+"
+    r"|Espa\u00f1?ol\s+(?=[A-Z]))"
 )
 """A sentence's link to the one before it means nothing once the sentence stands alone (nor does
 the "Español" link a MedlinePlus page glues to its first sentence)."""
