@@ -260,10 +260,11 @@ MIN_PIECE = 5
 
 
 _PRONUNCIATION = re.compile(
-    r"\s*\((?=[^()]*\b[A-Z]{2,}\b)(?=[^()]*\b[a-z]+\b)(?:[A-Za-z]+-)+[A-Za-z]+(?:\s+(?:[A-Za-z]+-)+[A-Za-z]+)*\)"
+    r"\s*\((?=[^()]*\b[A-Z]{2,}\b)(?=[^()]*\b[a-z]+\b)"
+    r"(?:[A-Za-z]+-){2,}[A-Za-z]+(?:\s+(?:[A-Za-z]+-)+[A-Za-z]+)*\)"
 )
-"""A pronunciation guide: "(uh-NEE-me-uh)", "(A-tre-al fi-bri-LA-shun)" (syllables joined by
-hyphens, some in capitals and some not; "(HIV-AIDS)" is no guide)."""
+"""A pronunciation guide: "(uh-NEE-me-uh)", "(A-tre-al fi-bri-LA-shun)" (three syllables or more
+joined by hyphens, some in capitals and some not; "(HIV-AIDS)" and "(non-ADD)" are no guides)."""
 
 
 def _semicolon_pieces(text: str) -> list[str]:

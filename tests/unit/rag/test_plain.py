@@ -182,3 +182,4 @@ def test_a_pronunciation_guide_is_dropped_and_the_rewrite_verifies():
     assert sentences == ["Anemia is a condition in which your blood has too few red blood cells."]
     assert verify_rewrite(source, sentences[0]).ok
     assert simplify("People with it (HIV-AIDS) need care.")[0] == ["People with it (HIV-AIDS) need care."]
+    assert simplify("Other dementia (non-ADD) was rare.")[0] == ["Other dementia (non-ADD) was rare."]
