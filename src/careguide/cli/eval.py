@@ -261,6 +261,29 @@ def eval_answers(
     out.print(f"Reports: {json_path} and {md_path}")
 
 
+@eval_app.command("readability")
+def eval_readability(
+    part: Annotated[str, typer.Option(help="Cochrane simplification set part: val or test.")] = "val",
+    limit: Annotated[int | None, typer.Option(help="Only the first paragraphs of the part.")] = None,
+    output: Annotated[Path | None, typer.Option(help="Report folder (default: reports_dir).")] = None,
+) -> None:
+    """The plain-language rewriting step alone, on Cochrane review paragraphs (Devaraj et al. 2021):
+    Flesch-Kincaid grade as written vs after the rewrite, numbers and names kept, sentences the
+    verifier rejected. (`eval run --suite readability` grades the Assistant's answers instead.)"""
+    from careguide.eval import rewrite_markdown, run_rewrite_eval, write_report
+
+    with user_errors():
+        if part not in ("val", "test"):
+            raise fail(f"Unknown part {part!r}; use val or test.")
+        config = settings()
+        report = run_rewrite_eval(config.data_dir, part, limit)
+        json_path, md_path = write_report(
+            report, rewrite_markdown(report), output or config.reports_dir, "readability"
+        )
+    out.print(md_path.read_text(), highlight=False)
+    out.print(f"Reports: {json_path} and {md_path}")
+
+
 @eval_app.command("phi")
 def eval_phi(
     limit: Annotated[int | None, typer.Option(help="Score only this many presidio_synth sentences.")] = None,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from careguide.eval.rendering import DEFINITIONS, comparison_markdown
     from careguide.eval.reports import ResultsError, load_metrics, read_results, write_report, write_run
     from careguide.eval.retrieval import indexed_answer_ids, run_retrieval_eval, write_retrieval_report
+    from careguide.eval.rewrite import rewrite_markdown, run_rewrite_eval
     from careguide.eval.safety import harm_training_data, run_safety_eval, safety_markdown
     from careguide.eval.safety_data import (
         general_harm_training,
@@ -49,6 +50,7 @@ _FACE: dict[str, tuple[str, ...]] = {
     "rendering": ("DEFINITIONS", "comparison_markdown"),
     "reports": ("ResultsError", "load_metrics", "read_results", "write_report", "write_run"),
     "retrieval": ("indexed_answer_ids", "run_retrieval_eval", "write_retrieval_report"),
+    "rewrite": ("rewrite_markdown", "run_rewrite_eval"),
     "safety": ("harm_training_data", "run_safety_eval", "safety_markdown"),
     "safety_data": ("general_harm_training", "harmful_requests_harmbench", "in_report_part", "safe_prompts"),
     "safety_public": ("public_safety_markdown", "run_public_safety_eval"),
@@ -90,10 +92,12 @@ __all__ = [
     "phi_markdown",
     "public_safety_markdown",
     "read_results",
+    "rewrite_markdown",
     "run_answer_eval",
     "run_phi_eval",
     "run_public_safety_eval",
     "run_retrieval_eval",
+    "run_rewrite_eval",
     "run_safety_eval",
     "run_suites",
     "safe_prompts",

@@ -27,6 +27,7 @@ from careguide.rag.citations import (
     TITLE_ECHO,
     CheckedSentence,
     best_sentence,
+    cite_once,
     render,
     supports,
     verify_answer,
@@ -35,6 +36,7 @@ from careguide.rag.entailment import candidate_features, fit_entailment
 from careguide.rag.followup import Query, resolve
 from careguide.rag.guarded import AnswerGuard, GuardedAnswer, answer_safely, check_answer
 from careguide.rag.llm import ChatClient, ChatModel, Endpoint, LLMError, client_for
+from careguide.rag.plain import Rewrite, abbreviations, rewrite, used_abbreviations, verify_rewrite
 from careguide.rag.retrieval import (
     FILTER_KEYS,
     DenseRetriever,
@@ -46,7 +48,7 @@ from careguide.rag.retrieval import (
     open_retriever,
     parse_filter,
 )
-from careguide.rag.words import quantities
+from careguide.rag.words import names, quantities
 
 __all__ = [
     "ABSTENTION",
@@ -77,16 +79,20 @@ __all__ = [
     "Passage",
     "Query",
     "Retriever",
+    "Rewrite",
     "SearchResult",
     "SignalRankings",
+    "abbreviations",
     "answer_safely",
     "best_sentence",
     "candidate_features",
     "check_answer",
+    "cite_once",
     "client_for",
     "fit_entailment",
     "fuse_rankings",
     "max_question_chars",
+    "names",
     "open_assistant",
     "open_retriever",
     "parse_filter",
@@ -94,6 +100,9 @@ __all__ = [
     "quantities",
     "render",
     "resolve",
+    "rewrite",
     "supports",
+    "used_abbreviations",
     "verify_answer",
+    "verify_rewrite",
 ]
