@@ -34,7 +34,7 @@ def test_guard_without_leaves_out_the_named_layers_only():
 
 
 def test_guard_without_an_unknown_layer_says_which_are_configured():
-    with pytest.raises(ValueError, match="emergency_concepts.*configured: .*triage"):
+    with pytest.raises(ValueError, match=r"emergency_concepts.*configured: .*triage"):
         guard_without(_guard(), ["emergency_concepts"])
 
 
