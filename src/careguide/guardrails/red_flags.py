@@ -65,8 +65,8 @@ _NEGATED = re.compile(
 # concepts are described without them, and the symptom reads closer to them alone.
 _SUBJECT = re.compile(
     r"^(?:(?:today|tonight|now|then|yesterday|this\s+morning|last\s+night|and|but|so)\s+)*"
-    r"(?:(?:i|he|she|they|we|it|you|(?:my|his|her|their|our|the|this|a)\s+(?:\w+\s+){0,3}?"
-    r"(?:baby|son|daughter|child|kid|toddler|boy|girl|dad|father|mom|mum|mother|husband|wife|partner|"
+    r"(?:(?:i|he|she|they|we|it|you|(?:my|his|her|their|our|the|this|a)\s+(?:\w+\s+){0,3}"
+    r"(?:old|baby|son|daughter|child|kid|toddler|boy|girl|dad|father|mom|mum|mother|husband|wife|partner|"
     r"friend|grandma|grandmother|grandpa|grandfather|brother|sister|patient|man|woman|"
     r"infant|newborn|teen|teenager))"
     r"(?:'s|'m|'re|'ve|'d)?\s+)"
@@ -75,7 +75,18 @@ _SUBJECT = re.compile(
     r"now|also|just|still|really|got|gets|can|could|just)\s+)*",
     re.IGNORECASE,
 )
-_ARTICLE = re.compile(r"^(?:a|an|the|some)\s+", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:(?:there\s+(?:is|are|was|were)|a|an|the|some)\s+)+", re.IGNORECASE)
+# How long or since when ("for 40 minutes", "since lunchtime", "for the last half hour"): it says
+# nothing about which symptom, and dilutes a short clause's embedding.
+_DURATION = re.compile(
+    r"\s*\b(?:for|since|over|in)\s+(?:the\s+)?(?:last\s+|past\s+|next\s+)?(?:about\s+|around\s+|almost\s+)?"
+    r"(?:a|an|one|two|three|few|several|couple\s+of|half(?:\s+an?)?|\d+(?:\.\d+)?)?\s*"
+    r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|morning|afternoon|evening|night|"
+    r"lunchtime|yesterday|today|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\s*\b(?:about\s+|around\s+|almost\s+)?(?:a|an|one|two|three|few|several|couple\s+of|\d+)\s+"
+    r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b",
+    re.IGNORECASE,
+)
 MAX_SENTENCES = 40
 MAX_CLAUSES = 80
 
@@ -84,10 +95,18 @@ def _clean(text: str) -> str:
     return " ".join(text.replace("’", "'").split()).strip(" .!?,;:-")
 
 
-def sentences(text: str) -> list[str]:
-    """The message's sentences, in order (empty pieces dropped; at most ``MAX_SENTENCES``)."""
-    pieces = [_clean(p) for p in _SENTENCE_END.split(text)]
-    return [p for p in pieces if p][:MAX_SENTENCES]
+def sentences(text: str, questions: bool = True) -> list[str]:
+    """The message's sentences, in order (empty pieces dropped; at most ``MAX_SENTENCES``);
+    ``questions=False`` leaves out those that end with a question mark."""
+    raw = [p for p in _SENTENCE_END.split(text) if _clean(p)][:MAX_SENTENCES]
+    return [_clean(p) for p in raw if questions or not p.rstrip().endswith("?")]
+
+
+def _says_something(sentence: str) -> bool:
+    """A sentence the per-sentence classifier may read: not a question (out of the classifier's
+    training on descriptions), not one that only denies a symptom ("No fever"), and long enough to
+    describe one."""
+    return len(sentence.split()) >= 3 and not _NEGATED.search(sentence)
 
 
 def windows(parts: Sequence[str]) -> list[str]:
@@ -106,15 +125,16 @@ def clauses(text: str) -> list[str]:
             segment = _clean(_LEADING_JOIN.sub("", _clean(segment)))
             if not segment:
                 continue
-            parts = [_clean(_LEADING_JOIN.sub("", p.strip())) for p in _JOINING.split(segment)]
-            parts = [p for p in parts if p and not _NEGATED.search(p)]
-            whole = (
-                [segment]
-                if not _NEGATED.search(segment) and len(parts) == len(_JOINING.split(segment))
-                else []
-            )
-            for piece in [*whole, *parts] if len(parts) > 1 or not whole else whole:
-                found.append(_ARTICLE.sub("", _SUBJECT.sub("", piece)) or piece)
+            split = [_clean(_LEADING_JOIN.sub("", p.strip())) for p in _JOINING.split(segment)]
+            parts = [p for p in split if p and not _NEGATED.search(p)]
+            # The whole segment is read only when no part of it says a symptom is absent.
+            whole = [segment] if not _NEGATED.search(segment) and len(parts) == len(split) else []
+            # Adjacent parts together too: "and" also joins the nouns of one symptom ("her lips and
+            # tongue are swelling").
+            joined = [f"{a} and {b}" for a, b in itertools.pairwise(parts)] if len(parts) > 2 else []
+            for piece in [*whole, *parts, *joined] if len(parts) > 1 or not whole else whole:
+                bare = _ARTICLE.sub("", _SUBJECT.sub("", _clean(_DURATION.sub("", piece))))
+                found.append(_clean(bare) or piece)
     return list(dict.fromkeys(found))[:MAX_CLAUSES]
 
 
@@ -144,8 +164,8 @@ class MessagePieces:
         last = self._last  # read once: another thread may replace it between a check and a read
         if last is not None and last[0] == text:
             return last[1]
-        parts = sentences(text)
-        found_windows = windows(parts) if len(parts) > 1 else []
+        statements = [p for p in sentences(text, questions=False) if _says_something(p)]
+        found_windows = windows(statements) if len(statements) > 1 else []
         found_clauses = clauses(text)
         distinct = list(dict.fromkeys([*found_windows, *found_clauses]))
         vectors = (
@@ -180,7 +200,8 @@ def _allow(text: str) -> GuardDecision:
 class SentenceClassifierCheck:
     """The emergency classifier on each sentence and each adjacent pair: the highest decides.
 
-    A one-sentence message is left to the whole-message classifier (``emergency_model``)."""
+    A message with one statement (and perhaps questions) is left to the whole-message classifier
+    (``emergency_model``)."""
 
     model: LinearModel
     threshold: float

@@ -110,10 +110,21 @@ def test_windows_are_sentences_and_adjacent_pairs():
     ("text", "expected"),
     [
         # commas and joining words split; the whole comma-level segment is kept as well
-        ("fever since Monday, neck is stiff", ["fever since Monday", "fever", "Monday", "neck is stiff"]),
+        # how long it has lasted says nothing about which symptom
+        ("fever since Monday, neck is stiff for 2 days", ["fever", "Monday", "neck is stiff"]),
+        ("for the last half hour there is a heavy pressure in my chest", ["heavy pressure in my chest"]),
+        ("she took the pills about an hour ago", ["took the pills"]),
         (
             "sudden and severe belly pain with vomiting",
-            ["sudden and severe belly pain with vomiting", "sudden", "severe belly pain", "vomiting"],
+            [
+                "sudden and severe belly pain with vomiting",
+                "sudden",
+                "severe belly pain",
+                "vomiting",
+                # adjacent parts together: "and" may join the words of one symptom
+                "sudden and severe belly pain",
+                "severe belly pain and vomiting",
+            ],
         ),
         # who and the linking verb go: the symptom alone is compared with the concepts
         ("My 4 year old son has been very sleepy", ["very sleepy"]),
@@ -229,10 +240,21 @@ def test_one_alarming_sentence_in_a_long_message_escalates():
     assert decision.checks == ("emergency_sentences",) and "p=0.95" in decision.reasons[0]
 
 
+def test_questions_and_sentences_that_only_deny_a_symptom_are_not_read():
+    embedder = WordEmbedder()
+    check = sentence_check(embedder)
+    assert check.pieces("My dad is well today. No collapse. Is that odd? He is 70 years old.").windows == [
+        "My dad is well today",
+        "He is 70 years old",
+        "My dad is well today. He is 70 years old",
+    ]
+
+
 def test_a_one_sentence_message_is_left_to_the_whole_message_classifier():
     check = sentence_check(WordEmbedder())
     assert check.check("my dad had a collapse", CheckContext()).action == "allow"
     assert check.check("My dad is fine. The weather is nice.", CheckContext()).action == "allow"
+    assert check.check("My dad had a collapse. What should I do?", CheckContext()).action == "allow"
 
 
 def test_both_layers_embed_all_pieces_of_a_message_in_one_call(tmp_path):
