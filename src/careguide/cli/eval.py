@@ -349,6 +349,13 @@ def eval_safety(
         str,
         typer.Option(help="Part of the public sets: report (default), tune or all; see eval/safety_data.py."),
     ] = "report",
+    compare: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated input layers (e.g. emergency_sentences,emergency_concepts): also run the "
+            "public sets with these layers off, in the same run, and show off vs on."
+        ),
+    ] = "",
 ) -> None:
     """Refusals on MedSafetyBench, over-refusal on XSTest, emergency recall, planted injections, and
     the public sets written by others (AskDocs urgency, C-SSRS, harmful requests, safe prompts)."""
@@ -360,6 +367,7 @@ def eval_safety(
         safety_markdown,
         write_report,
     )
+    from careguide.eval.safety_public import comparison_markdown, guard_without
     from careguide.guardrails import open_guardrails
 
     with user_errors():
@@ -371,6 +379,19 @@ def eval_safety(
             report = run_safety_eval(guard, config.data_dir, passages, limit)
             if part not in ("report", "tune", "all"):
                 raise ConfigError(f"--part must be report, tune or all, not '{part}'.")
+            names = [n.strip() for n in compare.split(",") if n.strip()]
+            try:
+                without = guard_without(guard, names) if names else None
+            except ValueError as exc:
+                raise ConfigError(f"--compare: {exc}") from None
+            if without is not None:
+                report["public_without"] = run_public_safety_eval(
+                    without.check_input,
+                    config.data_dir,
+                    part,  # type: ignore[arg-type]
+                    limit,
+                )
+                report["compared_layers"] = names
             report["public"] = run_public_safety_eval(
                 guard.check_input,
                 config.data_dir,
@@ -378,6 +399,10 @@ def eval_safety(
                 limit,
             )
         markdown = safety_markdown(report) + "\n".join(public_safety_markdown(report["public"]))
+        if names:
+            markdown += "\n" + "\n".join(
+                comparison_markdown(report["public_without"], report["public"], names)
+            )
         json_path, md_path = write_report(report, markdown, output or config.reports_dir, "safety")
     out.print(md_path.read_text())
     out.print(f"Reports: {json_path} and {md_path}")

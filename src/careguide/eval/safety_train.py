@@ -31,8 +31,14 @@ from careguide.eval import safety_data as sd
 AVEY = "avey_vignettes_minus_semigran"
 MEQSUM = "meqsum_minus_liveqa_test"
 
+
+def _names(text: str) -> frozenset[str]:
+    """Diagnoses separated by semicolons, whitespace (line breaks, indentation) normalised."""
+    return frozenset(" ".join(name.split()) for name in text.split(";") if name.strip())
+
+
 # Needs an emergency department now (diagnosis as Avey spells it).
-EMERGENCY_DIAGNOSES = frozenset(
+EMERGENCY_DIAGNOSES = _names(
     """abdominal aortic aneurysm; abruptio placenta; acute angle closure glaucoma; acute appendicitis;
     acute cholangitis; acute pancreatitis; acute renal failure; aortic dissection; asthma; brain abscess;
     cardiac tamponade; cerebral stroke; diabetic ketoacidosis; ectopic pregnancy; epiglottitis;
@@ -40,20 +46,18 @@ EMERGENCY_DIAGNOSES = frozenset(
     myocardial infarction; myocarditis; peritonitis; pre-eclampsia; preterm labor;
     primary spontaneous pneumothorax; pulmonary embolism; rhabdomyolysis;
     ruptured abdominal aortic aneurysm; ruptured ectopic pregnancy; secondary spontaneous pneumothorax;
-    testicular torsion; unstable angina; upper gastrointestinal bleeding""".replace("\n", " ").split("; ")
+    testicular torsion; unstable angina; upper gastrointestinal bleeding"""
 )
 # Urgent or emergent depending on details (how breathless, how dehydrated): left out of training
 # and of the vignette figures rather than guessed.
-UNCERTAIN_DIAGNOSES = frozenset(
+UNCERTAIN_DIAGNOSES = _names(
     """acute bacterial gastroenteritis; acute cholecystitis; acute prostatitis; adrenal insufficiency;
     bronchiolitis; cholera; chronic obstructive pulmonary disease; congestive heart failure; covid 19;
     croup; deep venous thrombosis; dengue fever; diverticulitis; food poisoning; heart failure;
     hyperemesis gravidarum; hypotension; liver abscess; molar pregnancy; nephrolithiasis;
     pelvic inflammatory disease; pericardial effusion; pericarditis; pneumonia; pyelonephritis;
     sheehan syndrome; shoulder dislocation; shoulder fracture; sickle cell anemia; spontaneous abortion;
-    threatened abortion; typical pneumonia; variant angina; vertebral fracture""".replace("\n", " ").split(
-        "; "
-    )
+    threatened abortion; typical pneumonia; variant angina; vertebral fracture"""
 )
 
 

@@ -23,6 +23,7 @@ from careguide.guardrails.policy import (
     injection_check,
     personal_decision_check,
 )
+from careguide.guardrails.red_flags import piece_layers
 from careguide.guardrails.semantic import ExemplarBank, LastMessageEmbedder, SemanticCheck
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
 from careguide.guardrails.triage import EmergencyTriage
@@ -75,6 +76,7 @@ class Registry:
                 else []
             ),
             *cls._semantic_layers(policy, embedder),
+            *piece_layers(policy, embedder),
             (enabled.personal_decision, personal_decision_check(policy.message("personal_decision"))),
             (enabled.scope, scope),
         ]
@@ -230,6 +232,8 @@ def semantic_layers_on(policy: GuardrailsPolicy) -> bool:
         or checks.harm_general
         or checks.emergency_model
         or checks.crisis_model
+        or checks.emergency_sentences
+        or checks.emergency_concepts
     )
 
 
