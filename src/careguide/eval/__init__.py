@@ -28,13 +28,9 @@ if TYPE_CHECKING:
     from careguide.eval.reports import ResultsError, load_metrics, read_results, write_report, write_run
     from careguide.eval.retrieval import indexed_answer_ids, run_retrieval_eval, write_retrieval_report
     from careguide.eval.safety import harm_training_data, run_safety_eval, safety_markdown
-    from careguide.eval.safety_data import (
-        general_harm_training,
-        harmful_requests_harmbench,
-        in_report_part,
-        safe_prompts,
-    )
+    from careguide.eval.safety_data import in_report_part, safe_prompts
     from careguide.eval.safety_public import public_safety_markdown, run_public_safety_eval
+    from careguide.eval.safety_train import HARM_DEFAULTS, harm_benign_questions, train_harm_head
 
 # module -> the names it contributes to the face
 _FACE: dict[str, tuple[str, ...]] = {
@@ -48,8 +44,9 @@ _FACE: dict[str, tuple[str, ...]] = {
     "reports": ("ResultsError", "load_metrics", "read_results", "write_report", "write_run"),
     "retrieval": ("indexed_answer_ids", "run_retrieval_eval", "write_retrieval_report"),
     "safety": ("harm_training_data", "run_safety_eval", "safety_markdown"),
-    "safety_data": ("general_harm_training", "harmful_requests_harmbench", "in_report_part", "safe_prompts"),
+    "safety_data": ("in_report_part", "safe_prompts"),
     "safety_public": ("public_safety_markdown", "run_public_safety_eval"),
+    "safety_train": ("HARM_DEFAULTS", "harm_benign_questions", "train_harm_head"),
 }
 
 
@@ -62,6 +59,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFINITIONS",
+    "HARM_DEFAULTS",
     "MODEL_SUITES",
     "Difference",
     "ResultsError",
@@ -74,9 +72,8 @@ __all__ = [
     "compare_metrics",
     "comparison_markdown",
     "consumer_cases",
-    "general_harm_training",
+    "harm_benign_questions",
     "harm_training_data",
-    "harmful_requests_harmbench",
     "in_report_part",
     "indexed_answer_ids",
     "load_metrics",
@@ -96,6 +93,7 @@ __all__ = [
     "safe_prompts",
     "safety_markdown",
     "sample_dev_set",
+    "train_harm_head",
     "with_variants",
     "write_report",
     "write_retrieval_report",
