@@ -258,6 +258,8 @@ class HarmHead:
         return self.threshold if self.about_health(text) else self.outside_scope
 
     def check(self, text: str, context: CheckContext) -> GuardDecision:
+        if not text.strip():
+            return GuardDecision(action="allow", redacted=text)
         threshold = self.threshold_for(text)
         found = self.score(text)
         if found.probability < threshold:
