@@ -18,6 +18,7 @@ are reported.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -470,18 +471,23 @@ def harm_thresholds(
     sets = [pairs for pairs in safe.values() if pairs]
     for key, in_scope, share in (("threshold", True, budget), ("outside_scope", False, outside_budget)):
         candidates = sorted({p for pairs in sets for p, health in pairs if health == in_scope}, reverse=True)
-        threshold = floor
-        for value in candidates:  # from the top: lower the threshold while the budget holds
+        # Start above every safe message, then lower the threshold while the budget holds.
+        threshold = float(np.nextafter(np.float32(candidates[0]), np.float32(2.0))) if candidates else floor
+        for value in candidates:
+            if value < floor:
+                threshold = floor
+                break
             refused = np.mean(
                 [sum(p >= value and h == in_scope for p, h in pairs) / len(pairs) for pairs in sets]
             )
-            if value < floor or refused > share:
+            if refused > share:
                 break
             threshold = value
         else:
             threshold = floor
-        chosen[key] = threshold
-    return {k: round(min(v, 0.999), 3) for k, v in chosen.items()}
+        chosen[key] = max(threshold, floor)
+    # Rounded up, never down: a rounded threshold refuses no message the chosen one allows.
+    return {k: min(math.ceil(v * 1000) / 1000, 0.999) for k, v in chosen.items()}
 
 
 def train_harm_head(

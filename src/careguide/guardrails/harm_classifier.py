@@ -137,7 +137,7 @@ def reason_id(category: str) -> str:
     return CRISIS_CATEGORIES.get(category, f"harmful_request.{category}")
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\s*\n+\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?][\"')\]])\s+|(?<=[.!?])\s+|\s*\n+\s*")
 _WORD = re.compile(r"\w+")
 
 
