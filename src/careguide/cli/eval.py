@@ -361,13 +361,14 @@ def eval_safety(
     the public sets written by others (AskDocs urgency, C-SSRS, harmful requests, safe prompts)."""
 
     from careguide.eval import (
+        guard_without,
+        layers_markdown,
         public_safety_markdown,
         run_public_safety_eval,
         run_safety_eval,
         safety_markdown,
         write_report,
     )
-    from careguide.eval.safety_public import comparison_markdown, guard_without
     from careguide.guardrails import open_guardrails
 
     with user_errors():
@@ -400,9 +401,7 @@ def eval_safety(
             )
         markdown = safety_markdown(report) + "\n".join(public_safety_markdown(report["public"]))
         if names:
-            markdown += "\n" + "\n".join(
-                comparison_markdown(report["public_without"], report["public"], names)
-            )
+            markdown += "\n" + "\n".join(layers_markdown(report["public_without"], report["public"], names))
         json_path, md_path = write_report(report, markdown, output or config.reports_dir, "safety")
     out.print(md_path.read_text())
     out.print(f"Reports: {json_path} and {md_path}")
@@ -417,7 +416,8 @@ def train_harm_classifier(
     ] = "medical",
 ) -> None:
     """Retrain the unethical-request classifier from MedSafetyBench, MedQuAD and MedicationQA, or
-    (--kind general) the harmful-request classifier from HarmBench, MedSafetyBench, XSTest and MedQuAD."""
+    (--kind general) the general harm head from the requests listed in
+    src/careguide/eval/datasets/harm_requests.yaml (--threshold is then chosen on the tuning parts)."""
     from careguide.eval import answered_pairs, harm_training_data, sample_dev_set, with_variants
     from careguide.guardrails import MEDICAL_HARM_WEIGHTS, HarmClassifier, train_harm_weights
     from careguide.ingest import classifier_embedder
@@ -432,7 +432,7 @@ def train_harm_classifier(
         if kind not in ("medical", "general"):
             raise ConfigError(f"--kind must be medical or general, not '{kind}'.")
         if kind == "general":
-            _train_general(config, questions, threshold, output)
+            _train_general(config, output)
             return
         data = harm_training_data(config.data_dir, questions)
         embedder = classifier_embedder(config.embedding)
@@ -449,30 +449,30 @@ def train_harm_classifier(
     )
 
 
-def _train_general(config: Settings, questions: list[str], threshold: float, output: Path | None) -> None:
-    from careguide.eval import general_harm_training, harmful_requests_harmbench, in_report_part, safe_prompts
-    from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, HarmClassifier, train_harm_weights
+def _train_general(config: Settings, output: Path | None) -> None:
+    """The general harm head, as ``python -m careguide.eval.safety_train --family harm`` trains it."""
+    from careguide.eval import HARM_DEFAULTS, harm_benign_questions, train_harm_head
+    from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, Guardrails, load_policy
     from careguide.ingest import classifier_embedder
 
-    # 600 MedQuAD questions are enough benign health wording next to XSTest's safe prompts.
-    sampled = random.Random(7).sample(questions, min(600, len(questions)))
-    data = general_harm_training(config.data_dir, sampled, DEFAULT_BANK)
-    embedder = classifier_embedder(config.embedding)
-    record = train_harm_weights(embedder, data["harmful"], data["benign"], threshold)
-    record["training"]["sources"] = (
-        "HarmBench tuning part (MIT), MedSafetyBench train (MIT), XSTest unsafe + safe tuning part "
-        "(CC BY 4.0), MedQuAD questions (CC BY 4.0), careguide exemplar bank"
+    policy = load_policy(config.guardrails)
+    about_health = Guardrails(
+        policy.model_copy(update={"checks": policy.checks.model_copy(update={"phi": False})})
+    ).about_health
+    record = train_harm_head(
+        classifier_embedder(config.embedding),
+        config.data_dir,
+        harm_benign_questions(config),
+        DEFAULT_BANK,
+        c=HARM_DEFAULTS["c"],
+        budget=HARM_DEFAULTS["budget"],
+        outside_budget=0.025,
+        about_health=about_health,
     )
     target = output or GENERAL_HARM_WEIGHTS
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    classifier = HarmClassifier.load(target, embedder, "")
-    held_harm = [
-        i.text for i in harmful_requests_harmbench(config.data_dir) if in_report_part(i.source, i.key)
-    ]
-    held_safe = [i.text for i in safe_prompts(config.data_dir, "report") if i.source == "xstest"]
-    caught = float((classifier.probability(held_harm) >= threshold).mean())
-    refused = float((classifier.probability(held_safe) >= threshold).mean())
     out.print(
-        f"Wrote {target}. Report parts: HarmBench refused {caught:.1%}; XSTest safe refused {refused:.1%}."
+        f"Wrote {target}: thresholds {record['threshold']} (health words) / {record['outside_scope']} "
+        "(none), chosen on the tuning parts; set them in configs/guardrails.yaml (semantic.harm_general)."
     )

@@ -30,13 +30,14 @@ if TYPE_CHECKING:
     from careguide.eval.retrieval import indexed_answer_ids, run_retrieval_eval, write_retrieval_report
     from careguide.eval.rewrite import rewrite_markdown, run_rewrite_eval
     from careguide.eval.safety import harm_training_data, run_safety_eval, safety_markdown
-    from careguide.eval.safety_data import (
-        general_harm_training,
-        harmful_requests_harmbench,
-        in_report_part,
-        safe_prompts,
+    from careguide.eval.safety_data import in_report_part, safe_prompts
+    from careguide.eval.safety_public import (
+        guard_without,
+        layers_markdown,
+        public_safety_markdown,
+        run_public_safety_eval,
     )
-    from careguide.eval.safety_public import public_safety_markdown, run_public_safety_eval
+    from careguide.eval.safety_train import HARM_DEFAULTS, harm_benign_questions, train_harm_head
 
 # module -> the names it contributes to the face
 _FACE: dict[str, tuple[str, ...]] = {
@@ -52,8 +53,9 @@ _FACE: dict[str, tuple[str, ...]] = {
     "retrieval": ("indexed_answer_ids", "run_retrieval_eval", "write_retrieval_report"),
     "rewrite": ("rewrite_markdown", "run_rewrite_eval"),
     "safety": ("harm_training_data", "run_safety_eval", "safety_markdown"),
-    "safety_data": ("general_harm_training", "harmful_requests_harmbench", "in_report_part", "safe_prompts"),
-    "safety_public": ("public_safety_markdown", "run_public_safety_eval"),
+    "safety_data": ("in_report_part", "safe_prompts"),
+    "safety_public": ("guard_without", "layers_markdown", "public_safety_markdown", "run_public_safety_eval"),
+    "safety_train": ("HARM_DEFAULTS", "harm_benign_questions", "train_harm_head"),
 }
 
 
@@ -66,6 +68,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFINITIONS",
+    "HARM_DEFAULTS",
     "MODEL_SUITES",
     "Difference",
     "ResultsError",
@@ -79,11 +82,12 @@ __all__ = [
     "comparison_markdown",
     "consumer_cases",
     "consumer_refit_line",
-    "general_harm_training",
+    "guard_without",
+    "harm_benign_questions",
     "harm_training_data",
-    "harmful_requests_harmbench",
     "in_report_part",
     "indexed_answer_ids",
+    "layers_markdown",
     "load_metrics",
     "load_presidio_synth",
     "medquad_answers",
@@ -103,6 +107,7 @@ __all__ = [
     "safe_prompts",
     "safety_markdown",
     "sample_dev_set",
+    "train_harm_head",
     "with_variants",
     "write_report",
     "write_retrieval_report",

@@ -160,32 +160,3 @@ def toxicchat_toxic(data_dir: Path, part: Part = "report") -> list[Item]:
         if r["annotations"]["toxicity"]["majority_human"] == "1"
     ]
     return select(items, part)
-
-
-def general_harm_training(data_dir: Path, medquad_questions: list[str], bank: Path) -> dict[str, list[str]]:
-    """Training texts for the general harmful-request classifier: only sets whose licence allows
-    shipping weights learnt from them (MIT, CC BY) and careguide's own exemplar bank; the report
-    parts of HarmBench and XSTest are held out for evaluation."""
-    import yaml
-
-    from careguide.eval.safety import medsafetybench_prompts, xstest_prompts
-
-    exemplars = yaml.safe_load(bank.read_text(encoding="utf-8"))
-    own_harmful = [t for family in ("harmful", "crisis") for ts in exemplars[family].values() for t in ts]
-    harmbench = [i for i in harmful_requests_harmbench(data_dir) if not in_report_part(i.source, i.key)]
-    xstest = xstest_prompts(data_dir)
-    return {
-        "harmful": [i.text for i in harmbench]
-        + [text for _, text in medsafetybench_prompts(data_dir)]
-        + [r["prompt"] for r in xstest if r["label"] == "unsafe"]
-        + own_harmful,
-        "benign": [
-            r["prompt"] for r in xstest if r["label"] == "safe" and not in_report_part("xstest", r["id"])
-        ]
-        + medquad_questions
-        + list(exemplars["benign"]),
-    }
-
-
-def harmful_requests_harmbench(data_dir: Path) -> list[Item]:
-    return [i for i in harmful_requests(data_dir, "all") if i.source == "harmbench_text_behaviors"]

@@ -6,7 +6,8 @@ from careguide.guardrails.classifiers import MODEL_FILES
 from careguide.guardrails.engine import Guardrails, OutputRegistry, Registry, open_guardrails
 from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS as MEDICAL_HARM_WEIGHTS
 from careguide.guardrails.harm_classifier import GENERAL_WEIGHTS as GENERAL_HARM_WEIGHTS
-from careguide.guardrails.harm_classifier import HarmClassifier
+from careguide.guardrails.harm_classifier import HARM_CATEGORIES, HarmClassifier, HarmHead
+from careguide.guardrails.harm_classifier import sentences as split_sentences
 from careguide.guardrails.harm_classifier import train as train_harm_weights
 from careguide.guardrails.phi import (
     DRUG_NAMES_FILE,
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_BANK",
     "DRUG_NAMES_FILE",
     "GENERAL_HARM_WEIGHTS",
+    "HARM_CATEGORIES",
     "MEDICAL_HARM_WEIGHTS",
     "MODEL_FILES",
     "PRESIDIO_DEFAULT_ENTITIES",
@@ -36,6 +38,7 @@ __all__ = [
     "Guardrails",
     "GuardrailsPolicy",
     "HarmClassifier",
+    "HarmHead",
     "OutputCheck",
     "OutputRegistry",
     "PhiRedactor",
@@ -45,5 +48,6 @@ __all__ = [
     "load_policy",
     "open_guardrails",
     "passage_injection_found",
+    "split_sentences",
     "train_harm_weights",
 ]

@@ -79,7 +79,7 @@ class ClassifierCheck:
         return self.model.probability(unit_vectors(np.asarray(self.bank.embedder.embed(list(texts)))))
 
     def check(self, text: str, context: CheckContext) -> GuardDecision:
-        if self.skip_general_questions and general_question(text):
+        if not text.strip() or (self.skip_general_questions and general_question(text)):
             return GuardDecision(action="allow", redacted=text)
         probability = float(self.probability([text])[0])
         if probability < self.threshold:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from careguide.config import ConfigError, Settings
 from careguide.guardrails.audit import AuditLog
 from careguide.guardrails.classifiers import MODEL_FILES, ClassifierCheck, LinearModel
-from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, GENERAL_WEIGHTS, HarmClassifier
+from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier, harm_head_layers
 from careguide.guardrails.output import OutputVerifier, PassageInjectionCheck
 from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms, packaged_drug_words
 from careguide.guardrails.policy import (
@@ -75,7 +75,7 @@ class Registry:
                 if enabled.harm_classifier and embedder is not None
                 else []
             ),
-            *cls._semantic_layers(policy, embedder),
+            *cls._semantic_layers(policy, embedder, scope.about_health),
             *piece_layers(policy, embedder),
             (enabled.personal_decision, personal_decision_check(policy.message("personal_decision"))),
             (enabled.scope, scope),
@@ -83,29 +83,16 @@ class Registry:
         return cls(tuple(check for on, check in candidates if on))
 
     @staticmethod
-    def _semantic_layers(policy: GuardrailsPolicy, embedder: Embedder | None) -> list[tuple[bool, Check]]:
+    def _semantic_layers(
+        policy: GuardrailsPolicy, embedder: Embedder | None, about_health: Callable[[str], bool]
+    ) -> list[tuple[bool, Check]]:
         enabled, layers = policy.checks, policy.semantic
         if embedder is None or not semantic_layers_on(policy):
             return []
         bank = ExemplarBank.load(embedder)
         crisis = policy.message("self_harm")
         harmful = policy.message("harmful_request")
-        general: list[tuple[bool, Check]] = []
-        if enabled.harm_general and GENERAL_WEIGHTS.is_file():
-            general = [
-                (
-                    True,
-                    HarmClassifier.load(
-                        GENERAL_WEIGHTS,
-                        embedder,
-                        harmful,
-                        threshold=layers.harm_general.threshold,
-                        name="harm_general",
-                        category="harmful_request.general",
-                        reason="request looks like a request for help causing harm",
-                    ),
-                )
-            ]
+        general = harm_head_layers(policy, embedder, about_health)
         models = {
             family: _classifier(family, policy, bank)
             for family in MODEL_FILES
@@ -265,6 +252,8 @@ class Guardrails:
             else None
         )
         self.registry = Registry.from_policy(policy, topic_words, embedder)
+        self.about_health = ScopeCheck("", topic_words).about_health
+        """Whether a message has a health or knowledge-base word (the scope check's test)."""
         self.outputs = OutputRegistry.from_policy(policy)
         self.audit = audit
 

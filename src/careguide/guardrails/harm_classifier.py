@@ -5,27 +5,32 @@ Trained by ``careguide train-harm-classifier`` on cited data: harmful = MedSafet
 requests written by GPT-4 (the half written by Llama-2 is held out for evaluation); benign =
 MedQuAD questions (template and consumer-style) and half of MedicationQA's consumer questions.
 The 384 weights, bias, threshold and the training record are committed as JSON.
+
+``HarmHead`` is the general harmful-request layer (``harm_general``): a harm probability and a
+category head (which kind of harm) over the same embedding, scored per sentence with the highest
+sentence deciding, so one harmful sentence inside a long message is not diluted by the rest.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from careguide.guardrails.types import CheckContext, GuardDecision
+from careguide.guardrails.settings import GuardrailsPolicy
+from careguide.guardrails.types import Check, CheckContext, GuardDecision
 from careguide.ingest import Embedder
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "data" / "harm_classifier.json"
-# Harmful requests of any topic (violence, weapons, drugs, fraud, cybercrime, hate, self-harm): trained
-# by ``careguide train-harm-classifier --kind general`` on MIT / CC BY data only (HarmBench's tuning
-# part, MedSafetyBench, XSTest's unsafe and tuning-part safe prompts, MedQuAD questions) and
-# careguide's own exemplar bank.
+# Harmful requests of any topic, with their category: trained by ``python -m careguide.eval.safety_train
+# --family harm`` on the sources listed in src/careguide/eval/datasets/harm_requests.yaml (MIT / CC BY
+# sets, tuning parts only, and careguide's own exemplar bank).
 GENERAL_WEIGHTS = Path(__file__).parent / "data" / "harm_general.json"
 
 
@@ -105,3 +110,193 @@ def train(
         "embedding_model": embedder.name,
         "training": {"harmful": len(harmful), "benign": len(benign), "seed": seed},
     }
+
+
+# The reasons a harmful request is refused, one category each (``harmful_request.<category>``); the
+# self-harm ones get the crisis reply instead (``self_harm.request``, ``self_harm.eating_disorder``).
+HARM_CATEGORIES = (
+    "violence",
+    "weapons",
+    "drugs",
+    "fraud_scams",
+    "cybercrime",
+    "child_safety",
+    "hate_harassment",
+    "sexual_content",
+    "privacy",
+    "misinformation",
+    "dangerous_medical",
+    "self_harm",
+    "eating_disorder",
+)
+CRISIS_CATEGORIES = {"self_harm": "self_harm.request", "eating_disorder": "self_harm.eating_disorder"}
+
+
+def reason_id(category: str) -> str:
+    """The decision's category for a harm category: a crisis id for self-harm, else a refusal id."""
+    return CRISIS_CATEGORIES.get(category, f"harmful_request.{category}")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?][\"')\]])\s+|(?<=[.!?])\s+|\s*\n+\s*")
+_WORD = re.compile(r"\w+")
+
+
+def sentences(text: str, limit: int = 12, min_words: int = 3) -> list[str]:
+    """The message's sentences (a fragment under ``min_words`` words joins the next one), at most
+    ``limit``: beyond it the rest is kept together as the last one."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+    merged: list[str] = []
+    carry = ""
+    for part in parts:
+        joined = f"{carry} {part}".strip()
+        if len(_WORD.findall(joined)) < min_words:
+            carry = joined
+            continue
+        merged.append(joined)
+        carry = ""
+    if carry:
+        if merged:
+            merged[-1] = f"{merged[-1]} {carry}"
+        else:
+            merged.append(carry)
+    if len(merged) > limit:
+        merged = [*merged[: limit - 1], " ".join(merged[limit - 1 :])]
+    return merged
+
+
+@dataclass(frozen=True)
+class HarmScore:
+    """The highest harm probability over the message and its sentences, and that sentence's category."""
+
+    probability: float
+    category: str
+    sentence: int
+    """Which sentence decided (0: the whole message, n: its n-th sentence)."""
+
+
+@dataclass(frozen=True)
+class HarmHead:
+    """Harmful requests of any topic with their reason category, as one guardrail layer.
+
+    ``weights``/``bias``: the harm probability (logistic regression); ``category_weights`` and
+    ``category_bias``: a softmax over ``categories`` (which kind of harm), read only when the
+    harm probability reaches the threshold. The threshold is ``threshold`` for a message with a
+    health word and ``outside_scope`` for one without (the scope check already redirects those, so
+    a refusal with a reason needs more certainty there)."""
+
+    weights: np.ndarray
+    bias: float
+    categories: tuple[str, ...]
+    category_weights: np.ndarray
+    category_bias: np.ndarray
+    embedder: Embedder
+    threshold: float
+    outside_scope: float
+    refusal: str
+    crisis: str
+    about_health: Callable[[str], bool] = lambda text: True
+    max_sentences: int = 12
+    name: str = "harm_general"
+    record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def load(
+        cls,
+        path: Path,
+        embedder: Embedder,
+        refusal: str,
+        crisis: str,
+        threshold: float,
+        outside_scope: float,
+        about_health: Callable[[str], bool] = lambda text: True,
+        max_sentences: int = 12,
+    ) -> HarmHead:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        categories = tuple(record["categories"])
+        unknown = set(categories) - set(HARM_CATEGORIES)
+        if unknown:
+            raise ValueError(f"{path}: unknown harm categories {sorted(unknown)}")
+        return cls(
+            np.asarray(record["weights"], dtype=np.float32),
+            float(record["bias"]),
+            categories,
+            np.asarray(record["category_weights"], dtype=np.float32).reshape(len(categories), -1),
+            np.asarray(record["category_bias"], dtype=np.float32),
+            embedder,
+            threshold,
+            outside_scope,
+            refusal,
+            crisis,
+            about_health,
+            max_sentences,
+            record=record,
+        )
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        logits = np.asarray(vectors, dtype=np.float32) @ self.weights + self.bias
+        return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float32)
+
+    def category_of(self, vector: np.ndarray) -> str:
+        logits = self.category_weights @ np.asarray(vector, dtype=np.float32) + self.category_bias
+        return self.categories[int(np.argmax(logits))]
+
+    def vectors(self, text: str) -> np.ndarray:
+        """The whole message's vector first, then one per sentence when there is more than one."""
+        whole = np.asarray(self.embedder.embed([text]), dtype=np.float32)
+        parts = sentences(text, self.max_sentences)
+        if len(parts) < 2:
+            return whole
+        return np.concatenate([whole, np.asarray(self.embedder.embed(parts), dtype=np.float32)])
+
+    def score(self, text: str) -> HarmScore:
+        vectors = self.vectors(text)
+        probabilities = self.probabilities(vectors)
+        best = int(np.argmax(probabilities))
+        return HarmScore(float(probabilities[best]), self.category_of(vectors[best]), best)
+
+    def threshold_for(self, text: str) -> float:
+        return self.threshold if self.about_health(text) else self.outside_scope
+
+    def check(self, text: str, context: CheckContext) -> GuardDecision:
+        if not text.strip():
+            return GuardDecision(action="allow", redacted=text)
+        threshold = self.threshold_for(text)
+        found = self.score(text)
+        if found.probability < threshold:
+            return GuardDecision(action="allow", redacted=text)
+        crisis = found.category in CRISIS_CATEGORIES
+        where = "the message" if found.sentence == 0 else f"sentence {found.sentence}"
+        return GuardDecision(
+            action="escalate" if crisis else "refuse",
+            redacted=text,
+            reasons=(
+                f"{self.name}: harmful request ({found.category.replace('_', ' ')}), "
+                f"p={found.probability:.2f} in {where} (threshold {threshold:.2f})",
+            ),
+            checks=(self.name,),
+            message=self.crisis if crisis else self.refusal,
+            category=reason_id(found.category),
+        )
+
+
+def harm_head_layers(
+    policy: GuardrailsPolicy,
+    embedder: Embedder,
+    about_health: Callable[[str], bool],
+    path: Path = GENERAL_WEIGHTS,
+) -> list[tuple[bool, Check]]:
+    """The general harm head as a registry entry, when it is switched on and its weights exist."""
+    if not policy.checks.harm_general or not path.is_file():
+        return []
+    layer = policy.semantic.harm_general
+    head = HarmHead.load(
+        path,
+        embedder,
+        policy.message("harmful_request"),
+        policy.message("self_harm"),
+        layer.threshold,
+        layer.outside_scope,
+        about_health,
+        layer.max_sentences,
+    )
+    return [(True, head)]

@@ -48,8 +48,8 @@ class Checks(_Section):
     semantic_triage: bool = True
     semantic_crisis: bool = True
     semantic_harm: bool = True
-    # Logistic regression on sentence embeddings for harmful requests of any topic
-    # (src/careguide/guardrails/data/harm_general.json; `careguide train-harm-classifier --kind general`).
+    # The general harm head: harmful requests of any topic with their reason category (weights in
+    # src/careguide/guardrails/data/harm_general.json; `python -m careguide.eval.safety_train --family harm`).
     harm_general: bool = True
     # Calibrated classifiers on sentence embeddings for emergencies and crisis language
     # (src/careguide/guardrails/data/{emergency,crisis}_model.json; see docs/guardrails.md).
@@ -81,12 +81,23 @@ class ConceptLayer(_Section):
     alone: float = Field(0.75, ge=0.0, le=1.0)
 
 
+class HarmHeadLayer(_Section):
+    """The general harm head (checks.harm_general): it refuses (or, for self-harm, escalates) when
+    the highest harm probability over the message and its sentences reaches ``threshold`` in a
+    message with a health word, or ``outside_scope`` in one without (those are redirected by the
+    scope check anyway, so a refusal with a reason needs more certainty there)."""
+
+    threshold: float = Field(0.873, ge=0.0, le=1.0)
+    outside_scope: float = Field(0.923, ge=0.0, le=1.0)
+    # Sentences scored per message; beyond it the rest is scored as one.
+    max_sentences: int = Field(12, ge=1, le=100)
+
+
 class Semantic(_Section):
     emergency: Layer = Layer(threshold=0.5, margin=0.03)
     crisis: Layer = Layer(threshold=0.46, margin=0.03)
     harmful: Layer = Layer(threshold=0.44, margin=0.06)
-    # Probability at which the general harmful-request classifier refuses (margin unused).
-    harm_general: Layer = Layer(threshold=0.93)
+    harm_general: HarmHeadLayer = HarmHeadLayer()
     # Probability at which the emergency / crisis classifiers escalate (margin unused).
     emergency_model: Layer = Layer(threshold=0.5)
     crisis_model: Layer = Layer(threshold=0.5)
