@@ -194,7 +194,7 @@ class SignalRankings:
 
 @dataclass(frozen=True)
 class AnswerWeights:
-    rrf_k: int = 10
+    rrf_k: int = 20
     dense: float = 0.5
     bm25: float = 0.25
     entailment: float = 1.0
