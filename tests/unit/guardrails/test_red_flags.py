@@ -291,6 +291,8 @@ def test_the_shipped_red_flags_are_complete():
     assert not qualified(flags.qualifiers["heavy_bleeding"], "vomiting since this morning")
     assert not qualified(flags.qualifiers["stiff_neck"], "a painless lump on the neck")
     assert qualified(flags.qualifiers["stiff_neck"], "he can't bend his neck")
+    assert qualified(flags.qualifiers["stiff_neck"], "she can not move her neck")
+    assert not qualified(flags.qualifiers["stiff_neck"], "her neck is not stiff")
 
 
 @pytest.mark.parametrize(
