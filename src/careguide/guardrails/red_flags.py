@@ -184,7 +184,11 @@ def _words(words: Sequence[str]) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{'|'.join(alternatives)})\b", re.IGNORECASE)
 
 
-_NOT_BEFORE = re.compile(r"(?:\bnot|n't|\bno|\bnever|\bless)\s+(?:\w+\s+)?$", re.IGNORECASE)
+# "not severe", "isn't really sudden"; not "can't bend" or "cannot move", which are the symptom.
+_NOT_BEFORE = re.compile(
+    r"(?:(?<!\bcan\s)\bnot|\b(?:is|are|was|were|does|do|did)n't|\bno|\bnever|\bless)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def qualified(pattern: re.Pattern[str], text: str) -> bool:

@@ -78,7 +78,7 @@ class ConceptLayer(_Section):
     in a combination (fever + stiff neck), ``alone`` for a concept that is an emergency by itself."""
 
     together: float = Field(0.65, ge=0.0, le=1.0)
-    alone: float = Field(0.75, ge=0.0, le=1.0)
+    alone: float = Field(0.73, ge=0.0, le=1.0)
 
 
 class HarmHeadLayer(_Section):

@@ -286,6 +286,13 @@ def test_the_shipped_red_flags_are_complete():
         assert combo.reason or combo.message != "emergency", combo.name
     assert any(not combo.alone for combo in flags.combinations)
     assert "fever_stiff_neck" in {c.name for c in flags.combinations}
+    # words the embedding cannot weigh are read as words
+    assert qualified(flags.qualifiers["heavy_bleeding"], "vomiting bright red blood")
+    assert not qualified(flags.qualifiers["heavy_bleeding"], "vomiting since this morning")
+    assert not qualified(flags.qualifiers["stiff_neck"], "a painless lump on the neck")
+    assert qualified(flags.qualifiers["stiff_neck"], "he can't bend his neck")
+    assert qualified(flags.qualifiers["stiff_neck"], "she can not move her neck")
+    assert not qualified(flags.qualifiers["stiff_neck"], "her neck is not stiff")
 
 
 @pytest.mark.parametrize(
@@ -306,7 +313,7 @@ def test_a_broken_red_flags_file_stops_start_up(tmp_path, content):
 
 def test_the_layers_are_on_by_default_and_switch_off_in_the_policy():
     assert Checks().emergency_sentences and Checks().emergency_concepts
-    assert Semantic().emergency_concepts == ConceptLayer(together=0.65, alone=0.75)
+    assert Semantic().emergency_concepts == ConceptLayer(together=0.65, alone=0.73)
     policy = load_policy()
     assert policy.checks.emergency_sentences and policy.checks.emergency_concepts
     assert policy.semantic.emergency_sentences.threshold == 0.75
