@@ -328,8 +328,8 @@ def harm_training(
                     if category != SKIP:
                         data[side].extend(Request(f"bank:{entry['bank']}", t, category) for t in texts)
             elif "generated" in entry:
-                # Each instruction and, as the head reads them, its sentences.
-                texts = generated_instructions(listing["generated"])
+                # Each request and, as the head reads them, its sentences.
+                texts = generated_instructions(listing["generated"][entry["generated"]])
                 parts = [p for t in texts for p in split_sentences(t) if p not in texts]
                 data[side].extend(Request("generated", t) for t in dict.fromkeys([*texts, *parts]))
             elif entry["set"] == "medquad":

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from careguide.config import ConfigError, Settings
 from careguide.guardrails.audit import AuditLog
 from careguide.guardrails.classifiers import MODEL_FILES, ClassifierCheck, LinearModel
-from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier, harm_head_layers
+from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier, harm_gate, harm_head_layers
 from careguide.guardrails.output import OutputVerifier, PassageInjectionCheck
 from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms, packaged_drug_words
 from careguide.guardrails.policy import (
@@ -148,6 +148,8 @@ class Registry:
                     "refuse",
                     lambda category: harmful,
                     category_prefix="harmful_request.",
+                    gate=harm_gate(general),
+                    gate_threshold=layers.harmful.gate,
                 ),
             ),
         ]

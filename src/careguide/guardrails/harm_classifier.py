@@ -198,6 +198,8 @@ class HarmHead:
     max_sentences: int = 12
     name: str = "harm_general"
     record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _memo: list[tuple[str, HarmScore]] = field(default_factory=list, repr=False, compare=False)
+    """The last message's score (the harmful exemplar layer's gate asks again for the same message)."""
 
     @classmethod
     def load(
@@ -249,10 +251,15 @@ class HarmHead:
         return np.concatenate([whole, np.asarray(self.embedder.embed(parts), dtype=np.float32)])
 
     def score(self, text: str) -> HarmScore:
+        memo = self._memo[-1] if self._memo else None  # read once: another thread may replace it
+        if memo is not None and memo[0] == text:
+            return memo[1]
         vectors = self.vectors(text)
         probabilities = self.probabilities(vectors)
         best = int(np.argmax(probabilities))
-        return HarmScore(float(probabilities[best]), self.category_of(vectors[best]), best)
+        found = HarmScore(float(probabilities[best]), self.category_of(vectors[best]), best)
+        self._memo[:] = [(text, found)]
+        return found
 
     def threshold_for(self, text: str) -> float:
         return self.threshold if self.about_health(text) else self.outside_scope
@@ -300,3 +307,9 @@ def harm_head_layers(
         layer.max_sentences,
     )
     return [(True, head)]
+
+
+def harm_gate(layers: list[tuple[bool, Check]]) -> Callable[[str], float] | None:
+    """The harm head's probability (highest sentence) as the gate of the harmful exemplar layer."""
+    head = next((check for _, check in layers if isinstance(check, HarmHead)), None)
+    return None if head is None else (lambda text: head.score(text).probability)

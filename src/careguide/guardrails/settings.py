@@ -87,8 +87,8 @@ class HarmHeadLayer(_Section):
     message with a health word, or ``outside_scope`` in one without (those are redirected by the
     scope check anyway, so a refusal with a reason needs more certainty there)."""
 
-    threshold: float = Field(0.873, ge=0.0, le=1.0)
-    outside_scope: float = Field(0.923, ge=0.0, le=1.0)
+    threshold: float = Field(0.888, ge=0.0, le=1.0)
+    outside_scope: float = Field(0.918, ge=0.0, le=1.0)
     # Sentences scored per message; beyond it the rest is scored as one.
     max_sentences: int = Field(12, ge=1, le=100)
 

@@ -161,8 +161,9 @@ def test_a_mapping_to_an_unknown_category_is_an_error(data_dir, tmp_path):
         st.harm_training(data_dir, [], DEFAULT_BANK, listing_with(tmp_path, entry))
 
 
-def test_generated_instructions_are_seeded_and_filled():
-    spec = committed_listing()["generated"]
+@pytest.mark.parametrize("name", ["instructions", "safety_questions"])
+def test_generated_requests_are_seeded_and_filled(name):
+    spec = committed_listing()["generated"][name]
     first, second = st.generated_instructions(spec), st.generated_instructions(spec)
     assert first == second and len(first) == spec["size"] == len(set(first))
     assert not [t for t in first if "{" in t or "}" in t]

@@ -10,7 +10,13 @@ import pytest
 from pydantic import ValidationError
 
 from careguide.guardrails import GENERAL_HARM_WEIGHTS, HARM_CATEGORIES, CheckContext, HarmHead, load_policy
-from careguide.guardrails.harm_classifier import CRISIS_CATEGORIES, harm_head_layers, reason_id, sentences
+from careguide.guardrails.harm_classifier import (
+    CRISIS_CATEGORIES,
+    harm_gate,
+    harm_head_layers,
+    reason_id,
+    sentences,
+)
 from careguide.guardrails.settings import HarmHeadLayer
 
 # Three dimensions: harm signal, "weapon" cue, "self-harm" cue.
@@ -207,3 +213,13 @@ def test_the_layer_reads_its_thresholds_from_the_policy():
     assert isinstance(check, HarmHead)
     assert (check.threshold, check.outside_scope) == (0.61, 0.97)
     assert "988" in check.crisis
+
+
+def test_the_harmful_exemplar_layer_is_gated_by_the_head_and_the_score_is_reused():
+    check = head()
+    gate = harm_gate([(True, check)])
+    assert gate is not None and gate("plainly harmful request") > 0.99
+    calls = len(check.embedder.calls)  # type: ignore[attr-defined]
+    check.check("plainly harmful request", CheckContext())
+    assert len(check.embedder.calls) == calls  # type: ignore[attr-defined]
+    assert harm_gate([]) is None
