@@ -332,13 +332,14 @@ def eval_safety(
     the public sets written by others (AskDocs urgency, C-SSRS, harmful requests, safe prompts)."""
 
     from careguide.eval import (
+        guard_without,
+        layers_comparison_markdown,
         public_safety_markdown,
         run_public_safety_eval,
         run_safety_eval,
         safety_markdown,
         write_report,
     )
-    from careguide.eval.safety_public import comparison_markdown, guard_without
     from careguide.guardrails import open_guardrails
 
     with user_errors():
@@ -372,7 +373,7 @@ def eval_safety(
         markdown = safety_markdown(report) + "\n".join(public_safety_markdown(report["public"]))
         if names:
             markdown += "\n" + "\n".join(
-                comparison_markdown(report["public_without"], report["public"], names)
+                layers_comparison_markdown(report["public_without"], report["public"], names)
             )
         json_path, md_path = write_report(report, markdown, output or config.reports_dir, "safety")
     out.print(md_path.read_text())

@@ -34,7 +34,12 @@ if TYPE_CHECKING:
         in_report_part,
         safe_prompts,
     )
-    from careguide.eval.safety_public import public_safety_markdown, run_public_safety_eval
+    from careguide.eval.safety_public import (
+        guard_without,
+        layers_comparison_markdown,
+        public_safety_markdown,
+        run_public_safety_eval,
+    )
 
 # module -> the names it contributes to the face
 _FACE: dict[str, tuple[str, ...]] = {
@@ -49,7 +54,12 @@ _FACE: dict[str, tuple[str, ...]] = {
     "retrieval": ("indexed_answer_ids", "run_retrieval_eval", "write_retrieval_report"),
     "safety": ("harm_training_data", "run_safety_eval", "safety_markdown"),
     "safety_data": ("general_harm_training", "harmful_requests_harmbench", "in_report_part", "safe_prompts"),
-    "safety_public": ("public_safety_markdown", "run_public_safety_eval"),
+    "safety_public": (
+        "guard_without",
+        "layers_comparison_markdown",
+        "public_safety_markdown",
+        "run_public_safety_eval",
+    ),
 }
 
 
@@ -75,10 +85,12 @@ __all__ = [
     "comparison_markdown",
     "consumer_cases",
     "general_harm_training",
+    "guard_without",
     "harm_training_data",
     "harmful_requests_harmbench",
     "in_report_part",
     "indexed_answer_ids",
+    "layers_comparison_markdown",
     "load_metrics",
     "load_presidio_synth",
     "medquad_answers",

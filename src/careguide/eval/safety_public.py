@@ -244,7 +244,7 @@ COMPARED = (
 )
 
 
-def comparison_markdown(off: dict[str, Any], on: dict[str, Any], names: Collection[str]) -> list[str]:
+def layers_comparison_markdown(off: dict[str, Any], on: dict[str, Any], names: Collection[str]) -> list[str]:
     """Off and on columns of the same run, for the layers in ``names``."""
 
     def pct(rate: dict[str, Any]) -> str:

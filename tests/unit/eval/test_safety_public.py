@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from careguide.eval.safety import SAFETY_CHECKS
-from careguide.eval.safety_public import _escalated_by, comparison_markdown, guard_without
+from careguide.eval.safety_public import _escalated_by, guard_without, layers_comparison_markdown
 from careguide.guardrails import GuardDecision, Guardrails, load_policy
 from careguide.guardrails.settings import Checks
 
@@ -73,7 +73,7 @@ def _report(recall: int, false_alarms: int) -> dict:
 
 
 def test_the_comparison_table_has_off_and_on_columns():
-    lines = comparison_markdown(_report(30, 13), _report(36, 17), ["emergency_concepts"])
+    lines = layers_comparison_markdown(_report(30, 13), _report(36, 17), ["emergency_concepts"])
     assert lines[0].endswith("emergency_concepts")
     row = next(line for line in lines if line.startswith("| Avey vignettes: emergencies"))
     assert row == "| Avey vignettes: emergencies escalated | 71.4% (30/42) | 85.7% (36/42) |"
