@@ -196,8 +196,8 @@ class SignalRankings:
 class AnswerWeights:
     rrf_k: int = 10
     dense: float = 0.5
-    bm25: float = 0.25
-    entailment: float = 1.0
+    bm25: float = 0.5
+    entailment: float = 2.0
 
 
 class AnswerRanker:
