@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Collection, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from careguide.config import Settings
 from careguide.eval.devset import ConsumerQuestion, load_consumer_set, normalise_url
-from careguide.eval.metrics import dedupe, score_gold_sets
+from careguide.eval.metrics import dedupe, score_gold_sets, score_rankings
 from careguide.rag import (
     ENTAILMENT_BIAS,
     ENTAILMENT_COEF,
@@ -64,12 +64,46 @@ def _score(
     )
 
 
-def tune_weights(
-    retriever: Retriever, found: list[SignalRankings], items: Sequence[ConsumerQuestion]
-) -> AnswerWeights:
-    """The grid point with the best MRR@10 (then success@10) on the given (tuning) questions."""
+GUARD_TOLERANCE = 0.01
+"""How far below the configured weights a grid point may take recall@1 or recall@10 of any guard
+family (the MedQuAD template questions and their variants) and still be chosen."""
+
+
+@dataclass
+class Guard:
+    """Questions that must not get worse: each family's answer rankings and gold answer ids."""
+
+    families: dict[str, tuple[list[SignalRankings], list[str]]] = field(default_factory=dict)
+    excluded: int = 0
+
+
+def _guard_scores(retriever: Retriever, guard: Guard, weights: AnswerWeights) -> dict[str, dict[str, float]]:
     ranker = retriever.answers
     assert ranker is not None
+    units = ranker.questions.units
+    return {
+        family: score_rankings(
+            [dedupe([units[u].key for u, _ in ranker.order(f, weights)])[:10] for f in found], golds
+        )
+        for family, (found, golds) in guard.families.items()
+    }
+
+
+def tune_weights(
+    retriever: Retriever,
+    found: list[SignalRankings],
+    items: Sequence[ConsumerQuestion],
+    guard: Guard | None = None,
+) -> AnswerWeights:
+    """The grid point with the best MRR@10 (then success@10) on the given (tuning) questions.
+
+    With a ``guard``, a point that takes recall@1 or recall@10 of a guard family more than
+    :data:`GUARD_TOLERANCE` below the configured weights' is not chosen (``guard.excluded`` counts
+    the points left out)."""
+    ranker = retriever.answers
+    assert ranker is not None
+    configured = retriever.answer_weights()
+    floor = _guard_scores(retriever, guard, configured) if guard else {}
     best: tuple[tuple[float, float], AnswerWeights] | None = None
     available = {name for f in found for name in f.rankings}
     grid = itertools.product(GRID_RRF_K, GRID_DENSE, GRID_BM25, GRID_ENTAILMENT)
@@ -77,12 +111,22 @@ def tune_weights(
         if "dense" not in available and dense > 0:
             continue
         weights = AnswerWeights(rrf_k, dense, bm25, entail)
-        ids = [[c.answer_id for c, _ in ranker.fuse(f, weights)[:10]] for f in found]
+        ids = [[ranker.questions.units[u].key for u, _ in ranker.order(f, weights)[:10]] for f in found]
         keep = [(r, q.gold_answers) for r, q in zip(ids, items, strict=True) if q.gold_answers]
         s = score_gold_sets([r for r, _ in keep], [g for _, g in keep])
         key = (s["mrr@10"], s["recall@10"])
-        if best is None or key > best[0]:
-            best = (key, weights)
+        if best is not None and key <= best[0]:
+            continue
+        if guard and weights != configured:
+            scores = _guard_scores(retriever, guard, weights)
+            if any(
+                scores[family][metric] < floor[family][metric] - GUARD_TOLERANCE
+                for family in scores
+                for metric in ("recall@1", "recall@10")
+            ):
+                guard.excluded += 1
+                continue
+        best = (key, weights)
     assert best is not None
     return best[1]
 
@@ -135,7 +179,8 @@ def consumer_set_available(settings: Settings) -> bool:
     return (settings.data_dir / "mediqa2019" / "MEDIQA_Task3_QA").is_dir()
 
 
-def run_consumer_eval(settings: Settings, retriever: Retriever) -> dict[str, Any]:
+def run_consumer_eval(settings: Settings, retriever: Retriever, guard: Guard | None = None) -> dict[str, Any]:
+    """Every stage on both parts; ``guard``: template questions the tuned weights must not worsen."""
     items = load_consumer_set(
         settings.data_dir / "mediqa2019", settings.medquad_dir, settings.knowledge_base.medquad_subsets
     )
@@ -151,7 +196,7 @@ def run_consumer_eval(settings: Settings, retriever: Retriever) -> dict[str, Any
         {p: ranker.signal_rankings([q.question for q in qs]) for p, qs in parts.items()} if ranker else {}
     )
     configured = retriever.answer_weights()
-    tuned = tune_weights(retriever, signal_found["tune"], parts["tune"]) if ranker else configured
+    tuned = tune_weights(retriever, signal_found["tune"], parts["tune"], guard) if ranker else configured
     refit = refit_entailment(retriever, signal_found["tune"], parts["tune"]) if ranker else None
     for part, qs in parts.items():
         texts = [q.question for q in qs]
@@ -219,6 +264,12 @@ def run_consumer_eval(settings: Settings, retriever: Retriever) -> dict[str, Any
             "with_url_gold": sum(1 for q in items if q.gold_urls),
         },
         "entailment_refit": refit,
+        "guard": {
+            "families": sorted(guard.families) if guard else [],
+            "questions": sum(len(g) for _, g in guard.families.values()) if guard else 0,
+            "tolerance": GUARD_TOLERANCE,
+            "excluded": guard.excluded if guard else 0,
+        },
         "tuned_weights": tuned.__dict__,
         "configured_weights": configured.__dict__,
         "rows": rows,
@@ -241,6 +292,16 @@ def consumer_refit_line(refit: dict[str, Any] | None) -> str:
     )
 
 
+def guard_note(guard: dict[str, Any] | None) -> str:
+    if not guard or not guard.get("families"):
+        return ""
+    return (
+        f" (grid points that took recall@1 or recall@10 of {', '.join(guard['families'])} "
+        f"({guard['questions']} MedQuAD questions) more than {guard['tolerance']} below the configured "
+        f"weights left out: {guard['excluded']})"
+    )
+
+
 def consumer_markdown(report: dict[str, Any]) -> list[str]:
     s = report["set"]
     skipped = s.get("not_indexed", {})
@@ -251,7 +312,7 @@ def consumer_markdown(report: dict[str, Any]) -> list[str]:
         f"({s['with_answer_gold']} by answer text, {s['with_url_gold']} by URL); scored: tuning part "
         f"{s['tune']}, report part {s['report']}; not in this index (not scored): tuning part "
         f"{skipped.get('tune', 0)}, report part {skipped.get('report', 0)}. Weights tuned on the "
-        f"tuning part: {report['tuned_weights']}.",
+        f"tuning part: {report['tuned_weights']}{guard_note(report.get('guard'))}.",
         "",
         consumer_refit_line(report.get("entailment_refit")),
         "",

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from careguide.config import Settings
-from careguide.eval.consumer import consumer_markdown, consumer_set_available, run_consumer_eval
+from careguide.eval.consumer import Guard, consumer_markdown, consumer_set_available, run_consumer_eval
 from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
 from careguide.eval.metrics import dedupe, score_rankings
 from careguide.eval.reports import write_report
 from careguide.ingest import MEDQUAD_CITATION, MEDQUAD_LICENSE, IngestObserver
-from careguide.rag import Retriever
+from careguide.rag import Retriever, SignalRankings
 
 MODES = ("dense", "bm25", "hybrid", "rrf-chunks")
 """hybrid is the configured search (answer units when retrieval.answers is on); rrf-chunks is
@@ -50,13 +50,29 @@ def run_retrieval_eval(
     pooled_golds: list[str] = []
     if observer is not None:
         observer.phase("Evaluating retrieval", len(families) * len(sample))
+    ranker = retriever.answers if retriever.settings.answers else None
+    guard = Guard()
     for variant, items in families.items():
         rankings: dict[str, list[list[str]]] = {mode: [] for mode in MODES}
         timings = dict.fromkeys(MODES, 0.0)
+        signals: list[SignalRankings] = []
         for start in range(0, len(items), BATCH):
             batch = [item.question for item in items[start : start + BATCH]]
             for mode in MODES:
                 started = time.perf_counter()
+                if mode == "hybrid" and ranker is not None:
+                    # The configured search's own path (Retriever.results), its signals kept so that
+                    # the consumer weights are tuned against these questions too.
+                    found_signals = ranker.signal_rankings(batch)
+                    weights = retriever.answer_weights()
+                    units = ranker.questions.units
+                    for f in found_signals:
+                        rankings[mode].append(
+                            dedupe([units[u].key for u, _ in ranker.order(f, weights)])[:10]
+                        )
+                        signals.append(SignalRankings(f.analysis, f.rankings))
+                    timings[mode] += time.perf_counter() - started
+                    continue
                 if mode == "rrf-chunks":
                     found = retriever.search_chunks(batch, POOL, "hybrid")
                 else:
@@ -66,6 +82,8 @@ def run_retrieval_eval(
             if observer is not None:
                 observer.advance(len(batch))
         golds = [item.answer_id for item in items]
+        if signals:
+            guard.families[variant] = (signals, golds)
         pooled_golds.extend(golds)
         for mode in MODES:
             pooled[mode].extend(rankings[mode])
@@ -90,7 +108,11 @@ def run_retrieval_eval(
                 ),
             }
         )
-    consumer = run_consumer_eval(settings, retriever) if consumer_set_available(settings) else None
+    consumer = (
+        run_consumer_eval(settings, retriever, guard if guard.families else None)
+        if consumer_set_available(settings)
+        else None
+    )
     return {
         "consumer": consumer,
         "suite": "retrieval",

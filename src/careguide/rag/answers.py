@@ -194,10 +194,10 @@ class SignalRankings:
 
 @dataclass(frozen=True)
 class AnswerWeights:
-    rrf_k: int = 20
+    rrf_k: int = 10
     dense: float = 0.5
-    bm25: float = 0.25
-    entailment: float = 1.0
+    bm25: float = 0.5
+    entailment: float = 2.0
 
 
 class AnswerRanker:
@@ -232,6 +232,10 @@ class AnswerRanker:
 
     def fuse(self, found: SignalRankings, weights: AnswerWeights) -> list[tuple[Chunk, float]]:
         """Weighted reciprocal rank fusion of the signals' answer rankings."""
+        return [(self._shown(found.candidates[u]), score) for u, score in self.order(found, weights)]
+
+    def order(self, found: SignalRankings, weights: AnswerWeights) -> list[tuple[int, float]]:
+        """:meth:`fuse` as (unit number, fused score): needs only ``found.rankings``."""
         fused: dict[int, float] = {}
         for name, ranking in found.rankings.items():
             weight = getattr(weights, name)
@@ -240,7 +244,7 @@ class AnswerRanker:
             for rank, unit in enumerate(ranking, start=1):
                 fused[unit] = fused.get(unit, 0.0) + weight / (weights.rrf_k + rank)
         ordered = sorted(fused, key=lambda u: (-fused[u], self.questions.units[u].key))
-        return [(self._shown(found.candidates[u]), fused[u]) for u in ordered]
+        return [(u, fused[u]) for u in ordered]
 
     def signal_rankings(
         self,

@@ -4,9 +4,16 @@ entailment weights are refitted on the tuning part's candidates."""
 from __future__ import annotations
 
 from careguide.config import RetrievalSettings
-from careguide.eval.consumer import consumer_markdown, consumer_refit_line, reachable, refit_entailment
+from careguide.eval.consumer import (
+    Guard,
+    consumer_markdown,
+    consumer_refit_line,
+    reachable,
+    refit_entailment,
+    tune_weights,
+)
 from careguide.eval.devset import ConsumerQuestion
-from careguide.rag import Retriever
+from careguide.rag import Retriever, SignalRankings
 from careguide.rag.retrieval import LexicalRetriever
 from tests.unit.rag.test_answers import ranker
 
@@ -80,3 +87,22 @@ def test_the_report_names_the_skipped_questions_and_the_refit():
     text = "\n".join(consumer_markdown(report))
     assert "not in this index (not scored): tuning part 1, report part 2" in text
     assert "not refitted" in text
+
+
+def test_tuning_leaves_out_weights_that_worsen_the_guard_questions():
+    r = retriever()
+    assert r.answers is not None
+    analysis = r.answers.analyse("angelman syndrome")
+    # The same signal rankings twice: the tuning message's good answer is A_2 (unit 1), which only
+    # the dense signal ranks first; the guard question's is A_1 (unit 0), which the configured
+    # weights (BM25 + entailment over dense) rank first.
+    rankings = {"dense": [1, 0], "bm25": [0, 1], "entailment": [0, 1]}
+    tuning = [SignalRankings(analysis, dict(rankings), {})]
+    items = [ConsumerQuestion("1", "angelman syndrome", frozenset({"A_2"}), frozenset(), "tune")]
+    free = tune_weights(r, tuning, items)
+    assert free.dense > free.bm25 + free.entailment / 4  # dense first wins the tuning message
+    guard = Guard({"template": ([SignalRankings(analysis, dict(rankings), {})], ["A_1"])})
+    held = tune_weights(r, tuning, items, guard)
+    assert guard.excluded > 0
+    first = r.answers.order(guard.families["template"][0][0], held)[0][0]
+    assert r.answers.questions.units[first].key == "A_1"  # the guard question keeps its answer first
