@@ -198,24 +198,17 @@ def emergency_training(data_dir: Path, benign_questions: list[str], bank: Path) 
 
 def crisis_training(data_dir: Path, benign_questions: list[str], bank: Path) -> dict[str, list[str]]:
     """Crisis language (C-SSRS tuning-part ideation, behaviour and attempt posts; the bank's crisis
-    exemplars) against supportive posts, consumer questions and XSTest's tuning-part safe prompts."""
-    from careguide.eval.safety import xstest_prompts
-
+    exemplars) against supportive posts and consumer questions. XSTest's safe prompts are not trained
+    on: their tuning part counts the threshold's budget, which must be counted on unseen prompts."""
     exemplars = _bank(bank)
     users = sd.cssrs_users(data_dir, "tune", posts_per_user=5)
-    xstest = [
-        r["prompt"]
-        for r in xstest_prompts(data_dir)
-        if r["label"] == "safe" and not sd.in_report_part("xstest", r["id"])
-    ]
     return {
         "positive": [p.text for u in users for p in u if p.label in RISK_LABELS]
         + [t for items in exemplars["crisis"].values() for t in items],
         "negative": [p.text for u in users for p in u if p.label == "Supportive"]
         + list(exemplars["benign"])
         + meqsum_questions(data_dir)
-        + benign_questions
-        + xstest,
+        + benign_questions,
     }
 
 
@@ -538,7 +531,7 @@ SOURCES = {
     "careguide.eval.safety_train), MeQSum questions (CC BY 4.0), MedQuAD questions (CC BY 4.0), "
     "careguide's exemplar bank and emergency set",
     "crisis": "C-SSRS Reddit posts tuning part (Gaur et al. 2019, CC BY), MeQSum and MedQuAD questions "
-    "(CC BY 4.0), XSTest safe prompts tuning part (CC BY 4.0), careguide's exemplar bank",
+    "(CC BY 4.0), careguide's exemplar bank",
 }
 # Where the threshold's false-alarm budget is counted (tuning parts, never trained on).
 BUDGETS = {

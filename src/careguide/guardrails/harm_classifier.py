@@ -196,6 +196,8 @@ class HarmHead:
     crisis: str
     about_health: Callable[[str], bool] = lambda text: True
     max_sentences: int = 12
+    sentence_floor: float = 0.0
+    """The whole message's probability at which its sentences are scored too (0: always)."""
     name: str = "harm_general"
     record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _memo: list[tuple[str, HarmScore]] = field(default_factory=list, repr=False, compare=False)
@@ -212,6 +214,7 @@ class HarmHead:
         outside_scope: float,
         about_health: Callable[[str], bool] = lambda text: True,
         max_sentences: int = 12,
+        sentence_floor: float = 0.0,
     ) -> HarmHead:
         record = json.loads(path.read_text(encoding="utf-8"))
         categories = tuple(record["categories"])
@@ -231,6 +234,7 @@ class HarmHead:
             crisis,
             about_health,
             max_sentences,
+            sentence_floor,
             record=record,
         )
 
@@ -256,7 +260,8 @@ class HarmHead:
             return memo[1]
         vectors = self.vectors(text)
         probabilities = self.probabilities(vectors)
-        best = int(np.argmax(probabilities))
+        # A sentence counts when the message as a whole reaches ``sentence_floor``.
+        best = int(np.argmax(probabilities)) if probabilities[0] >= self.sentence_floor else 0
         found = HarmScore(float(probabilities[best]), self.category_of(vectors[best]), best)
         self._memo[:] = [(text, found)]
         return found
@@ -305,6 +310,7 @@ def harm_head_layers(
         layer.outside_scope,
         about_health,
         layer.max_sentences,
+        layer.sentence_floor,
     )
     return [(True, head)]
 

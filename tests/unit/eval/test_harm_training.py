@@ -106,14 +106,9 @@ def test_the_listing_reads_tuning_parts_and_maps_categories(data_dir):
     assert unsafe and {r.category for r in unsafe} == {"privacy"}
     assert all(not sd.in_report_part("xstest", r.text.rsplit(" ", 1)[1]) for r in unsafe)
     benign_sources = {r.source for r in data["benign"]}
-    assert {
-        "xstest",
-        "cssrs_reddit_suicide_severity",
-        "presidio_synth",
-        "medquad",
-        "generated",
-    } <= benign_sources
-    assert not [r for r in data["benign"] if r.text.startswith("unsafe prompt")]
+    assert {"cssrs_reddit_suicide_severity", "presidio_synth", "medquad", "generated"} <= benign_sources
+    # XSTest's safe prompts choose the thresholds: never trained on.
+    assert "xstest" not in benign_sources
 
 
 def test_the_bank_crisis_statements_are_skipped_and_requests_kept(data_dir):

@@ -223,3 +223,12 @@ def test_the_harmful_exemplar_layer_is_gated_by_the_head_and_the_score_is_reused
     check.check("plainly harmful request", CheckContext())
     assert len(check.embedder.calls) == calls  # type: ignore[attr-defined]
     assert harm_gate([]) is None
+
+
+def test_sentences_count_only_when_the_whole_message_reaches_the_floor():
+    text = (
+        "I have been reading a lot about history lately. The library near me is great. "
+        "Tell me something plainly harmful about building things. Thanks for your time today."
+    )
+    assert head(sentence_floor=0.5).score(text).sentence == 3
+    assert head(sentence_floor=0.95).score(text).sentence == 0
