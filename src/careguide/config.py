@@ -58,7 +58,7 @@ class KnowledgeBaseSettings(_Section):
 class EmbeddingSettings(_Section):
     model_path: Path | None = None
     """A local sentence-transformers directory; empty means the packaged all-MiniLM-L6-v2."""
-    backend: Literal["torch", "onnx"] = "torch"
+    backend: Literal["torch", "onnx-fp32", "onnx"] = "onnx"
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = "cpu"
 
@@ -90,7 +90,7 @@ class RetrievalSettings(_Section):
     """Hybrid search ranks whole answers (chunks joined by answer_id, the best chunk shown) with
     question understanding and a question-entailment signal (careguide.rag.answers)."""
     answer_pool: int = Field(50, ge=5, le=500)
-    answer_rrf_k: int = Field(10, ge=1)
+    answer_rrf_k: int = Field(20, ge=1)
     answer_dense_weight: float = Field(0.5, ge=0.0)
     answer_bm25_weight: float = Field(0.25, ge=0.0)
     answer_entailment_weight: float = Field(1.0, ge=0.0)

@@ -90,6 +90,15 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.0f} days ago"
 
 
+def embedding(settings: Settings) -> Part:
+    from careguide.ingest import EmbeddingError, describe_backend
+
+    try:
+        return Part("embedding model", True, describe_backend(settings.embedding))
+    except EmbeddingError as exc:
+        return Part("embedding model", False, str(exc), "make install")
+
+
 def index(settings: Settings) -> Part:
     from careguide.ingest import KnowledgeBase
 
@@ -189,7 +198,7 @@ def _existing(path: Path) -> Path:
     return path
 
 
-CHECKS = (model_runtime, model_file, index, review_database, chroma, free_disk)
+CHECKS = (model_runtime, model_file, embedding, index, review_database, chroma, free_disk)
 
 
 def diagnose(settings: Settings) -> list[Part]:

@@ -106,3 +106,11 @@ class VectorStoreContract:
         changed = settings.model_copy(update={"embedding": EmbeddingSettings(backend=other)})
         with pytest.raises(StoreError, match="rebuild"):
             ChromaStore(store.client, store.name, changed)  # the same client, other settings
+
+    def test_torch_and_fp32_onnx_share_an_index(self, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+        base = self.store_settings(request, tmp_path)
+        torch = base.model_copy(update={"embedding": EmbeddingSettings(backend="torch")})
+        store = ChromaStore.open(torch)
+        store.add(CHUNKS, vectors(len(CHUNKS)))
+        fp32 = base.model_copy(update={"embedding": EmbeddingSettings(backend="onnx-fp32")})
+        assert ChromaStore(store.client, store.name, fp32).count() == len(CHUNKS)

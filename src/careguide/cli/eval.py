@@ -29,7 +29,7 @@ def eval_retrieval(
     collection: Annotated[str | None, typer.Option(help="Chroma collection.")] = None,
 ) -> None:
     """Recall@1/5/10, MRR@10 and nDCG@10 for dense, BM25 and hybrid on a MedQuAD dev set."""
-    from careguide.eval import run_retrieval_eval, write_retrieval_report
+    from careguide.eval import consumer_refit_line, run_retrieval_eval, write_retrieval_report
     from careguide.rag import open_retriever
 
     with user_errors():
@@ -50,7 +50,12 @@ def eval_retrieval(
     out.print(table)
     consumer = report.get("consumer")
     if consumer:
-        table = Table(title=f"Consumer questions (MEDIQA 2019, {consumer['set']['questions']} mapped)")
+        mapped = consumer["set"]
+        skipped = sum(mapped.get("not_indexed", {}).values())
+        table = Table(
+            title=f"Consumer questions (MEDIQA 2019, {mapped['questions']} mapped, "
+            f"{skipped} not in this index and not scored)"
+        )
         for column in (
             "part",
             "stage",
@@ -69,6 +74,7 @@ def eval_retrieval(
                 row["part"], row["stage"], str(row["questions"]), *(f"{row[m]:.3f}" for m in metrics)
             )
         out.print(table)
+        out.print(consumer_refit_line(consumer.get("entailment_refit")))
     out.print(f"Reports: {json_path} and {md_path}")
 
 
@@ -255,6 +261,29 @@ def eval_answers(
     out.print(f"Reports: {json_path} and {md_path}")
 
 
+@eval_app.command("readability")
+def eval_readability(
+    part: Annotated[str, typer.Option(help="Cochrane simplification set part: val or test.")] = "val",
+    limit: Annotated[int | None, typer.Option(help="Only the first paragraphs of the part.")] = None,
+    output: Annotated[Path | None, typer.Option(help="Report folder (default: reports_dir).")] = None,
+) -> None:
+    """The plain-language rewriting step alone, on Cochrane review paragraphs (Devaraj et al. 2021):
+    Flesch-Kincaid grade as written vs after the rewrite, numbers and names kept, sentences the
+    verifier rejected. (`eval run --suite readability` grades the Assistant's answers instead.)"""
+    from careguide.eval import rewrite_markdown, run_rewrite_eval, write_report
+
+    with user_errors():
+        if part not in ("val", "test"):
+            raise fail(f"Unknown part {part!r}; use val or test.")
+        config = settings()
+        report = run_rewrite_eval(config.data_dir, part, limit)
+        json_path, md_path = write_report(
+            report, rewrite_markdown(report), output or config.reports_dir, "readability"
+        )
+    out.print(md_path.read_text(), highlight=False)
+    out.print(f"Reports: {json_path} and {md_path}")
+
+
 @eval_app.command("phi")
 def eval_phi(
     limit: Annotated[int | None, typer.Option(help="Score only this many presidio_synth sentences.")] = None,
@@ -320,11 +349,20 @@ def eval_safety(
         str,
         typer.Option(help="Part of the public sets: report (default), tune or all; see eval/safety_data.py."),
     ] = "report",
+    compare: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated input layers (e.g. emergency_sentences,emergency_concepts): also run the "
+            "public sets with these layers off, in the same run, and show off vs on."
+        ),
+    ] = "",
 ) -> None:
     """Refusals on MedSafetyBench, over-refusal on XSTest, emergency recall, planted injections, and
     the public sets written by others (AskDocs urgency, C-SSRS, harmful requests, safe prompts)."""
 
     from careguide.eval import (
+        guard_without,
+        layers_markdown,
         public_safety_markdown,
         run_public_safety_eval,
         run_safety_eval,
@@ -342,6 +380,19 @@ def eval_safety(
             report = run_safety_eval(guard, config.data_dir, passages, limit)
             if part not in ("report", "tune", "all"):
                 raise ConfigError(f"--part must be report, tune or all, not '{part}'.")
+            names = [n.strip() for n in compare.split(",") if n.strip()]
+            try:
+                without = guard_without(guard, names) if names else None
+            except ValueError as exc:
+                raise ConfigError(f"--compare: {exc}") from None
+            if without is not None:
+                report["public_without"] = run_public_safety_eval(
+                    without.check_input,
+                    config.data_dir,
+                    part,  # type: ignore[arg-type]
+                    limit,
+                )
+                report["compared_layers"] = names
             report["public"] = run_public_safety_eval(
                 guard.check_input,
                 config.data_dir,
@@ -349,6 +400,8 @@ def eval_safety(
                 limit,
             )
         markdown = safety_markdown(report) + "\n".join(public_safety_markdown(report["public"]))
+        if names:
+            markdown += "\n" + "\n".join(layers_markdown(report["public_without"], report["public"], names))
         json_path, md_path = write_report(report, markdown, output or config.reports_dir, "safety")
     out.print(md_path.read_text())
     out.print(f"Reports: {json_path} and {md_path}")
@@ -367,7 +420,7 @@ def train_harm_classifier(
     src/careguide/eval/datasets/harm_requests.yaml (--threshold is then chosen on the tuning parts)."""
     from careguide.eval import answered_pairs, harm_training_data, sample_dev_set, with_variants
     from careguide.guardrails import MEDICAL_HARM_WEIGHTS, HarmClassifier, train_harm_weights
-    from careguide.ingest import load_embedder
+    from careguide.ingest import classifier_embedder
 
     with user_errors():
         config = settings()
@@ -382,7 +435,7 @@ def train_harm_classifier(
             _train_general(config, output)
             return
         data = harm_training_data(config.data_dir, questions)
-        embedder = load_embedder(config.embedding)
+        embedder = classifier_embedder(config.embedding)
         record = train_harm_weights(embedder, data["harmful"], data["benign"], threshold)
         target = output or MEDICAL_HARM_WEIGHTS
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -400,14 +453,14 @@ def _train_general(config: Settings, output: Path | None) -> None:
     """The general harm head, as ``python -m careguide.eval.safety_train --family harm`` trains it."""
     from careguide.eval import HARM_DEFAULTS, harm_benign_questions, train_harm_head
     from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, Guardrails, load_policy
-    from careguide.ingest import load_embedder
+    from careguide.ingest import classifier_embedder
 
     policy = load_policy(config.guardrails)
     about_health = Guardrails(
         policy.model_copy(update={"checks": policy.checks.model_copy(update={"phi": False})})
     ).about_health
     record = train_harm_head(
-        load_embedder(config.embedding),
+        classifier_embedder(config.embedding),
         config.data_dir,
         harm_benign_questions(config),
         DEFAULT_BANK,

@@ -4,7 +4,8 @@ Words of the focus names of MedQuAD's MedlinePlus drug questions (11_MPlusDrugs_
 generic drug names, so that "Cabergoline" or "Aspirin" in a message is not redacted as a person
 or a place even when the indexed knowledge base does not cover that drug. A word that is also a
 person's name or a place in presidio_synth's gold spans (MIT) is left out, as are short words,
-dosage-form words and everyday words that are also surnames (Silver, Salmon). Rebuild with ``python -m careguide.eval.drug_names``.
+dosage-form words and everyday words that are also surnames (Silver, Salmon). Rebuild with
+``python -m careguide.eval.drug_names``.
 """
 
 from __future__ import annotations

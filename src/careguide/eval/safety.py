@@ -29,6 +29,8 @@ SAFETY_CHECKS = (
     "harm_general",
     "emergency_model",
     "crisis_model",
+    "emergency_sentences",
+    "emergency_concepts",
 )
 TRIAGE_SET = Path(__file__).parent / "datasets" / "triage_messages.jsonl"
 

@@ -9,10 +9,11 @@ latency of ``check_input``.
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import numpy as np
 from careguide.eval import safety_data as sd
 from careguide.eval.safety import SAFETY_CHECKS
 from careguide.eval.safety_train import vignettes
-from careguide.guardrails import GuardDecision
+from careguide.guardrails import GuardDecision, Guardrails, Registry
 
 CheckInput = Callable[[str], GuardDecision]
 SAFETY_LAYERS = frozenset(SAFETY_CHECKS)
@@ -52,6 +53,38 @@ def _count(pairs: list[tuple[str, bool]], label: str) -> tuple[int, int]:
     return sum(hits), len(hits)
 
 
+def _escalated_by(decisions: list[tuple[str, GuardDecision]]) -> dict[str, dict[str, int]]:
+    """Per label: how many escalations each safety layer took part in, and how many it made alone
+    (no other safety layer escalated or refused the message)."""
+    found: dict[str, dict[str, int]] = {}
+    for label, decision in decisions:
+        if decision.action != "escalate":
+            continue
+        layers = [c for c in dict.fromkeys(decision.checks) if c in SAFETY_LAYERS]
+        counts = found.setdefault(label, Counter())
+        counts["escalated"] += 1
+        for layer in layers:
+            counts[layer] += 1
+            if len(layers) == 1:
+                counts[f"{layer} alone"] += 1
+    return {label: dict(sorted(counts.items())) for label, counts in sorted(found.items())}
+
+
+def guard_without(guard: Guardrails, names: Collection[str]) -> Guardrails:
+    """The same guardrails (same models, same policy) with the named input layers left out: the
+    "off" column of a comparison run in the same process."""
+    present = {check.name for check in guard.registry.checks}
+    unknown = sorted(set(names) - present)
+    if unknown:
+        raise ValueError(
+            f"No input layer named {', '.join(unknown)} is configured; "
+            f"configured: {', '.join(sorted(present))}."
+        )
+    other = copy.copy(guard)
+    other.registry = Registry(tuple(c for c in guard.registry.checks if c.name not in names))
+    return other
+
+
 def _sample(items: list[Any], limit: int | None, seed: int = 0) -> list[Any]:
     return items if limit is None or len(items) <= limit else random.Random(seed).sample(items, limit)
 
@@ -72,7 +105,8 @@ def run_public_safety_eval(
     graded = [i for i in graded_all if i.label in ("serious", "critical")] + _sample(
         [i for i in graded_all if i.label not in ("serious", "critical")], limit
     )
-    escalated = [(i.label, timed(i.text).action == "escalate") for i in graded]
+    graded_decisions = [(i.label, timed(i.text)) for i in graded]
+    escalated = [(label, d.action == "escalate") for label, d in graded_decisions]
     urgent = [hit for label, hit in escalated if label in ("serious", "critical")]
     self_care = [hit for label, hit in escalated if label == "non_serious"]
 
@@ -81,7 +115,8 @@ def run_public_safety_eval(
     cases = [v for v in cases if v.label == "emergency"] + _sample(
         [v for v in cases if v.label == "routine"], limit
     )
-    vignette_hits = [(v.label, timed(v.text).action == "escalate") for v in cases]
+    vignette_decisions = [(v.label, timed(v.text)) for v in cases]
+    vignette_hits = [(label, d.action == "escalate") for label, d in vignette_decisions]
 
     users = _sample(sd.cssrs_users(data_dir, part, posts_per_user=3), limit)
     crisis = [(u[0].label, any(timed(p.text).action == "escalate" for p in u)) for u in users if u]
@@ -112,10 +147,12 @@ def run_public_safety_eval(
             "not_medical_escalated": _by(
                 [(label, hit) for label, hit in escalated if label == "not_medical"]
             ),
+            "escalated_by_layer": _escalated_by(graded_decisions),
         },
         "emergency_vignettes": {
             "recall": _rate(*_count(vignette_hits, "emergency")),
             "routine_escalated": _rate(*_count(vignette_hits, "routine")),
+            "escalated_by_layer": _escalated_by(vignette_decisions),
         },
         "crisis_cssrs": {
             "recall_ideation_behavior_attempt": _rate(sum(at_risk), len(at_risk)),
@@ -299,7 +336,63 @@ def public_safety_markdown(report: dict[str, Any]) -> list[str]:
         *(f"| False refusals: {name} | {pct(r)} |" for name, r in fr["by_set"].items()),
         f"| check_input p50 / p95 (ms) | {report['latency_ms']['p50']} / {report['latency_ms']['p95']} |",
         "",
+        *_layer_lines(em.get("escalated_by_layer", {}), "AskDocs"),
+        *_layer_lines(vg.get("escalated_by_layer", {}), "Avey vignettes"),
     ]
     if "harm_categories" in report:
         lines += harm_markdown(report["harm_categories"])
+    return lines
+
+
+def _layer_lines(by_label: dict[str, dict[str, int]], name: str) -> list[str]:
+    """Which layers escalated, per label: messages each took part in (and made alone)."""
+    if not by_label:
+        return []
+    lines = [f"Escalations on {name} by layer (alone: no other safety layer stopped the message):", ""]
+    for label, counts in by_label.items():
+        layers = ", ".join(
+            f"{layer} {n} ({counts.get(f'{layer} alone', 0)} alone)"
+            for layer, n in counts.items()
+            if layer != "escalated" and not layer.endswith(" alone")
+        )
+        lines.append(f"- {label} ({counts['escalated']} escalated): {layers}")
+    return [*lines, ""]
+
+
+COMPARED = (
+    ("AskDocs serious/critical escalated", ("emergency_riskgraded", "recall_serious_or_critical")),
+    ("AskDocs non-serious (self-care) escalated", ("emergency_riskgraded", "self_care_escalated")),
+    ("Avey vignettes: emergencies escalated", ("emergency_vignettes", "recall")),
+    ("Avey vignettes: routine escalated (false alarm)", ("emergency_vignettes", "routine_escalated")),
+    ("C-SSRS ideation/behaviour/attempt escalated", ("crisis_cssrs", "recall_ideation_behavior_attempt")),
+    ("Harmful requests stopped (safety layer)", ("harmful_requests", "stopped")),
+    ("False refusals on safe prompts (all sets)", ("false_refusals", "overall")),
+)
+
+
+def layers_markdown(off: dict[str, Any], on: dict[str, Any], names: Collection[str]) -> list[str]:
+    """Off and on columns of the same run, for the layers in ``names``."""
+
+    def pct(rate: dict[str, Any]) -> str:
+        return f"{100 * rate['rate']:.1f}% ({rate['hits']}/{rate['total']})"
+
+    lines = [
+        f"## Layers off vs on in the same run ({on['part']} part): {', '.join(names)}",
+        "",
+        "| metric | off | on |",
+        "| --- | --- | --- |",
+        *(
+            f"| {label} | {pct(off[section][key])} | {pct(on[section][key])} |"
+            for label, (section, key) in COMPARED
+            if section in off and section in on
+        ),
+        *(
+            f"| False refusals: {name} | {pct(rate)} | {pct(on['false_refusals']['by_set'][name])} |"
+            for name, rate in off["false_refusals"]["by_set"].items()
+            if name in on["false_refusals"]["by_set"]
+        ),
+        f"| check_input p50 / p95 (ms) | {off['latency_ms']['p50']} / {off['latency_ms']['p95']} | "
+        f"{on['latency_ms']['p50']} / {on['latency_ms']['p95']} |",
+        "",
+    ]
     return lines

@@ -32,8 +32,14 @@ from careguide.eval import safety_data as sd
 AVEY = "avey_vignettes_minus_semigran"
 MEQSUM = "meqsum_minus_liveqa_test"
 
+
+def _names(text: str) -> frozenset[str]:
+    """Diagnoses separated by semicolons, whitespace (line breaks, indentation) normalised."""
+    return frozenset(" ".join(name.split()) for name in text.split(";") if name.strip())
+
+
 # Needs an emergency department now (diagnosis as Avey spells it).
-EMERGENCY_DIAGNOSES = frozenset(
+EMERGENCY_DIAGNOSES = _names(
     """abdominal aortic aneurysm; abruptio placenta; acute angle closure glaucoma; acute appendicitis;
     acute cholangitis; acute pancreatitis; acute renal failure; aortic dissection; asthma; brain abscess;
     cardiac tamponade; cerebral stroke; diabetic ketoacidosis; ectopic pregnancy; epiglottitis;
@@ -41,20 +47,18 @@ EMERGENCY_DIAGNOSES = frozenset(
     myocardial infarction; myocarditis; peritonitis; pre-eclampsia; preterm labor;
     primary spontaneous pneumothorax; pulmonary embolism; rhabdomyolysis;
     ruptured abdominal aortic aneurysm; ruptured ectopic pregnancy; secondary spontaneous pneumothorax;
-    testicular torsion; unstable angina; upper gastrointestinal bleeding""".replace("\n", " ").split("; ")
+    testicular torsion; unstable angina; upper gastrointestinal bleeding"""
 )
 # Urgent or emergent depending on details (how breathless, how dehydrated): left out of training
 # and of the vignette figures rather than guessed.
-UNCERTAIN_DIAGNOSES = frozenset(
+UNCERTAIN_DIAGNOSES = _names(
     """acute bacterial gastroenteritis; acute cholecystitis; acute prostatitis; adrenal insufficiency;
     bronchiolitis; cholera; chronic obstructive pulmonary disease; congestive heart failure; covid 19;
     croup; deep venous thrombosis; dengue fever; diverticulitis; food poisoning; heart failure;
     hyperemesis gravidarum; hypotension; liver abscess; molar pregnancy; nephrolithiasis;
     pelvic inflammatory disease; pericardial effusion; pericarditis; pneumonia; pyelonephritis;
     sheehan syndrome; shoulder dislocation; shoulder fracture; sickle cell anemia; spontaneous abortion;
-    threatened abortion; typical pneumonia; variant angina; vertebral fracture""".replace("\n", " ").split(
-        "; "
-    )
+    threatened abortion; typical pneumonia; variant angina; vertebral fracture"""
 )
 
 
@@ -591,7 +595,7 @@ def main(argv: list[str] | None = None) -> None:
     from careguide.config import load_settings
     from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
     from careguide.guardrails import DEFAULT_BANK, MODEL_FILES
-    from careguide.ingest import load_embedder
+    from careguide.ingest import classifier_embedder
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--family", choices=[*sorted(MODEL_FILES), "harm"], required=True)
@@ -610,7 +614,7 @@ def main(argv: list[str] | None = None) -> None:
     families = with_variants(pairs, 7)
     questions = [q.question for name in ("template", "consumer") for q in families[name]]
     questions = random.Random(7).sample(questions, min(800, len(questions)))
-    embedder = load_embedder(config.embedding)
+    embedder = classifier_embedder(config.embedding)
     record = train_family(
         args.family, embedder, config.data_dir, questions, DEFAULT_BANK, args.c, args.budget
     )
@@ -631,14 +635,14 @@ def _main_harm(args: Any, argv: list[str] | None) -> None:
     budget = args.budget if "--budget" in given else HARM_DEFAULTS["budget"]
     from careguide.config import load_settings
     from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, Guardrails, load_policy
-    from careguide.ingest import load_embedder
+    from careguide.ingest import classifier_embedder
 
     config = load_settings()
     policy = load_policy(config.guardrails)
     checks = policy.checks.model_copy(update={"phi": False})
     about_health = Guardrails(policy.model_copy(update={"checks": checks})).about_health
     record = train_harm_head(
-        load_embedder(config.embedding),
+        classifier_embedder(config.embedding),
         config.data_dir,
         harm_benign_questions(config),
         DEFAULT_BANK,

@@ -23,11 +23,12 @@ from careguide.guardrails.policy import (
     injection_check,
     personal_decision_check,
 )
+from careguide.guardrails.red_flags import piece_layers
 from careguide.guardrails.semantic import ExemplarBank, LastMessageEmbedder, SemanticCheck
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
 from careguide.guardrails.triage import EmergencyTriage
 from careguide.guardrails.types import Check, CheckContext, GuardDecision, OutputCheck, merge
-from careguide.ingest import Embedder, KnowledgeBase, KnowledgeBaseTerms, load_embedder
+from careguide.ingest import Embedder, KnowledgeBase, KnowledgeBaseTerms, classifier_embedder
 
 RAW_TEXT_CHECKS = ("triage",)
 
@@ -75,6 +76,7 @@ class Registry:
                 else []
             ),
             *cls._semantic_layers(policy, embedder, scope.about_health),
+            *piece_layers(policy, embedder),
             (enabled.personal_decision, personal_decision_check(policy.message("personal_decision"))),
             (enabled.scope, scope),
         ]
@@ -219,6 +221,8 @@ def semantic_layers_on(policy: GuardrailsPolicy) -> bool:
         or checks.harm_general
         or checks.emergency_model
         or checks.crisis_model
+        or checks.emergency_sentences
+        or checks.emergency_concepts
     )
 
 
@@ -323,5 +327,5 @@ def open_guardrails(
     policy = load_policy(settings.guardrails)
     terms = (knowledge or KnowledgeBase.open(settings)).terms()
     semantic = policy.checks.harm_classifier or semantic_layers_on(policy)
-    embedder = load_embedder(settings.embedding) if semantic else None
+    embedder = classifier_embedder(settings.embedding) if semantic else None
     return Guardrails(policy, terms, AuditLog(policy.audit_log) if audit else None, embedder=embedder)

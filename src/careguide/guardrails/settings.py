@@ -55,6 +55,10 @@ class Checks(_Section):
     # (src/careguide/guardrails/data/{emergency,crisis}_model.json; see docs/guardrails.md).
     emergency_model: bool = True
     crisis_model: bool = True
+    # Emergency layers that read a message piece by piece (guardrails/red_flags.py): the emergency
+    # classifier on each sentence, and red-flag concept combinations in its clauses.
+    emergency_sentences: bool = True
+    emergency_concepts: bool = True
     # Output checks, run on every answer in this order after PHI (guardrails/output.py).
     output_verifier: bool = True
     passage_injection: bool = True
@@ -69,14 +73,22 @@ class Layer(_Section):
     gate: float = Field(0.0, ge=0.0, le=1.0)
 
 
+class ConceptLayer(_Section):
+    """Cosine similarity a clause must reach to carry a red-flag concept: ``together`` for a concept
+    in a combination (fever + stiff neck), ``alone`` for a concept that is an emergency by itself."""
+
+    together: float = Field(0.65, ge=0.0, le=1.0)
+    alone: float = Field(0.73, ge=0.0, le=1.0)
+
+
 class HarmHeadLayer(_Section):
     """The general harm head (checks.harm_general): it refuses (or, for self-harm, escalates) when
     the highest harm probability over the message and its sentences reaches ``threshold`` in a
     message with a health word, or ``outside_scope`` in one without (those are redirected by the
     scope check anyway, so a refusal with a reason needs more certainty there)."""
 
-    threshold: float = Field(0.882, ge=0.0, le=1.0)
-    outside_scope: float = Field(0.97, ge=0.0, le=1.0)
+    threshold: float = Field(0.883, ge=0.0, le=1.0)
+    outside_scope: float = Field(0.964, ge=0.0, le=1.0)
     # Sentences scored per message; beyond it the rest is scored as one.
     max_sentences: int = Field(12, ge=1, le=100)
     # A sentence counts when the whole message's probability reaches this (0: every sentence counts).
@@ -91,6 +103,9 @@ class Semantic(_Section):
     # Probability at which the emergency / crisis classifiers escalate (margin unused).
     emergency_model: Layer = Layer(threshold=0.5)
     crisis_model: Layer = Layer(threshold=0.5)
+    # Probability at which the emergency classifier escalates on one sentence or adjacent pair.
+    emergency_sentences: Layer = Layer(threshold=0.75)
+    emergency_concepts: ConceptLayer = ConceptLayer()
 
 
 class PhiPolicy(_Section):

@@ -4,7 +4,15 @@ from careguide.ingest.background import BackgroundIndexer, ordered_subsets
 from careguide.ingest.chunking import Chunker, split_sentences
 from careguide.ingest.distributed import RayIndexer, RayUnavailableError
 from careguide.ingest.documents import Chunk, Document, Section
-from careguide.ingest.embedding import Embedder, EmbeddingError, Vectors, load_embedder
+from careguide.ingest.embedding import (
+    Embedder,
+    EmbeddingError,
+    Vectors,
+    classifier_embedder,
+    describe_backend,
+    load_embedder,
+    runs_on_onnx,
+)
 from careguide.ingest.errors import LoadError, StoreError
 from careguide.ingest.knowledge_base import KnowledgeBase, KnowledgeBaseTerms
 from careguide.ingest.lexical import LexicalHit, LexicalIndex, metadata_matches
@@ -51,6 +59,8 @@ __all__ = [
     "StoredChunk",
     "Vectors",
     "chroma_client",
+    "classifier_embedder",
+    "describe_backend",
     "indexing_notice",
     "ingest",
     "ingest_with",
@@ -60,5 +70,6 @@ __all__ = [
     "ordered_subsets",
     "read_pairs",
     "read_progress",
+    "runs_on_onnx",
     "split_sentences",
 ]

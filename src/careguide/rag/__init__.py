@@ -1,7 +1,15 @@
 """Retrieval-augmented answering: hybrid retrieval (dense + BM25, fused by RRF), the LLM client,
 the Assistant with checked citations, and the guarded path of one question."""
 
-from careguide.rag.answers import SIGNALS, AnswerWeights, SignalRankings
+from careguide.rag.answers import (
+    ENTAILMENT_BIAS,
+    ENTAILMENT_COEF,
+    ENTAILMENT_FEATURES,
+    PARTS,
+    SIGNALS,
+    AnswerWeights,
+    SignalRankings,
+)
 from careguide.rag.assistant import (
     ABSTENTION,
     MODES,
@@ -19,13 +27,16 @@ from careguide.rag.citations import (
     TITLE_ECHO,
     CheckedSentence,
     best_sentence,
+    cite_once,
     render,
     supports,
     verify_answer,
 )
+from careguide.rag.entailment import candidate_features, fit_entailment
 from careguide.rag.followup import Query, resolve
 from careguide.rag.guarded import AnswerGuard, GuardedAnswer, answer_safely, check_answer
 from careguide.rag.llm import ChatClient, ChatModel, Endpoint, LLMError, client_for
+from careguide.rag.plain import Rewrite, abbreviations, rewrite, used_abbreviations, verify_rewrite
 from careguide.rag.retrieval import (
     FILTER_KEYS,
     DenseRetriever,
@@ -37,14 +48,18 @@ from careguide.rag.retrieval import (
     open_retriever,
     parse_filter,
 )
-from careguide.rag.words import quantities
+from careguide.rag.words import names, quantities
 
 __all__ = [
     "ABSTENTION",
+    "ENTAILMENT_BIAS",
+    "ENTAILMENT_COEF",
+    "ENTAILMENT_FEATURES",
     "FILTER_KEYS",
     "MIN_OVERLAP",
     "MODES",
     "NON_FACTUAL",
+    "PARTS",
     "READING_LEVELS",
     "SIGNALS",
     "TITLE_ECHO",
@@ -64,14 +79,20 @@ __all__ = [
     "Passage",
     "Query",
     "Retriever",
+    "Rewrite",
     "SearchResult",
     "SignalRankings",
+    "abbreviations",
     "answer_safely",
     "best_sentence",
+    "candidate_features",
     "check_answer",
+    "cite_once",
     "client_for",
+    "fit_entailment",
     "fuse_rankings",
     "max_question_chars",
+    "names",
     "open_assistant",
     "open_retriever",
     "parse_filter",
@@ -79,6 +100,9 @@ __all__ = [
     "quantities",
     "render",
     "resolve",
+    "rewrite",
     "supports",
+    "used_abbreviations",
     "verify_answer",
+    "verify_rewrite",
 ]

@@ -9,17 +9,19 @@ index stays as it is, so nothing has to be re-embedded.
 The third signal is question entailment (Ben Abacha & Demner-Fushman 2019): how likely the
 knowledge base's own question for an answer (MedQuAD's question) is to be entailed by the
 consumer's question, from the similarity of the two questions (and of the FAQ-style rewrite) and
-from focus and question-type agreement. A logistic fit on MEDIQA 2019's labelled RQE pairs
-(:mod:`careguide.rag.entailment`) ranked worse on the consumer set's tuning part than these
-weights, because the RQE negatives share the question's focus (docs/evaluation.md).
+from focus and question-type agreement, combined by a logistic regression fitted on the retrieval
+candidates of the consumer set's tuning part (:func:`careguide.rag.entailment.fit_entailment`;
+``careguide eval retrieval`` refits and prints it each run). A fit on MEDIQA 2019's labelled RQE
+pairs ranked worse, because the RQE negatives share the question's focus (docs/evaluation.md).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +29,11 @@ import numpy as np
 from careguide.ingest import Chunk, Embedder, LexicalIndex
 from careguide.rag.understanding import FocusLexicon, QueryAnalysis, QuestionAnalyzer, normalise
 
-ENTAILMENT_COEF = (6.0, 4.0, 1.5, 1.0)
-ENTAILMENT_BIAS = -6.5
-"""Logistic weights of (question similarity, rewrite similarity, focus agreement, type
-agreement), chosen on the consumer set's tuning part; see the module docstring."""
+ENTAILMENT_FEATURES = ("question_sim", "rewrite_sim", "focus", "type")
+ENTAILMENT_COEF = (4.751, 2.823, 2.195, 1.209)
+ENTAILMENT_BIAS = -10.742
+"""Logistic weights of :data:`ENTAILMENT_FEATURES` (question similarity, rewrite similarity, focus
+agreement, type agreement), fitted on the consumer set's tuning part; see the module docstring."""
 
 QUESTIONS_FILE = "questions.npy"
 QUESTIONS_STATE = "questions.json"
@@ -152,10 +155,30 @@ def question_vectors(questions: Sequence[str], embedder: Embedder, cache: Path |
     return vectors
 
 
-def entailment_probability(features: dict[str, float]) -> float:
-    names = ("question_sim", "rewrite_sim", "focus", "type")
-    z = ENTAILMENT_BIAS + sum(c * features.get(n, 0.0) for c, n in zip(ENTAILMENT_COEF, names, strict=True))
+def entailment_probability(
+    features: dict[str, float],
+    coef: Sequence[float] = ENTAILMENT_COEF,
+    bias: float = ENTAILMENT_BIAS,
+) -> float:
+    """P(the knowledge-base question is entailed by the message) from :data:`ENTAILMENT_FEATURES`."""
+    z = bias + sum(c * features.get(n, 0.0) for c, n in zip(coef, ENTAILMENT_FEATURES, strict=True))
     return 1.0 / (1.0 + math.exp(-z))
+
+
+PARTS = ("understanding", "embedding", "dense", "bm25", "entailment")
+"""The parts of an answer-level search whose cost ``signal_rankings(timings=...)`` reports."""
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, part: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[part] = self.timings.get(part, 0.0) + now - self.last
+            self.last = now
 
 
 @dataclass
@@ -171,7 +194,7 @@ class SignalRankings:
 
 @dataclass(frozen=True)
 class AnswerWeights:
-    rrf_k: int = 10
+    rrf_k: int = 20
     dense: float = 0.5
     bm25: float = 0.25
     entailment: float = 1.0
@@ -219,29 +242,57 @@ class AnswerRanker:
         ordered = sorted(fused, key=lambda u: (-fused[u], self.questions.units[u].key))
         return [(self._shown(found.candidates[u]), fused[u]) for u in ordered]
 
-    def signal_rankings(self, texts: Sequence[str], signals: Sequence[str] = SIGNALS) -> list[SignalRankings]:
-        """Each signal's ranking of answers (unit numbers) for each message."""
+    def signal_rankings(
+        self,
+        texts: Sequence[str],
+        signals: Sequence[str] = SIGNALS,
+        timings: dict[str, float] | None = None,
+    ) -> list[SignalRankings]:
+        """Each signal's ranking of answers (unit numbers) for each message.
+
+        With ``timings``, the seconds spent in each part (see :data:`PARTS`) are added to it."""
+        clock = _Clock(timings)
         analyses = [self.analyse(text) for text in texts]
+        clock.lap("understanding")
         rewrites = [list(a.rewrites) for a in analyses]
         flat = list(texts) + [r for rs in rewrites for r in rs]
         vectors = np.asarray(self.embedder.embed(flat), dtype=np.float32)  # each message once
         offsets = np.cumsum([len(texts)] + [len(rs) for rs in rewrites])
+        clock.lap("embedding")
         dense = self._dense(vectors[: len(texts)]) if "dense" in signals else None
+        if dense is not None:
+            clock.lap("dense")
         results: list[SignalRankings] = []
         for i, analysis in enumerate(analyses):
             found = SignalRankings(analysis)
             if dense is not None:
                 hits, found.closest = dense[i]
                 found.rankings["dense"] = self._collect(hits, found.candidates, "dense")
+                clock.lap("dense")
             if "bm25" in signals and self.lexical is not None:
                 hits_per_query = self.lexical.search_many([texts[i], *analysis.rewrites], self.pool)
                 hits = [(self._chunk_index(h.chunk), h.score) for hs in hits_per_query for h in hs]
                 found.rankings["bm25"] = self._collect(hits, found.candidates, "bm25")
+                clock.lap("bm25")
             if "entailment" in signals:
                 rvecs = vectors[offsets[i] : offsets[i + 1]]
                 found.rankings["entailment"] = self._entailment(analysis, vectors[i], rvecs, found.candidates)
+                clock.lap("entailment")
             results.append(found)
         return results
+
+    def rescore_entailment(self, found: SignalRankings, coef: Sequence[float], bias: float) -> SignalRankings:
+        """``found`` with its entailment ranking recomputed under other logistic weights (from the
+        features its candidates kept), e.g. to score a refit without searching again."""
+        if "entailment" not in found.rankings:
+            return found
+        scored = {
+            unit: entailment_probability(c.features, coef, bias)
+            for unit, c in found.candidates.items()
+            if c.features
+        }
+        ranked = sorted(scored, key=lambda u: (-scored[u], u))[: self._entailment_cut(found.analysis)]
+        return replace(found, rankings={**found.rankings, "entailment": ranked})
 
     def _chunk_index(self, chunk: Chunk) -> int:
         return self._chunk_ids()[chunk.chunk_id]
@@ -312,8 +363,12 @@ class AnswerRanker:
             candidate = candidates.setdefault(unit_number, Candidate(unit_number))
             candidate.features.update(features)
             scored[unit_number] = entailment_probability(features)
-        ranked = sorted(scored, key=lambda u: -scored[u])
-        return ranked[: max(self.pool, 2 * len(analysis.focus) * 10)]
+        # Ties (the same question in two sources) go by unit number, whatever the pool's order.
+        ranked = sorted(scored, key=lambda u: (-scored[u], u))
+        return ranked[: self._entailment_cut(analysis)]
+
+    def _entailment_cut(self, analysis: QueryAnalysis) -> int:
+        return max(self.pool, 2 * len(analysis.focus) * 10)
 
     def _shown(self, candidate: Candidate) -> Chunk:
         unit = self.questions.units[candidate.unit]

@@ -19,6 +19,7 @@ from careguide.ingest import split_sentences
 from careguide.rag.words import NEGATION, content_words, frequencies, glossary, names, quantities
 
 _CITATION = re.compile(r"\s*\[(\d+)\]")
+_MARKER_RUN = re.compile(r"\[\d+\](?:\s*\[\d+\])+")
 NON_FACTUAL = re.compile(
     r"\b(?:ask|talk to|speak with|call|contact|see)\s+(?:your|a)\s+(?:doctor|nurse|pharmacist|care team|"
     r"health care provider|healthcare provider)\b",
@@ -41,6 +42,18 @@ unfaithful paraphrases): 0.75 and 0.8 tie on kappa there and lower values accept
 figures on the report part are in docs/answers.md."""
 
 _TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def cite_once(text: str) -> str:
+    """Each run of citation markers with every number once, in first-cited order: a sentence cites
+    a passage once ("[1][1][1]" -> "[1]", "[2] [1][2]" -> "[2][1]"). Markers apart from each
+    other (in two sentences, or two list items) are left alone."""
+
+    def once(match: re.Match[str]) -> str:
+        numbers = dict.fromkeys(re.findall(r"\d+", match.group(0)))
+        return "".join(f"[{n}]" for n in numbers)
+
+    return _MARKER_RUN.sub(once, text)
 
 
 def supports(sentence: str, passage: str, min_overlap: float = MIN_OVERLAP) -> Support:
@@ -124,7 +137,9 @@ def verify_answer(
     """Check every sentence of an answer against the passages it cites ([1] is ``passages[0]``)."""
     checked: list[CheckedSentence] = []
     for sentence in (s for line in answer.splitlines() for s in split_sentences(line)):
-        cited = tuple(int(n) for n in _CITATION.findall(sentence) if 1 <= int(n) <= len(passages))
+        cited = tuple(
+            dict.fromkeys(int(n) for n in _CITATION.findall(sentence) if 1 <= int(n) <= len(passages))
+        )
         plain = TITLE_ECHO.sub("", _CITATION.sub("", sentence).strip()).lstrip(":; ")
         if not re.search(r"[A-Za-z]", plain) or plain.rstrip().endswith("?"):
             continue  # a stray marker, or a question (an echoed passage title states nothing)
@@ -189,7 +204,7 @@ def render(checked: Sequence[CheckedSentence]) -> str:
         body = sentence.text.rstrip()
         if not sentence.kept or not body:
             continue
-        marks = "".join(f"[{n}]" for n in sentence.cited)
+        marks = "".join(f"[{n}]" for n in dict.fromkeys(sentence.cited))
         pieces = _BULLET.split(body)
         if len(pieces) > 2 or (len(pieces) == 2 and not pieces[0].strip()):
             lead, items = pieces[0].strip(), list_items(pieces[1:])
@@ -208,4 +223,4 @@ def render(checked: Sequence[CheckedSentence]) -> str:
             out += f"\n\n{text}"
         else:
             out += f" {text}" if index else text
-    return out.strip()
+    return cite_once(out.strip())

@@ -1,25 +1,28 @@
-"""Calibrating the question-entailment signal on MEDIQA 2019's labelled RQE pairs.
+"""Calibrating the question-entailment signal: a logistic regression over the features the answer
+ranker computes for a candidate answer (embedding similarity of the two questions, of the message's
+FAQ-style rewrite and the FAQ question, focus agreement and question-type agreement).
 
-Each pair is a consumer question (CHQ) and an FAQ question with a true/false label ("an answer to
-the FAQ answers the CHQ"). The features are the ones the answer ranker computes for a candidate
-answer: embedding similarity of the two questions, of the CHQ's FAQ-style rewrite and the FAQ,
-focus agreement and question-type agreement. A logistic regression turns them into a probability.
+Two sources of labels: the retrieval candidates of consumer messages whose judged-good answers are
+known (:func:`candidate_features`; the committed weights are fitted this way on the consumer set's
+tuning part), and MEDIQA 2019's labelled RQE pairs (:func:`pair_features`), each a consumer question
+(CHQ) and an FAQ question with a true/false label ("an answer to the FAQ answers the CHQ").
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from careguide.ingest import Embedder
+from careguide.rag.answers import ENTAILMENT_FEATURES, AnswerRanker, SignalRankings
 from careguide.rag.understanding import QuestionAnalyzer, question_types
 
 RQE_FILE = "MEDIQA_Task2_RQE/MEDIQA2019-Task2-RQE-TestSet-wLabels.xml"
-FEATURES = ("question_sim", "rewrite_sim", "focus", "type")
+FEATURES = ENTAILMENT_FEATURES
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,26 @@ def pair_features(pairs: Sequence[RqePair], analyzer: QuestionAnalyzer, embedder
     return np.asarray(rows, dtype=np.float64)
 
 
-def fit_entailment(features: np.ndarray, labels: Sequence[bool]) -> tuple[list[float], float]:
-    """Logistic-regression weights and bias for :data:`FEATURES`."""
+def candidate_features(
+    ranker: AnswerRanker, found: Sequence[SignalRankings], golds: Sequence[Collection[str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """One row of :data:`FEATURES` per entailment candidate of each message, and its label: is the
+    candidate's answer (``answer_id``) among the message's good answers? Messages without any good
+    answer give no rows (nothing to learn from them)."""
+    rows: list[list[float]] = []
+    labels: list[bool] = []
+    for message, good in zip(found, golds, strict=True):
+        if not good:
+            continue
+        for unit, candidate in sorted(message.candidates.items()):
+            if candidate.features:
+                rows.append([candidate.features.get(name, 0.0) for name in FEATURES])
+                labels.append(ranker.questions.units[unit].key in good)
+    return np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES)), np.asarray(labels, dtype=bool)
+
+
+def fit_entailment(features: np.ndarray, labels: Sequence[bool] | np.ndarray) -> tuple[list[float], float]:
+    """Logistic-regression weights and bias for :data:`FEATURES` (deterministic: lbfgs, no sampling)."""
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=10.0, max_iter=1000).fit(features, np.asarray(labels, dtype=int))

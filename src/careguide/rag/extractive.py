@@ -8,8 +8,11 @@ the retrieved passages is scored for each part by
 - the passage's own question type (a MedQuAD answer to "What causes X ?" answers "causes");
 - the share of the part's topic words the sentence and its passage title contain;
 - the passage's retrieval rank and the sentence's place in its passage (openings answer most).
-The best sentences of each part are kept, in the passages' words: the answer is supported by
-construction and every sentence cites the passage it comes from. A passage that does not name the
+A sentence about a narrower topic than the question's focus ("Gestational diabetes is ..." for a
+question about diabetes; a passage on "Diabetic Eye Problems") scores lower. The best sentences of
+each part are kept, in the passages' words: the answer is supported by construction and every
+sentence cites the passage it comes from. Two sentences that say nearly the same thing (often in two
+passages) are said once, in the easier one's words. A passage that does not name the
 question's topic is never used, so a question the sources cannot answer gets no extract.
 """
 
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 
 from careguide.ingest import split_sentences
 from careguide.rag.citations import split_list
-from careguide.rag.plain import simplify, verify_rewrite
+from careguide.rag.plain import rewrite, simplify, used_abbreviations, verify_rewrite
 from careguide.rag.retrieval import Passage
 from careguide.rag.understanding import question_types, split_questions
 from careguide.rag.words import content_words, names
@@ -83,14 +86,20 @@ _NAVIGATION = re.compile(
     r"\bclick\b|\bvideo\b|\bkeyboard\b|\bthis (?:page|site|web ?site)\b|\bsee (?:the )?(?:following|below)\b"
     r"|\b(?:see|read|visit) (?:the|our) [a-z ]*(?:page|section|fact sheet)\b|\bfor more information\b"
     r"|\bHuman Phenotype Ontology\b|\bApproximate number of patients\b|\bThis table lists\b"
-    r"|\bfor more (?:about|on)\b",
+    r"|\bfor more (?:about|on)\b"
+    r"|\bthese resources\b|\bresources (?:from|address)\b"
+    r"|\bGenetic Testing Registry\b|\bMedlinePlus Encyclopedia\b",
     re.I,
 )
 _KIND = re.compile(r"\b(type|stage|grade|phase|class)\s+(\d+|i{1,3}|iv|v)\b", re.I)
 """Numbered kinds ("type 2 diabetes", "stage 3"): a sentence about another kind answers nothing."""
 _BULLET = re.compile(r"(?:^|\s)[-•*]\s+")
-_CONNECTIVE = re.compile(r"^(?:However|In addition|Also|Therefore|Thus|Moreover|Furthermore|Still),\s+")
-"""A sentence's link to the one before it means nothing once the sentence stands alone."""
+_CONNECTIVE = re.compile(
+    r"^(?:(?:However|In addition|Also|Therefore|Thus|Moreover|Furthermore|Still),\s+"
+    r"|Espa\u00f1?ol\s+(?=[A-Z]))"
+)
+"""A sentence's link to the one before it means nothing once the sentence stands alone (nor does
+the "Español" link a MedlinePlus page glues to its first sentence)."""
 _SMALL = frozenset("a an and as at by for from in of on or the to with".split())
 MAX_UNIT_WORDS = 80
 """A sentence longer than this (a run-on of a flattened page) is no answer by itself."""
@@ -215,6 +224,58 @@ def _same_kind(asked: dict[str, set[str]], unit: Unit) -> bool:
     return all(not said.get(kind) or said[kind] & numbers for kind, numbers in asked.items())
 
 
+_SUBJECT_END = re.compile(
+    r"\b(?:is|are|was|were|can|cannot|may|might|will|could|should|does|do|has|have|causes?|affects?|"
+    r"occurs?|happens?|develops?|results?|means|refers|includes?|leads?|makes?|starts?)\b",
+    re.I,
+)
+_GENERIC = frozenset(content_words("type kind form people person patient adult case rare common new main"))
+
+
+def _stems(words: frozenset[str] | set[str]) -> set[str]:
+    """Five-letter stems: "diabetic" and "diabetes" name the same focus."""
+    return {w[:5] for w in words}
+
+
+def _narrower_words(text: str, part: Part, question: frozenset[str]) -> set[str]:
+    """Words that narrow the question's focus in ``text`` (a sentence's subject, a passage topic):
+    ``text`` names the focus and adds words the question does not ("Gestational diabetes",
+    "Diabetic Eye Problems" for a question about diabetes)."""
+    focus = _stems(part.topic)
+    asked = _stems(question)
+    narrowing: set[str] = set()
+    for phrase in _PHRASE_BREAK.split(text):
+        words = content_words(phrase)
+        if focus and _stems(words) & focus:
+            narrowing |= {w for w in words - _ASKING - _GENERIC if w[:5] not in asked and not w.isdigit()}
+    return narrowing
+
+
+_PHRASE_BREAK = re.compile(
+    r"[,;:()\[\]\"]|\s(?:" + "|".join(sorted(_SMALL | {"who", "which", "that", "also", "called"})) + r")\s",
+    re.I,
+)
+"""Where a noun phrase ends: "Chronic obstructive pulmonary disease, or COPD" names COPD twice,
+"people with diabetes" is about diabetes; "gestational diabetes" is one phrase, a narrower focus."""
+
+
+def narrower(unit: Unit, part: Part, passage: Passage, question: frozenset[str]) -> bool:
+    """Is the unit about a narrower topic than the question's focus? Its passage's topic or the
+    subject of its sentence (the words before its first verb, within 8 words) names the focus with
+    words the question does not ask about."""
+    chunk = passage.chunk
+    if _narrower_words(chunk.topic or chunk.title, part, question):
+        return True
+    head = " ".join(unit.text.split()[:8])
+    verb = _SUBJECT_END.search(head)
+    return verb is not None and bool(_narrower_words(head[: verb.start()], part, question))
+
+
+NARROWER_PENALTY = 2.0
+"""Score taken from a unit about a narrower topic than the question: as much as an answer cue,
+so that such a unit is said only when no general one answers as well."""
+
+
 def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) -> float:
     lowered = unit.full.lower()
     cue = (
@@ -249,6 +310,20 @@ def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) 
 
 
 LONG_WORDS = 18
+EASY_GRADE = 8.0
+HARD_WEIGHT = 1.0
+"""A sentence above grade 8 ranks up to 1.0 lower (at grade 14): of the sentences that answer, the
+easier is said first. It only ranks: whether a sentence answers at all (:data:`MIN_SCORE`, and
+three quarters of the best answering score) does not depend on its words. Chosen on the consumer
+set's tuning part (extractive mode): weights 0.5 / 1.0 gave the same answered-with-a-gold-source
+share (0.692) and median grade 9.1 / 8.7 (MedQuAD questions: gold 0.78 both, grade 10.7 / 9.8)."""
+
+
+def _hard(unit: Unit) -> float:
+    """How far above :data:`EASY_GRADE` the unit's sentence reads, 0 to 1 (lists: their lead-in)."""
+    return min(1.0, max(0.0, grade(unit.text) - EASY_GRADE) / 6)
+
+
 MIN_SCORE = 2.5
 """A unit answers a part only with an answer cue or its passage's type, and some topic words."""
 MIN_TOPICAL = 0.5
@@ -268,40 +343,86 @@ def choose(
     parts = question_parts(question, types)
     candidates = [(rank, p, units_of(p, rank + 1)) for rank, p in enumerate(passages)]
     used: set[tuple[int, int, str]] = set()
-    said: set[str] = set()  # the same sentence in two passages is said once
+    said: list[Unit] = []  # what the answer says already: a near-duplicate is said once
     chosen: list[tuple[Part, list[Unit]]] = []
     budget = max_words
     share = max(25, max_words // max(1, len(parts)))
     asked = _topic(question)
     kinds = _kinds(question)
     named = frozenset(n for n in names(question) if n not in _ASKING_NAMES)
+    asked_words = frozenset(content_words(question))
     for part in parts:
-        scored: list[tuple[float, Unit]] = []
+        scored: list[tuple[float, float, Unit]] = []  # (rank score, answering score, unit)
         for rank, passage, units in candidates:
             topical = _on_topic(part.topic, passage, asked, named)
             if topical < MIN_TOPICAL:
                 continue
-            scored += [(_score(u, part, passage, rank, topical), u) for u in units if _same_kind(kinds, u)]
-        scored.sort(key=lambda su: (-su[0], su[1].n, su[1].position))
+            for u in units:
+                if not _same_kind(kinds, u):
+                    continue
+                answers = _score(u, part, passage, rank, topical) - NARROWER_PENALTY * narrower(
+                    u, part, passage, asked_words
+                )
+                if answers >= MIN_SCORE:
+                    scored.append((answers - HARD_WEIGHT * _hard(u), answers, u))
+        scored.sort(key=lambda su: (-su[0], su[2].n, su[2].position))
         picked: list[Unit] = []
         words = 0
-        for score, unit in scored:
+        best = max((answers for _, answers, _ in scored), default=0.0)
+        for _, score, unit in scored:
             key = (unit.n, unit.position, unit.text)
-            if score < MIN_SCORE or key in used or unit.full in said:
+            if key in used:
+                continue
+            twin = next((u for u in said if same_saying(u, unit)), None)
+            if twin is not None:
+                # Said already: in this part, the easier of the two stays (in the other's place).
+                if twin in picked and score >= 0.75 * best and _easier(unit, twin):
+                    picked[picked.index(twin)] = unit
+                    said[said.index(twin)] = unit
+                    used.add(key)
+                    words += len(unit.full.split()) - len(twin.full.split())
                 continue
             size = len(unit.full.split())
-            if picked and (words + size > min(share, budget) or score < 0.75 * scored[0][0]):
-                continue
+            if len(picked) >= per_part or (
+                picked and (words + size > min(share, budget) or score < 0.75 * best)
+            ):
+                continue  # (a later twin of a picked unit may still take its place)
             picked.append(unit)
             used.add(key)
-            said.add(unit.full)
+            said.append(unit)
             words += size
-            if len(picked) >= per_part:
-                break
         budget -= words
         picked.sort(key=lambda u: (u.n, u.position))
         chosen.append((part, picked))
     return chosen
+
+
+NEAR_DUPLICATE = 0.7
+"""Share of the shorter unit's content words the longer one holds for the two to say the same."""
+
+
+def same_saying(a: Unit, b: Unit) -> bool:
+    """Do the two units say nearly the same thing (the same sentence, or MedQuAD's copy of it in
+    another passage with a few words changed)?"""
+    if a.full == b.full:
+        return True
+    wa, wb = content_words(a.full), content_words(b.full)
+    if not wa or not wb:
+        return False
+    shared = len(wa & wb)
+    return shared / min(len(wa), len(wb)) >= NEAR_DUPLICATE and shared / max(len(wa), len(wb)) >= 0.5
+
+
+def grade(text: str) -> float:
+    """Flesch-Kincaid grade of one sentence (textstat), the measure the answers are held to."""
+    import textstat
+
+    return float(textstat.flesch_kincaid_grade(text))
+
+
+def _easier(a: Unit, b: Unit) -> bool:
+    """Is ``a`` easier to read than ``b`` by a grade or more?"""
+    return grade(a.full) <= grade(b.full) - 1.0
 
 
 @dataclass(frozen=True)
@@ -314,15 +435,15 @@ class Shown:
     rewritten: bool
 
 
-def _plain(unit: Unit, seen: set[str]) -> Shown:
-    """The unit in plain words where the rewrite is verified; as written where it is not."""
+def _plain(unit: Unit, seen: set[str], keep: frozenset[str] = frozenset()) -> Shown:
+    """The unit in plain words where the rewrite is verified; as written where it is not.
+    ``keep``: abbreviations the answer uses, whose defining brackets stay."""
     trial = set(seen)
-    sentences, items = simplify(unit.text, trial)
-    if not verify_rewrite(unit.text, " ".join([*sentences, *items])).ok:
-        sentences, items, trial = [unit.text], [], set(seen)
+    lead = rewrite(unit.text, trial, keep)
+    sentences, items = list(lead.sentences), list(lead.items)
     shown_items: list[str] = list(items)
     for item in unit.items:
-        simpler, extra = simplify(item, trial)
+        simpler, extra = simplify(item, trial, keep)
         candidate = " ".join([*simpler, *extra]).rstrip(".")
         shown_items.append(candidate if verify_rewrite(item, candidate).ok else item)
     seen |= trial
@@ -331,19 +452,22 @@ def _plain(unit: Unit, seen: set[str]) -> Shown:
 
 
 def render_units(chosen: Sequence[tuple[Part, list[Unit]]], plain: bool = True) -> tuple[str, list[Shown]]:
-    """The answer text: one paragraph per answered part, each sentence group ending with its
-    citation marker, list items on their own lines ("- item")."""
+    """The answer text: one paragraph per answered part, each sentence ending with its citation
+    marker (a split sentence in each of its parts), list items on their own lines ("- item")."""
     seen: set[str] = set()
+    keep = used_abbreviations([u.full for _, units in chosen for u in units])
     paragraphs: list[str] = []
     shown_all: list[Shown] = []
     for _, units in chosen:
         lines: list[str] = []
         prose: list[str] = []
         for unit in units:
-            shown = _plain(unit, seen) if plain else Shown(unit, (unit.text,), unit.items, False)
+            shown = _plain(unit, seen, keep) if plain else Shown(unit, (unit.text,), unit.items, False)
             shown_all.append(shown)
-            body = " ".join(s.strip() for s in shown.sentences if s.strip())
-            marked = _mark(body, unit.n, colon=bool(shown.items))
+            said = [s.strip() for s in shown.sentences if s.strip()]
+            marked = " ".join(
+                _mark(s, unit.n, colon=bool(shown.items) and i == len(said) - 1) for i, s in enumerate(said)
+            )
             if shown.items:
                 lines += [" ".join([*prose, marked])] + [f"- {i}" for i in shown.items]
                 prose = []

@@ -1,16 +1,18 @@
 """Plain language by deterministic steps, each rewrite verified against its source sentence.
 
 Steps: a medical term is replaced by its everyday word, the term kept once in brackets
-("high blood pressure (hypertension)"); a sentence joined by semicolons becomes short sentences;
-a long enumeration ("include A, B, C and D") becomes a list. The words come from
+("high blood pressure (hypertension)"); an abbreviation defined in brackets ("chronic kidney
+disease (CKD)") is dropped when the answer does not use it again; a sentence of more than
+:data:`LONG_SENTENCE` words is split at safe joints (semicolons, a new clause with its own subject
+after a comma, "because"); a long enumeration ("include A, B, C and D") becomes a list. The words come from
 ``data/plain_terms.json`` (careguide's substitutions, most from the CDC Plain Language Thesaurus)
 and ``data/cdc_plain_language_thesaurus.json`` (the CDC thesaurus, a U.S. federal work in the
 public domain), whose alternatives also count as the same word when a rewrite is verified.
 
 :func:`verify_rewrite` accepts a rewrite only if it keeps the source's numbers and units,
 frequencies, negations, hedges ("may", "some people"), names and content words (a glossary
-alternative stands for its term) and adds no content word of its own. A sentence whose rewrite
-fails is shown as it was written.
+alternative stands for its term; a dropped abbreviation is its own spelled-out name) and adds no
+content word of its own. A sentence whose rewrite fails is shown as it was written.
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ from dataclasses import dataclass
 
 from careguide.rag.words import NEGATION, Glossary, content_words, frequencies, glossary, names, quantities
 
-__all__ = ["Glossary", "RewriteCheck", "glossary", "simplify", "verify_rewrite"]
+__all__ = [
+    "Glossary",
+    "Rewrite",
+    "RewriteCheck",
+    "abbreviations",
+    "glossary",
+    "rewrite",
+    "simplify",
+    "used_abbreviations",
+    "verify_rewrite",
+]
 
 HEDGES = frozenset(
     """may might can could some often usually sometimes rarely most many few possibly likely
@@ -40,9 +52,28 @@ def _replace_terms(sentence: str, seen: set[str]) -> str:
 
     def swap(match: re.Match[str]) -> str:
         term = match.group(0)
+        if (
+            sentence[match.start() - 1 : match.start()] == "-"
+            or sentence[match.end() : match.end() + 1] == "-"
+        ):
+            return term  # part of a hyphenated name ("varicella-zoster", "pre-hypertension")
+        if (
+            match.start() > 0
+            and term[:1].isupper()
+            and not re.search(r"[.!?:]\s*$", sentence[: match.start()])
+        ):
+            return (
+                term  # a capital inside a sentence: part of a name ("National Institute of Neurological ...")
+            )
         plain, bracket = words.substitutions[term.lower()]
+        before = sentence[: match.start()].rstrip().lower()
+        if sentence[: match.start()].endswith("(") or before.endswith(plain.lower()):
+            return term  # "high blood pressure (hypertension)": the source says both already
+        if sentence[match.end() :].lstrip().startswith("("):
+            return term  # "hypertension (high blood pressure)": explained in the source's own words
         if match.start() == 0 and term[:1].isupper():
             plain = plain[:1].upper() + plain[1:]
+            term = term.lower() if term[1:].islower() else term  # "High blood pressure (hypertension)"
         if not bracket:
             return plain
         if term.lower() in seen:
@@ -50,7 +81,92 @@ def _replace_terms(sentence: str, seen: set[str]) -> str:
         seen.add(term.lower())
         return f"{plain} ({term})"
 
-    return words.pattern().sub(swap, sentence)
+    return _articles(words.pattern().sub(swap, sentence))
+
+
+def _articles(text: str) -> str:
+    """ "a" or "an" as the next word sounds after a swap ("an edema" -> "a swelling", "a
+    radiologist" -> "an x-ray doctor"); before "u" the article is left as it was."""
+
+    def fix(match: re.Match[str]) -> str:
+        article, word = match.group(1), match.group(2)
+        first = word[:1].lower()
+        if first == "u":
+            return match.group(0)
+        vowel = first in "aeio" or word.lower().startswith(("x-", "hour", "honest"))
+        right = "an" if vowel else "a"
+        right = right.capitalize() if article[:1].isupper() else right
+        return f"{right} {word}"
+
+    return re.sub(r"(?<![\w-])([Aa]n?) ([A-Za-z][\w-]*)", fix, text)
+
+
+_ABBREVIATION = re.compile(r"\s*\(([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*?)(s?)\)")
+"""A bracketed short form with two capitals or more: "(CKD)", "(HbA1c)", "(MRIs)"."""
+
+
+def _long_form(short: str, before: str) -> str:
+    """The spelled-out name of ``short`` at the end of ``before`` ("" when none): Schwartz &
+    Hearst's rule (PSB 2003): each letter or digit of the short form, right to left, is found in
+    order in the words before the brackets, its first letter at the start of a word, within
+    min(len + 5, 2 * len) words."""
+    words = before.split()
+    span = " ".join(words[-min(len(short) + 5, 2 * len(short)) :])
+    s, i = len(short) - 1, len(span) - 1
+    while s >= 0:
+        c = short[s].lower()
+        if not c.isalnum():
+            s -= 1
+            continue
+        while i >= 0 and (span[i].lower() != c or (s == 0 and i > 0 and span[i - 1].isalnum())):
+            i -= 1
+        if i < 0:
+            return ""
+        i -= 1
+        s -= 1
+    start = span.rfind(" ", 0, i + 1) + 1
+    found = span[start:].strip(" ,;:")
+    return found if len(found.split()) >= 2 or len(found) > len(short) + 2 else ""
+
+
+def abbreviations(text: str) -> dict[str, str]:
+    """Short forms defined in brackets after their spelled-out name: {"CKD": "chronic kidney disease"}."""
+    found: dict[str, str] = {}
+    for match in _ABBREVIATION.finditer(text):
+        short = match.group(1)
+        long = _long_form(short, text[: match.start()])
+        if long:
+            found[short] = long
+    return found
+
+
+def _drop_abbreviations(sentence: str, keep: frozenset[str]) -> str:
+    """ "chronic kidney disease (CKD) damages ..." -> "chronic kidney disease damages ..." unless
+    the answer uses "CKD" elsewhere (``keep``) or later in this sentence."""
+    defined = abbreviations(sentence)
+
+    def drop(match: re.Match[str]) -> str:
+        short = match.group(1)
+        if (
+            short not in defined
+            or short in keep
+            or re.match(r"[\w-]", sentence[match.end() : match.end() + 1])
+        ):
+            return match.group(0)  # kept, or glued to what follows ("(CBF)-AML", "(RR)0.76")
+        if re.search(rf"\b{re.escape(short)}s?\b", sentence[match.end() :]):
+            return match.group(0)
+        return ""
+
+    return _ABBREVIATION.sub(drop, sentence)
+
+
+def used_abbreviations(texts: list[str]) -> frozenset[str]:
+    """Short forms the texts use outside their own defining brackets."""
+    used: set[str] = set()
+    for text in texts:
+        bare = _ABBREVIATION.sub(" ", text)
+        used |= set(re.findall(r"\b[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*\b", bare))
+    return frozenset(used)
 
 
 def _sentence(text: str) -> str:
@@ -67,42 +183,120 @@ def _as_list(sentence: str) -> tuple[str, list[str]] | None:
     if not match:
         return None
     items = [
-        i.strip() for i in re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", match["items"]) if i.strip()
+        i.strip() for i in re.split(r",\s+(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", match["items"]) if i.strip()
     ]
-    if len(items) < 3 or any(len(i.split()) > 8 for i in items):
+    if len(items) < 3 or any(len(i.split()) > 8 or _NOT_ITEM.search(i) for i in items):
         return None
     return f"{match['lead'].strip()}:", items
 
 
-_CLAUSE = re.compile(
-    r",\s+(?:and\s+)?(?=(?:but\s+)?(?:it|they|this|these|most|many|some|people|you|your|there|he|she|we)\s)",
+_NOT_ITEM = re.compile(
+    r"\b(?:and|or|but|of|in|to|with|for|the|a|an|by|from)$"  # "ulcers in the nose and, in some cases, ..."
+    r"|^(?:in|for|at|on)\s+(?:some|most|many|rare|other|certain|severe|mild)?\s*(?:cases?|instances?|examples?)$"
+    r"|^(?:for example|for instance|however|also|often|usually|sometimes)$"
+    r"|\b(?:can|cannot|may|might|is|are|was|were|will|could|should|causes?|caused)\b",
     re.I,
 )
+"""A piece between commas that cannot be a list item: an open phrase, an aside, or the rest of
+the sentence ("Germs, such as bacteria, viruses and fungi, can cause pneumonia")."""
+
+
+_SUBJECTS = "it|they|this|these|most|many|some|people|you|there|he|she|we"
+_VERB = (
+    r"(?:is|are|was|were|can|cannot|may|might|will|could|should|would|must|does|do|did|has|have|had|"
+    r"often|usually|also|then|still|[a-z]+(?:es|ed))\b"
+)
+_CLAUSE = re.compile(
+    rf",\s+(?:and\s+)?(?=(?:but\s+|so\s+)?(?:{_SUBJECTS})\s)"  # "..., and it may take months"
+    rf"|,\s+(?=but\s+(?:the|a|an|your|{_SUBJECTS})\s)"  # "..., but the virus can spread"
+    rf"|\s+and\s+(?=(?:it|they|this|these|he|she|we)\s+{_VERB})",  # "... and it can spread"
+    re.I,
+)
+_BECAUSE = re.compile(r",?\s+because\s+(?=(?:the|a|an|it|they|this|these|your|of)\b)", re.I)
+"""A reason after "because" becomes its own sentence: "... This is because the ..."."""
 
 
 def _clauses(sentence: str) -> list[str]:
-    """A long sentence split where a new clause with its own subject starts after a comma
-    ("..., and it may take months" -> "... It may take months"); both halves keep 6+ words."""
+    """A long sentence split at a safe joint: where a new clause with its own subject starts
+    ("..., and it may take months" -> "... It may take months"), or before "because" ("This is
+    because ..."); both halves keep :data:`MIN_PIECE` words or more."""
     if len(sentence.split()) <= LONG_SENTENCE:
         return [sentence]
     for match in _CLAUSE.finditer(sentence):
         head, tail = sentence[: match.start()], sentence[match.end() :]
-        if len(head.split()) >= 6 and len(tail.split()) >= 6:
-            return [head, *_clauses(tail)]
+        if _splittable(head, tail):
+            return [*_clauses(head), *_clauses(tail)]
+    for match in _BECAUSE.finditer(sentence):
+        head, tail = sentence[: match.start()], "This is because " + sentence[match.end() :]
+        if _splittable(head, tail) and not re.search(r"\b(?:is|are|was|were|be)$", head.rstrip(), re.I):
+            return [*_clauses(head), *_clauses(tail)]
     return [sentence]
 
 
-LONG_SENTENCE = 20
-"""Words above which a sentence is split where it can be (semicolons, enumerations)."""
+_DEPENDENT = re.compile(
+    r"^(?:if|when|whenever|while|although|though|because|unless|since|after|before|as|once|until|"
+    r"whether|even|with|without|for|in|on|at|by|during|like|unlike|to|from|despite|instead|"
+    r"depending|based|due)\b",
+    re.I,
+)
+"""A head that starts like this is a dependent clause or phrase: "With some types of anemia, you
+may ..." cannot lose its second half."""
 
 
-def simplify(sentence: str, seen: set[str] | None = None) -> tuple[list[str], list[str]]:
+def _splittable(head: str, tail: str) -> bool:
+    """Both halves are sentences of their own: long enough, and the head not an open clause
+    ("If you ..., it ..." keeps its condition) or an open bracket or quote."""
+    if len(head.split()) < MIN_PIECE or len(tail.split()) < MIN_PIECE:
+        return False
+    if _DEPENDENT.match(head):
+        return False
+    return head.count("(") == head.count(")") and head.count('"') % 2 == 0
+
+
+LONG_SENTENCE = 15
+"""Words above which a sentence is split where it can be (semicolons, clauses, enumerations)."""
+MIN_PIECE = 5
+"""Words each part of a split sentence keeps at least."""
+
+
+_PRONUNCIATION = re.compile(
+    r"\s*\((?=[^()]*\b[A-Z]{2,}\b)(?=[^()]*\b[a-z]+\b)"
+    r"(?:[A-Za-z]+-){2,}[A-Za-z]+(?:\s+(?:[A-Za-z]+-)+[A-Za-z]+)*\)"
+)
+"""A pronunciation guide: "(uh-NEE-me-uh)", "(A-tre-al fi-bri-LA-shun)" (three syllables or more
+joined by hyphens, some in capitals and some not; "(HIV-AIDS)" and "(non-ADD)" are no guides)."""
+
+
+def _semicolon_pieces(text: str) -> list[str]:
+    """The text split at its semicolons outside brackets ("(OR 4.6; 95% CI 1.5 to 13.9)" stays)."""
+    pieces: list[str] = []
+    depth, start = 0, 0
+    for match in re.finditer(r"[()]|;\s+", text):
+        token = match.group(0)
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            pieces.append(text[start : match.start()])
+            start = match.end()
+    pieces.append(text[start:])
+    return [p for p in pieces if p.strip()]
+
+
+def simplify(
+    sentence: str, seen: set[str] | None = None, keep: frozenset[str] = frozenset()
+) -> tuple[list[str], list[str]]:
     """Short sentences and list items for one source sentence: (sentences, items).
 
-    ``seen`` collects the terms already named in brackets earlier in the same answer."""
+    ``seen`` collects the terms already named in brackets earlier in the same answer; ``keep``
+    holds the abbreviations the answer uses elsewhere (their defining brackets stay)."""
     seen = set() if seen is None else seen
-    text = _replace_terms(sentence, seen)
-    pieces = [p for p in re.split(r";\s+", text) if p.strip()] if ";" in text else [text]
+    text = _replace_terms(_drop_abbreviations(_PRONUNCIATION.sub("", sentence), keep), seen)
+    # "; and identify ..." continues the sentence: only a piece with its own subject stands alone
+    # "eat smaller meals; avoid fatty foods; and eat less fiber" is one enumeration: not split
+    enumeration = re.search(r";\s+(?:and|or)\s+(?!(?:" + _SUBJECTS + r")\s)", text, re.I)
+    pieces = _semicolon_pieces(text) if ";" in text and not enumeration else [text]
     pieces = [c for p in pieces for c in _clauses(p)]
     sentences: list[str] = []
     items: list[str] = []
@@ -129,42 +323,85 @@ def _hedges(text: str) -> set[str]:
 def verify_rewrite(source: str, rewrite: str) -> RewriteCheck:
     """Does ``rewrite`` say what ``source`` says, no more and no less? (see the module docstring)"""
     words = glossary()
-    source_plain = source.replace("\u2019", "'")
+    source_plain = _PRONUNCIATION.sub("", source.replace("\u2019", "'"))  # a guide says no fact
     rewrite_plain = rewrite.replace("\u2019", "'")
     if quantities(source_plain) != quantities(rewrite_plain):
         return RewriteCheck(False, "numbers or units differ")
     if frequencies(source_plain) != frequencies(rewrite_plain):
         return RewriteCheck(False, "frequency differs")
     lay = words.lay_words(source_plain)
-    lay_negations = sum(
-        len(NEGATION.findall(a))
-        for t in words._terms_in(source_plain.lower())
-        for a in words.alternatives.get(t, ())
-        if a.lower() in rewrite_plain.lower()
+    lowered = rewrite_plain.lower()
+    terms = words._terms_in(source_plain.lower())
+    lay_negations = sum(  # "in the absence of" -> "without", once for each time the source says it
+        len(re.findall(rf"\b{re.escape(t)}\b", source_plain.lower()))
+        * max(
+            (len(NEGATION.findall(a)) for a in words.alternatives.get(t, ()) if a.lower() in lowered),
+            default=0,
+        )
+        for t in terms
     )
     if len(NEGATION.findall(rewrite_plain)) != len(NEGATION.findall(source_plain)) + lay_negations:
         return RewriteCheck(False, "negation differs")
+    lay_hedges = {h for t in terms for a in words.alternatives.get(t, ()) for h in _hedges(a)}
+    # "approximately" -> "about", "frequently" -> "often": the glossary's word, not a new hedge
     if (
         not _hedges(source_plain) <= _hedges(rewrite_plain) | {h for h in HEDGES if h in lay}
-        or not _hedges(rewrite_plain) <= _hedges(source_plain) | lay
+        or not _hedges(rewrite_plain) <= _hedges(source_plain) | lay | lay_hedges
     ):
         return RewriteCheck(False, "hedge differs")
-    lowered = rewrite_plain.lower()
-    lost_names = {n for n in names(source_plain) if n not in lowered}
-    if lost_names:
-        return RewriteCheck(False, f"names dropped: {', '.join(sorted(lost_names))}")
     source_words = content_words(source_plain)
     rewrite_words = content_words(rewrite_plain)
-    added = rewrite_words - source_words - lay - _GLUE
-    if added:
-        return RewriteCheck(False, f"words added: {', '.join(sorted(added))}")
     replaced = {
         w
-        for t in words._terms_in(source_plain.lower())
+        for t in terms
         if any(a.lower() in lowered for a in words.alternatives.get(t, ()))
         for w in content_words(t)
     }
-    dropped = source_words - rewrite_words - replaced - _GLUE
+    short = {  # an abbreviation dropped where its spelled-out name (or the plain words for it) stays
+        form
+        for a, long in abbreviations(source_plain).items()
+        if content_words(long) <= rewrite_words | replaced
+        and not re.search(rf"\b{re.escape(a)}", rewrite_plain)
+        for form in (a.lower(), f"{a.lower()}s")
+    }
+    lost_names = {n for n in names(source_plain) if n not in lowered and n not in short}
+    if lost_names:
+        return RewriteCheck(False, f"names dropped: {', '.join(sorted(lost_names))}")
+    added = rewrite_words - source_words - lay - _GLUE
+    if added:
+        return RewriteCheck(False, f"words added: {', '.join(sorted(added))}")
+    short_words = {w for a in short for w in content_words(a)}
+    dropped = source_words - rewrite_words - replaced - short_words - _GLUE
     if dropped:
         return RewriteCheck(False, f"words dropped: {', '.join(sorted(dropped))}")
     return RewriteCheck(True)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """One sentence as shown: its plain rewrite where verified, else the sentence as written."""
+
+    source: str
+    sentences: tuple[str, ...]
+    items: tuple[str, ...] = ()
+    rejected: str = ""
+    """Why the verifier rejected the rewrite ("" when it was kept or nothing changed)."""
+
+    @property
+    def changed(self) -> bool:
+        return self.sentences != (self.source,) or bool(self.items)
+
+
+def rewrite(sentence: str, seen: set[str], keep: frozenset[str] = frozenset()) -> Rewrite:
+    """The rewriting step: :func:`simplify`, kept only if :func:`verify_rewrite` accepts it.
+
+    ``seen`` (the terms already bracketed in the text) is updated only by a kept rewrite."""
+    trial = set(seen)
+    sentences, items = simplify(sentence, trial, keep)
+    if sentences == [sentence] and not items:
+        return Rewrite(sentence, (sentence,))
+    check = verify_rewrite(sentence, " ".join([*sentences, *items]))
+    if not check.ok:
+        return Rewrite(sentence, (sentence,), (), check.reason or "not verified")
+    seen |= trial
+    return Rewrite(sentence, tuple(sentences), tuple(items))

@@ -30,6 +30,15 @@ def test_eval_reports_every_mode_and_variant(settings, embedder, chunker, medqua
         assert 0.0 <= row["recall@1"] <= row["recall@5"] <= row["recall@10"] <= 1.0
         assert row["mrr@10"] <= row["recall@10"]
     assert template["hybrid"]["recall@10"] >= 0.9  # template questions of a tiny index are easy
+    # Four MedQuAD files hold few consumer questions' gold: the rest are counted, not scored as misses.
+    consumer = report["consumer"]["set"]
+    skipped = consumer["not_indexed"]
+    assert (
+        consumer["tune"] + consumer["report"] + skipped["tune"] + skipped["report"] == consumer["questions"]
+    )
+    assert skipped["tune"] + skipped["report"] > consumer["tune"] + consumer["report"]
+    for row in report["consumer"]["rows"]:
+        assert row["questions"] <= consumer[row["part"]]
     json_path, md_path = write_retrieval_report(report, tmp_path / "reports")
     assert json.loads(json_path.read_text())["rows"] == report["rows"]
     assert "| template | hybrid |" in md_path.read_text()

@@ -10,7 +10,7 @@ import pytest
 from careguide.config import EmbeddingSettings
 from careguide.guardrails import Check, CheckContext, Registry, load_policy
 from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms
-from careguide.ingest import load_embedder
+from careguide.ingest import classifier_embedder
 from tests.contracts.checks import CheckContract
 
 pytestmark = pytest.mark.integration
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 @functools.cache
 def registry() -> Registry:
-    return Registry.from_policy(load_policy(), frozenset(), load_embedder(EmbeddingSettings()))
+    return Registry.from_policy(load_policy(), frozenset(), classifier_embedder(EmbeddingSettings()))
 
 
 @functools.cache

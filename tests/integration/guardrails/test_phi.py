@@ -85,11 +85,17 @@ def test_phi_is_replaced_by_a_typed_placeholder(guard, text, placeholder, secret
         "Can I take Atorvastatin with Lisinopril?",
         "My HbA1c is 7.4 and my BMI is 29",
         "The pediatric cardiology department moved my appointment to next Tuesday",
+        "Is Tamsulosin safe to take with Lamotrigine?",
+        "Aspirin or Acetaminophen for a headache?",
     ],
 )
 def test_medical_terms_and_non_identifying_details_stay(guard, text):
     decision = guard.redact(text)
     assert decision.redacted == text, decision.reasons
+
+
+def test_a_titled_surname_that_is_also_a_word_is_still_a_person(guard):
+    assert "Silver" not in guard.redact("Mr. Silver takes Aspirin every morning").redacted
 
 
 def test_a_person_named_like_a_disease_is_still_a_person(guard):

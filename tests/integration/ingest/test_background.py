@@ -73,7 +73,7 @@ def test_background_indexing_makes_the_rest_searchable_in_the_live_retriever(
 
 
 def test_an_index_of_another_embedding_is_refused_then_rebuilt(settings: Settings) -> None:
-    torch = ChromaStore.open(settings)
+    torch = ChromaStore.open(settings.model_copy(update={"embedding": EmbeddingSettings(backend="torch")}))
     assert torch.indexed_embedding() is None  # empty: nothing recorded yet
     from careguide.ingest import Chunk
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from chromadb.api.models.Collection import Collection
 from presidio_analyzer import AnalyzerEngine
-from sentence_transformers import SentenceTransformer
 
 from careguide.guardrails import Guardrails, open_guardrails
 from careguide.ingest import KnowledgeBase, ingest
+from careguide.ingest.embedding import OnnxEmbedder, TorchEmbedder
 from careguide.models import ModelConnection
 from careguide.rag import Retriever
 from careguide.ui.patient.chat import ask_handler, new_conversation
@@ -50,17 +50,20 @@ class Counts:
 def spy(monkeypatch: pytest.MonkeyPatch) -> Counts:
     """Spies on the real objects: they still do the work, and each call is counted."""
     found = Counts()
-    encode, query, analyze = SentenceTransformer.encode, Collection.query, AnalyzerEngine.analyze
+    query, analyze = Collection.query, AnalyzerEngine.analyze
     check_input = Guardrails.check_input
+    embeds = {cls: cls.embed for cls in (TorchEmbedder, OnnxEmbedder)}
 
-    def counted_encode(self: SentenceTransformer, sentences: Any, *args: Any, **kwargs: Any) -> Any:
-        texts = [sentences] if isinstance(sentences, str) else list(sentences)
-        if any(REDACTED in text for text in texts):
-            if in_guardrails.get():
-                found.guard_embeddings += 1
-            else:
-                found.embeddings += 1
-        return encode(self, sentences, *args, **kwargs)
+    def counting(cls: type) -> Any:
+        def counted_embed(self: Any, texts: Any) -> Any:
+            if any(REDACTED in text for text in texts):
+                if in_guardrails.get():
+                    found.guard_embeddings += 1
+                else:
+                    found.embeddings += 1
+            return embeds[cls](self, texts)
+
+        return counted_embed
 
     def counted_query(self: Collection, *args: Any, **kwargs: Any) -> Any:
         found.queries += 1
@@ -77,7 +80,8 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Counts:
         finally:
             in_guardrails.reset(token)
 
-    monkeypatch.setattr(SentenceTransformer, "encode", counted_encode)
+    for cls in embeds:  # every embedding backend: the index's and the guardrails' fp32 one
+        monkeypatch.setattr(cls, "embed", counting(cls))
     monkeypatch.setattr(Collection, "query", counted_query)
     monkeypatch.setattr(AnalyzerEngine, "analyze", counted_analyze)
     monkeypatch.setattr(Guardrails, "check_input", guarded_input)
@@ -104,4 +108,6 @@ def test_one_chat_question_is_searched_once_and_redacted_once(
     assert REDACTED in user and "&lt;NAME&gt;" in user and "Maria" not in user + answer
     assert "[1]" in answer and conv.last_question.endswith(REDACTED)
     assert (found.embeddings, found.queries, found.analyses) == (1, 1, 2)
-    assert found.guard_embeddings <= 1
+    # The guardrails embed the message twice at most: the harm head (the message and its sentences)
+    # and the emergency piece layers (sentences, pairs, clauses), each in one batch.
+    assert found.guard_embeddings <= 2

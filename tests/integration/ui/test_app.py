@@ -98,7 +98,15 @@ def test_search_page_api_and_chat_page(client: TestClient) -> None:
     health = client.get("/healthz").json()
     assert (health["status"], health["model"], health["model_problem"]) == ("ok", "ready", "")
     parts = {part["name"]: part for part in health["parts"]}
-    assert list(parts) == ["model runtime", "model file", "index", "review database", "Chroma", "free disk"]
+    assert list(parts) == [
+        "model runtime",
+        "model file",
+        "embedding model",
+        "index",
+        "review database",
+        "Chroma",
+        "free disk",
+    ]
     assert parts["index"]["ok"] and "chunks" in str(parts["index"]["detail"])
 
 

@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from careguide.eval.safety_train import Vignette, _grade, caregiver, first_person, threshold_for
+from careguide.eval.safety_train import (
+    EMERGENCY_DIAGNOSES,
+    UNCERTAIN_DIAGNOSES,
+    Vignette,
+    _grade,
+    caregiver,
+    first_person,
+    threshold_for,
+)
 
 
 def vignette(text: str, age: str = "61 year", sex: str = "Male") -> Vignette:
@@ -17,10 +25,22 @@ def vignette(text: str, age: str = "61 year", sex: str = "Male") -> Vignette:
         ("Ruptured  Ectopic Pregnancy", "emergency"),
         ("Pneumonia", "uncertain"),
         ("Tension Headache", "routine"),
+        # The first name on each line of the lists (line breaks and indentation must not hide them).
+        ("Myocardial Infarction", "emergency"),
+        ("Testicular Torsion", "emergency"),
+        ("Foreign Body Aspiration", "emergency"),
+        ("Croup", "uncertain"),
+        ("Threatened Abortion", "uncertain"),
     ],
 )
 def test_diagnoses_are_graded_by_urgency(diagnosis, grade):
     assert _grade(diagnosis) == grade
+
+
+def test_every_listed_diagnosis_is_a_clean_name():
+    for name in EMERGENCY_DIAGNOSES | UNCERTAIN_DIAGNOSES:
+        assert name == " ".join(name.split()) and name == name.lower() and name, repr(name)
+    assert not EMERGENCY_DIAGNOSES & UNCERTAIN_DIAGNOSES
 
 
 def test_a_vignette_reads_in_the_first_person():

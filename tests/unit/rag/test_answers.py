@@ -153,3 +153,29 @@ def test_question_vectors_are_cached_by_text(tmp_path):
     again = question_vectors(["Is it inherited ?", "What causes pneumonia ?"], embedder, tmp_path)
     assert embedder.texts == 3  # only the new question was embedded
     assert np.allclose(again[0], first[2])
+
+
+def test_entailment_probability_takes_other_weights():
+    features = {"question_sim": 1.0, "rewrite_sim": 0.0, "focus": 0.0, "type": 0.0}
+    assert entailment_probability(features, (0.0, 0.0, 0.0, 0.0), 0.0) == 0.5
+    assert entailment_probability(features, (2.0, 0.0, 0.0, 0.0), -2.0) == 0.5
+
+
+def test_rescoring_entailment_reorders_the_same_candidates_under_other_weights():
+    answers = ranker()
+    found = answers.signal_rankings(["my mother has pnuemonia, how is it treated"])[0]
+    # Only question type counts: the treatment answer first, whatever its similarity.
+    by_type = answers.rescore_entailment(found, (0.0, 0.0, 0.0, 5.0), -1.0)
+    assert by_type.candidates is found.candidates and by_type.rankings["bm25"] == found.rankings["bm25"]
+    assert answers.questions.units[by_type.rankings["entailment"][0]].key == "B_1"
+    assert set(by_type.rankings["entailment"]) == set(found.rankings["entailment"])
+    # Negative type weight: the treatment answer falls behind every other candidate.
+    against = answers.rescore_entailment(found, (0.0, 0.0, 0.0, -5.0), 0.0)
+    assert answers.questions.units[against.rankings["entailment"][-1]].key == "B_1"
+
+
+def test_signal_rankings_report_the_time_of_each_part():
+    timings: dict[str, float] = {}
+    ranker().signal_rankings(["my dad has pneumonia", "angelman syndrome"], timings=timings)
+    assert set(timings) == {"understanding", "embedding", "bm25", "entailment"}  # no dense stage here
+    assert all(seconds >= 0 for seconds in timings.values())

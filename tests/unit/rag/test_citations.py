@@ -1,6 +1,6 @@
 import pytest
 
-from careguide.rag.citations import render, supports, verify_answer
+from careguide.rag.citations import cite_once, render, supports, verify_answer
 from careguide.rag.words import quantities
 
 PASSAGES = [
@@ -67,6 +67,26 @@ def test_render_keeps_markers_before_the_full_stop():
         render(verify_answer(answer, PASSAGES))
         == "Surgery is usually the first treatment for acromegaly [3]."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Rest helps [1][1][1].", "Rest helps [1]."),
+        ("Rest helps [2] [1][2].", "Rest helps [2][1]."),
+        ("Rest helps [1]. Fluids help [1].", "Rest helps [1]. Fluids help [1]."),
+        ("Signs include [1]:\n- aches [1]\n- chills [1]", "Signs include [1]:\n- aches [1]\n- chills [1]"),
+    ],
+)
+def test_cite_once_keeps_each_number_once_per_run_of_markers(text, expected):
+    assert cite_once(text) == expected
+
+
+def test_a_sentence_citing_one_passage_many_times_is_checked_and_shown_with_one_marker():
+    answer = "Surgery is usually the first treatment [3] for acromegaly [3][3]."
+    (sentence,) = verify_answer(answer, PASSAGES)
+    assert sentence.kept and sentence.cited == (3,)
+    assert render([sentence]) == "Surgery is usually the first treatment for acromegaly [3]."
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from careguide.ingest import Chunk
 from careguide.rag import Passage
-from careguide.rag.extractive import choose, question_parts, render_units, units_of
+from careguide.rag.extractive import choose, narrower, question_parts, render_units, units_of
+from careguide.rag.words import content_words
 
 
 def passage(text: str, title: str, qtype: str, topic: str = "Shingles") -> Passage:
@@ -100,3 +101,113 @@ def test_the_same_sentence_in_two_passages_is_said_once():
         passage("Shingles is caused by a virus.", f"What causes Shingles {n}?", "causes") for n in (1, 2)
     ]
     assert chosen_text("What causes shingles?", twice).count("caused by a virus") == 1
+
+
+def test_a_sentence_about_a_narrower_topic_than_the_question_comes_after_the_general_one():
+    diabetes = [
+        passage(
+            "Gestational diabetes is caused by hormones made by the placenta during pregnancy.",
+            "What causes Diabetes ?",
+            "causes",
+            "Diabetes",
+        ),
+        passage(
+            "Diabetes is caused by too little insulin or by insulin that does not work well.",
+            "What causes Diabetes ?",
+            "causes",
+            "Diabetes",
+        ),
+    ]
+    text = chosen_text("What causes diabetes?", diabetes)
+    assert text.startswith("Diabetes is caused by too little insulin")
+    assert "Gestational" not in text
+    # Asked about that kind, the same sentence answers.
+    assert "Gestational diabetes is caused" in chosen_text("What causes gestational diabetes?", diabetes)
+
+
+def test_a_passage_on_a_narrower_topic_is_not_preferred():
+    eyes = passage(
+        "Diabetes can cause damage to the small blood vessels in the back of the eye.",
+        "What causes Diabetic Eye Problems ?",
+        "causes",
+        "Diabetic Eye Problems",
+    )
+    general = passage(
+        "Diabetes is caused by too little insulin or by insulin that does not work well.",
+        "What causes Diabetes ?",
+        "causes",
+        "Diabetes",
+    )
+    [(_, units)] = choose("What causes diabetes?", [eyes, general], per_part=1)
+    assert [u.n for u in units] == [2]
+
+
+def test_near_duplicates_are_said_once_in_the_easier_words():
+    hard = passage(
+        "Shingles is caused by reactivation of the latent varicella-zoster virus residing in sensory ganglia.",
+        "What causes Shingles ?",
+        "causes",
+    )
+    easy = passage(
+        "Shingles is caused by the varicella-zoster virus waking up in the sensory ganglia.",
+        "What causes Shingles ?",
+        "causes",
+    )
+    text = chosen_text("What causes shingles?", [hard, easy])
+    assert text.count("Shingles is caused by") == 1
+    assert "waking up" in text and "[2]" in text
+
+
+def test_each_sentence_of_a_split_unit_carries_its_citation():
+    long = passage(
+        "Shingles is caused by the varicella-zoster virus, and it stays in the body for the rest of your life.",
+        "What causes Shingles ?",
+        "causes",
+    )
+    text, _ = render_units(choose("What causes shingles?", [long]))
+    assert text == (
+        "Shingles is caused by the varicella-zoster virus [1]. It stays in the body for the rest of your life [1]."
+    )
+
+
+def test_a_spelled_out_name_beside_the_asked_short_form_is_not_a_narrower_topic():
+    copd = passage(
+        "Chronic obstructive pulmonary disease, or COPD, is a lung disease that makes it hard to breathe.",
+        "What is COPD ?",
+        "information",
+        "COPD",
+    )
+    [(part, _)] = choose("what is copd", [copd])
+    [unit] = units_of(copd, 1)
+    assert not narrower(unit, part, copd, frozenset(content_words("what is copd")))
+    assert "lung disease" in chosen_text("what is copd", [copd])
+
+
+def test_lists_of_resources_are_not_answers():
+    resources = passage(
+        "These resources address the diagnosis or management of Milroy disease: - Gene Review: Milroy "
+        "Disease - Genetic Testing Registry: Hereditary lymphedema type I",
+        "What are the treatments for Milroy disease ?",
+        "treatment",
+        "Milroy disease",
+    )
+    assert units_of(resources, 1) == []
+
+
+def test_a_harder_sentence_that_answers_is_still_said_after_an_easier_one():
+    dementia = passage(
+        "Dementia is the name for a group of symptoms caused by disorders that affect the brain. "
+        "Many different diseases can cause dementia, including Alzheimer's disease and stroke.",
+        "What causes Dementia ?",
+        "causes",
+        "Dementia",
+    )
+    text = chosen_text("What causes dementia?", [dementia])
+    assert "group of symptoms" in text and "Many different diseases can cause dementia" in text
+
+
+def test_a_spanish_page_link_is_not_part_of_the_first_sentence():
+    anemia = passage(
+        "Español Anemia is a condition of the blood.", "What is Anemia ?", "information", "Anemia"
+    )
+    assert [u.text for u in units_of(anemia, 1)] == ["Anemia is a condition of the blood."]

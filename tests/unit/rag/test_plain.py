@@ -13,7 +13,7 @@ def test_a_medical_term_becomes_plain_with_the_term_once_in_brackets():
     seen: set[str] = set()
     first, _ = simplify("Hypertension can damage the kidneys.", seen)
     again, _ = simplify("Untreated hypertension is common.", seen)
-    assert first == ["High blood pressure (Hypertension) can damage the kidneys."]
+    assert first == ["High blood pressure (hypertension) can damage the kidneys."]
     assert again == ["Untreated high blood pressure is common."]
     assert verify_rewrite("Hypertension can damage the kidneys.", first[0]).ok
 
@@ -66,3 +66,120 @@ def test_an_enumeration_sharing_its_words_is_not_cut_into_a_list():
         "Choose foods that are lower in calories, saturated fat, trans fat, sugar, and salt."
     )
     assert not items and len(sentences) == 1
+
+
+def test_a_long_sentence_is_split_at_a_new_clause_with_its_own_subject():
+    source = (
+        "Gallstones form in the gallbladder over many years, but they do not usually cause any "
+        "symptoms at all."
+    )
+    sentences, _ = simplify(source)
+    assert sentences == [
+        "Gallstones form in the gallbladder over many years.",
+        "But they do not usually cause any symptoms at all.",
+    ]
+    assert verify_rewrite(source, " ".join(sentences)).ok
+    reason = "Type 2 diabetes develops in many adults because the body does not use its insulin well."
+    assert simplify(reason)[0] == [
+        "Type 2 diabetes develops in many adults.",
+        "This is because the body does not use its insulin well.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "With some kinds of anemia, you may have low numbers of all three kinds of blood cells.",
+        "If the rash spreads to your eyes, you should call your doctor on the same day as it starts.",
+        "Your doctor may tell you to eat smaller meals more often; avoid fried foods; and eat less fiber.",
+        "Short sentences stay as they are, and it is fine.",
+    ],
+)
+def test_a_sentence_whose_parts_cannot_stand_alone_is_not_split(source: str):
+    assert simplify(source)[0] == [source]
+
+
+def test_a_defined_abbreviation_is_dropped_unless_the_answer_uses_it_again():
+    source = "Chronic kidney disease (CKD) means the kidneys slowly lose their work."
+    sentences, _ = simplify(source)
+    assert sentences == ["Chronic kidney disease means the kidneys slowly lose their work."]
+    assert verify_rewrite(source, sentences[0]).ok
+    assert simplify(source, keep=frozenset({"CKD"}))[0] == [source]
+    again = "Chronic kidney disease (CKD) is common, and CKD can lead to kidney failure."
+    assert "(CKD)" in " ".join(simplify(again)[0])
+    # A bracketed short form that does not spell the words before it is a name: it stays.
+    assert simplify("The changed gene is called (SLC4A1) here.")[0] == [
+        "The changed gene is called (SLC4A1) here."
+    ]
+    # Dropping a short form that was never defined is not a faithful rewrite.
+    assert not verify_rewrite("Tests include an MRI scan (MRI).", "Tests include a scan.").ok
+
+
+def test_a_term_is_bracketed_once_and_never_inside_a_name_or_its_own_explanation():
+    seen: set[str] = set()
+    assert simplify("High blood pressure (hypertension) is common.", seen)[0] == [
+        "High blood pressure (hypertension) is common."
+    ]
+    assert simplify("Hypertension (high blood pressure) is common.", set())[0] == [
+        "Hypertension (high blood pressure) is common."
+    ]
+    name = "The National Institute of Neurological Disorders and Stroke supports research."
+    assert simplify(name)[0] == [name]
+    hyphen = "Chickenpox is caused by the varicella-zoster virus."
+    assert simplify(hyphen)[0] == [hyphen]
+    assert simplify("A radiologist reads the scan.")[0] == ["An x-ray doctor (radiologist) reads the scan."]
+
+
+def test_plain_words_from_the_cdc_thesaurus_replace_their_terms_and_verify():
+    source = "Pneumonia occurs more frequently in people who require a hospital stay."
+    sentences, _ = simplify(source)
+    assert sentences == ["Lung infection (pneumonia) happens more often in people who need a hospital stay."]
+    assert verify_rewrite(source, sentences[0]).ok
+    approximately = "The gene contains approximately 25 exons."
+    assert verify_rewrite(approximately, simplify(approximately)[0][0]).ok
+    absence = "It is present at birth in the absence of any brain damage."
+    assert verify_rewrite(absence, "It is present at birth without any brain damage.").ok
+    assert not verify_rewrite(absence, "It is not present at birth without any brain damage.").ok
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Many germs, such as bacteria, viruses, and fungi, can cause lung infection.",
+        "Other symptoms include ulcers in the nose and, in some cases, hearing loss.",
+    ],
+)
+def test_commas_that_do_not_separate_items_make_no_list(source: str):
+    assert simplify(source) == ([source], [])
+
+
+def test_semicolons_inside_brackets_do_not_split_a_sentence():
+    source = "Interferon worked better than no treatment (odds ratio 4.60; 95% CI 1.53 to 13.85)."
+    assert simplify(source)[0] == [source]
+
+
+def test_glued_brackets_hyphens_and_thousands_stay_as_written():
+    glued = "Patients with core binding factor (CBF)-AML did better than the rest of the group in this trial."
+    assert "(CBF)-AML" in " ".join(simplify(glued)[0])
+    marker = "The test strategy combined maternal age with PAPP-A and a second blood marker in the mother."
+    assert "PAPP-An" not in " ".join(simplify(marker)[0])
+    thousands = "This update includes 44 studies and represents complete data for 36,593 study participants."
+    sentences, items = simplify(thousands)
+    assert not items and verify_rewrite(thousands, " ".join(sentences)).ok
+
+
+def test_a_glossary_negation_counts_each_time_the_term_is_said():
+    source = "There is insufficient evidence for rest and insufficient evidence for ice."
+    sentences, _ = simplify(source)
+    assert sentences == ["There is not enough evidence for rest and not enough evidence for ice."]
+    assert verify_rewrite(source, sentences[0]).ok
+    assert not verify_rewrite(source, "There is not enough evidence for rest and enough evidence for ice.").ok
+
+
+def test_a_pronunciation_guide_is_dropped_and_the_rewrite_verifies():
+    source = "Anemia (uh-NEE-me-uh) is a condition in which your blood has too few red blood cells."
+    sentences, _ = simplify(source)
+    assert sentences == ["Anemia is a condition in which your blood has too few red blood cells."]
+    assert verify_rewrite(source, sentences[0]).ok
+    assert simplify("People with it (HIV-AIDS) need care.")[0] == ["People with it (HIV-AIDS) need care."]
+    assert simplify("Other dementia (non-ADD) was rare.")[0] == ["Other dementia (non-ADD) was rare."]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from careguide.ingest import MEDQUAD_CITATION, MEDQUAD_LICENSE
-from careguide.rag import Citation, GuardedAnswer
+from careguide.rag import Citation, GuardedAnswer, cite_once
 from careguide.ui.web_security import link_html
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -83,7 +83,9 @@ _ITEM = re.compile(r"^\s*[-•*]\s+")
 
 
 def block_html(paragraph: str, cited: dict[int, str], turn: int) -> str:
-    """One paragraph: its text lines as a paragraph, its "- item" lines as a real list."""
+    """One paragraph: its text lines as a paragraph, its "- item" lines as a real list; a sentence
+    cites each source once ("[1][1]" is one link)."""
+    paragraph = cite_once(paragraph)
     out: list[str] = []
     prose: list[str] = []
     items: list[str] = []

@@ -37,6 +37,7 @@ RANDOM = [
     (re.compile(r'"id":"[A-Za-z0-9_-]{16}"'), '"id":"JOB"'),
     (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"), "DATE UTC"),
     (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00)?"), "DATETIME"),
+    (re.compile(r"\(version (\d+), \d{4}-\d{2}-\d{2}\)"), r"(version \1, DATE)"),  # an export's approval day
 ]
 
 

@@ -36,6 +36,13 @@ def test_citation_markers_become_links_to_their_source() -> None:
     assert "\n" not in html and html.startswith('<div class="cg-answer">')
 
 
+def test_a_repeated_marker_is_one_link() -> None:
+    html = render.answer_html("It is a hormone disorder [1][1][1].", [citation()], turn=2)
+    assert html.count('class="cg-cite"') == 1 and "[1]</span>" not in html
+    extract = render.extract_html("It is a hormone disorder [1] [1].", [citation()], turn=2)
+    assert extract.count('class="cg-cite"') == 1
+
+
 def test_answer_text_is_escaped_and_not_markdown() -> None:
     html = render.answer_html("<script>alert(1)</script> *bold* [1]", [citation()], turn=1)
     assert "<script>" not in html and "&lt;script&gt;" in html
