@@ -87,8 +87,8 @@ class HarmHeadLayer(_Section):
     message with a health word, or ``outside_scope`` in one without (those are redirected by the
     scope check anyway, so a refusal with a reason needs more certainty there)."""
 
-    threshold: float = Field(0.882, ge=0.0, le=1.0)
-    outside_scope: float = Field(0.97, ge=0.0, le=1.0)
+    threshold: float = Field(0.883, ge=0.0, le=1.0)
+    outside_scope: float = Field(0.964, ge=0.0, le=1.0)
     # Sentences scored per message; beyond it the rest is scored as one.
     max_sentences: int = Field(12, ge=1, le=100)
     # A sentence counts when the whole message's probability reaches this (0: every sentence counts).
