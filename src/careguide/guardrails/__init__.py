@@ -2,7 +2,7 @@
 verification. The rest of careguide calls only ``Guardrails.check_input`` and ``check_output``."""
 
 from careguide.guardrails.audit import AuditLog
-from careguide.guardrails.classifiers import MODEL_FILES
+from careguide.guardrails.classifiers import MODEL_FILES, SCOPE_MODEL
 from careguide.guardrails.engine import Guardrails, OutputRegistry, Registry, open_guardrails
 from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS as MEDICAL_HARM_WEIGHTS
 from careguide.guardrails.harm_classifier import GENERAL_WEIGHTS as GENERAL_HARM_WEIGHTS
@@ -16,7 +16,7 @@ from careguide.guardrails.phi import (
     PhiRedactor,
     PhiSettings,
 )
-from careguide.guardrails.policy import passage_injection_found
+from careguide.guardrails.policy import ScopeCheck, passage_injection_found
 from careguide.guardrails.semantic import DEFAULT_BANK
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
 from careguide.guardrails.types import Action, Check, CheckContext, GuardDecision, OutputCheck, Span
@@ -29,6 +29,7 @@ __all__ = [
     "MEDICAL_HARM_WEIGHTS",
     "MODEL_FILES",
     "PRESIDIO_DEFAULT_ENTITIES",
+    "SCOPE_MODEL",
     "Action",
     "AllowList",
     "AuditLog",
@@ -44,6 +45,7 @@ __all__ = [
     "PhiRedactor",
     "PhiSettings",
     "Registry",
+    "ScopeCheck",
     "Span",
     "load_policy",
     "open_guardrails",

@@ -23,6 +23,8 @@ from careguide.guardrails.types import Action, CheckContext, GuardDecision
 
 DATA = Path(__file__).parent / "data"
 MODEL_FILES = {"emergency": DATA / "emergency_model.json", "crisis": DATA / "crisis_model.json"}
+SCOPE_MODEL = DATA / "scope_model.json"
+"""Is a message about health at all (``checks.scope_model``; eval/scope_train.py)."""
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from careguide.config import ConfigError, Settings
 from careguide.guardrails.audit import AuditLog
-from careguide.guardrails.classifiers import MODEL_FILES, ClassifierCheck, LinearModel
+from careguide.guardrails.classifiers import MODEL_FILES, SCOPE_MODEL, ClassifierCheck, LinearModel
 from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier, harm_gate, harm_head_layers
 from careguide.guardrails.output import OutputVerifier, PassageInjectionCheck
 from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms, packaged_drug_words
@@ -24,7 +26,7 @@ from careguide.guardrails.policy import (
     personal_decision_check,
 )
 from careguide.guardrails.red_flags import piece_layers
-from careguide.guardrails.semantic import ExemplarBank, LastMessageEmbedder, SemanticCheck
+from careguide.guardrails.semantic import ExemplarBank, LastMessageEmbedder, SemanticCheck, unit_vectors
 from careguide.guardrails.settings import GuardrailsPolicy, load_policy
 from careguide.guardrails.triage import EmergencyTriage
 from careguide.guardrails.types import Check, CheckContext, GuardDecision, OutputCheck, merge
@@ -49,7 +51,12 @@ class Registry:
         messages = {
             name: policy.message(name) for name in ("emergency", "self_harm", "poisoning", "harm_others")
         }
-        scope = ScopeCheck(policy.message("out_of_scope"), vocabulary)
+        scope = ScopeCheck(
+            policy.message("out_of_scope"),
+            vocabulary,
+            health_probability=_scope_model(embedder) if enabled.scope_model and enabled.scope else None,
+            model_threshold=policy.semantic.scope_model.threshold,
+        )
         if enabled.harm_classifier and embedder is not None and not DEFAULT_WEIGHTS.is_file():
             raise ConfigError(
                 f"checks.harm_classifier is on but {DEFAULT_WEIGHTS} is missing; run "
@@ -172,6 +179,15 @@ class OutputRegistry:
         return cls(tuple(check for on, check in candidates if on))
 
 
+def _scope_model(embedder: Embedder | None) -> Callable[[str], float] | None:
+    """The scope classifier's probability that a message is about health (None: no embedder or no
+    weights, so the scope check reads words alone)."""
+    if embedder is None or not SCOPE_MODEL.is_file():
+        return None
+    model = LinearModel.load(SCOPE_MODEL)
+    return lambda text: float(model.probability(unit_vectors(np.asarray(embedder.embed([text]))))[0])
+
+
 def _classifier(family: str, policy: GuardrailsPolicy, bank: ExemplarBank) -> ClassifierCheck:
     """The emergency or crisis classifier as a layer; the bank names the category for the reply."""
     crisis = policy.message("self_harm")
@@ -254,8 +270,10 @@ class Guardrails:
             else None
         )
         self.registry = Registry.from_policy(policy, topic_words, embedder)
-        self.about_health = ScopeCheck("", topic_words).about_health
-        """Whether a message has a health or knowledge-base word (the scope check's test)."""
+        scopes = [c for c in self.registry.checks if isinstance(c, ScopeCheck)]
+        self.about_health = (scopes[0] if scopes else ScopeCheck("", topic_words)).about_health
+        """Whether a message has a health or knowledge-base word, or the scope classifier reads it as
+        about health (the scope check's test)."""
         self.outputs = OutputRegistry.from_policy(policy)
         self.audit = audit
 

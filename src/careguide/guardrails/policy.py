@@ -8,6 +8,7 @@ around my kids?", "what is a lethal blood sugar level?").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from careguide.guardrails.deobfuscate import readings
@@ -280,31 +281,46 @@ _STOP = frozenset(
 
 @dataclass(frozen=True)
 class ScopeCheck:
-    """Redirects clearly non-health requests; any health or knowledge-base word keeps it in scope."""
+    """Redirects clearly non-health requests; any health or knowledge-base word keeps it in scope, and
+    so does the scope classifier's reading of a message without one (when configured)."""
 
     message: str
     vocabulary: frozenset[str] = frozenset()
     min_content_words: int = 3
     name: str = "scope"
+    health_probability: Callable[[str], float] | None = None
+    """The scope classifier (``checks.scope_model``): a message with no health word stays in scope
+    when its probability of being about health reaches ``model_threshold``."""
+    model_threshold: float = 0.5
 
     @staticmethod
     def content_words(text: str) -> list[str]:
         words = (w.removesuffix("'s").strip("'-") for w in _WORDS.findall(_normalise(text).lower()))
         return [w for w in words if w and w not in _STOP]
 
-    def about_health(self, text: str) -> bool:
-        """True when the text has a health word or a knowledge-base topic word."""
+    def has_health_word(self, text: str) -> bool:
         return any(w in _HEALTH_WORDS or w in self.vocabulary for w in self.content_words(text))
 
+    def health_model_says(self, text: str) -> bool:
+        return self.health_probability is not None and self.health_probability(text) >= self.model_threshold
+
+    def about_health(self, text: str) -> bool:
+        """True when the text has a health or knowledge-base word, or the scope classifier reads it
+        as about health."""
+        return self.has_health_word(text) or self.health_model_says(text)
+
     def check(self, text: str, context: CheckContext) -> GuardDecision:
-        content = self.content_words(text)
-        in_scope = any(w in _HEALTH_WORDS or w in self.vocabulary for w in content)
-        if in_scope or len(content) < self.min_content_words or context.history:
+        short = len(self.content_words(text)) < self.min_content_words
+        if short or context.history or self.has_health_word(text):
             return GuardDecision(action="allow", redacted=text)
+        probability = None if self.health_probability is None else self.health_probability(text)
+        if probability is not None and probability >= self.model_threshold:
+            return GuardDecision(action="allow", redacted=text)
+        model = "" if probability is None else f" (scope classifier p={probability:.2f})"
         return GuardDecision(
             action="refuse",
             redacted=text,
-            reasons=("not a health question",),
+            reasons=(f"not a health question{model}",),
             checks=(self.name,),
             message=self.message,
             category="out_of_scope",

@@ -55,6 +55,9 @@ class Checks(_Section):
     # (src/careguide/guardrails/data/{emergency,crisis}_model.json; see docs/guardrails.md).
     emergency_model: bool = True
     crisis_model: bool = True
+    # The scope check also reads a message with no health word with a classifier (is it about
+    # health at all?) before redirecting it (guardrails/data/scope_model.json; eval/scope_train.py).
+    scope_model: bool = True
     # Emergency layers that read a message piece by piece (guardrails/red_flags.py): the emergency
     # classifier on each sentence, and red-flag concept combinations in its clauses.
     emergency_sentences: bool = True
@@ -103,6 +106,8 @@ class Semantic(_Section):
     # Probability at which the emergency / crisis classifiers escalate (margin unused).
     emergency_model: Layer = Layer(threshold=0.5)
     crisis_model: Layer = Layer(threshold=0.5)
+    # Probability of being about health at which a message with no health word stays in scope.
+    scope_model: Layer = Layer(threshold=0.5)
     # Probability at which the emergency classifier escalates on one sentence or adjacent pair.
     emergency_sentences: Layer = Layer(threshold=0.75)
     emergency_concepts: ConceptLayer = ConceptLayer()

@@ -128,6 +128,31 @@ def test_scope():
     assert check.check("and what about the ocean and the moon", follow_up).action == "allow"
 
 
+def test_scope_classifier_reads_only_messages_without_a_health_word():
+    seen: list[str] = []
+
+    def probability(text: str) -> float:
+        seen.append(text)
+        return 0.9 if "naproxen" in text else 0.2
+
+    check = ScopeCheck("HEALTH ONLY", health_probability=probability, model_threshold=0.7)
+    assert check.check("how long does naproxen stay in the system", CTX).action == "allow"
+    decision = check.check("write a poem about the ocean and the moon", CTX)
+    assert decision.action == "refuse" and decision.category == "out_of_scope"
+    assert decision.reasons == ("not a health question (scope classifier p=0.20)",)
+    assert check.check("my knee hurts when I run", CTX).action == "allow"
+    assert seen == ["how long does naproxen stay in the system", "write a poem about the ocean and the moon"]
+    assert check.about_health("how long does naproxen stay in the system")
+    assert not check.about_health("write a poem about the ocean and the moon")
+    assert check.about_health("my knee hurts when I run")
+
+
+def test_scope_without_its_classifier_reads_words_alone():
+    check = ScopeCheck("HEALTH ONLY")
+    assert check.check("how long does naproxen stay in the system", CTX).action == "refuse"
+    assert check.check("how long does naproxen stay in the system", CTX).reasons == ("not a health question",)
+
+
 @pytest.mark.parametrize(
     "text",
     [

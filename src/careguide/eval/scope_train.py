@@ -1,0 +1,121 @@
+"""Training of the scope classifier: is a message about health at all?
+
+The scope check (``guardrails/policy.py: ScopeCheck``) redirects a message with no health word. A
+word list cannot know every drug, test or lay phrase ("how do beta blockers work", "how long will
+suboxone block opiates"), so a message without one is also read by a logistic regression on its
+sentence embedding, and stays in scope when the probability reaches the threshold.
+
+Trained only on text whose licence allows shipping what is learnt from it:
+- health (positive): MedQuAD questions, template and consumer-style (CC BY 4.0), and MeQSum consumer
+  questions to the NLM (CC BY 4.0);
+- not health (negative): presidio-research's synthetic customer-service sentences (MIT) and XSTest's
+  safe prompts, tuning part (CC BY 4.0).
+The threshold is the lowest probability at which at most ``budget`` of the non-medical r/AskDocs
+queries' tuning part (medicheck-neg, never trained on) that have no health word would be kept in scope.
+
+``python -m careguide.eval.scope_train`` writes ``guardrails/data/scope_model.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from careguide.eval import safety_data as sd
+from careguide.eval.safety_train import fit, meqsum_questions, threshold_for
+from careguide.guardrails import ScopeCheck
+
+NEGATIVE_QUERIES = "medical_safety_riskgraded"
+
+
+def presidio_sentences(data_dir: Path, size: int = 700, seed: int = 7) -> list[str]:
+    """Synthetic customer-service and everyday sentences (presidio-research, MIT), one per template."""
+    name = "presidio_synth"
+    rows = json.loads(sd._need(data_dir / name / "data" / "synth_dataset_v2.json", name).read_text("utf-8"))
+    by_template: dict[str, str] = {}
+    for row in rows:
+        text = " ".join(row["full_text"].split())
+        by_template.setdefault(str(row.get("template_id", text)), text)
+    texts = sorted(by_template.values())
+    return random.Random(seed).sample(texts, min(size, len(texts)))
+
+
+def non_medical_queries(data_dir: Path, part: sd.Part = "tune") -> list[str]:
+    """r/AskDocs' non-medical Reddit queries (medicheck-neg.csv, one column, no header), by part."""
+    path = sd._need(data_dir / NEGATIVE_QUERIES / "medicheck-neg.csv", NEGATIVE_QUERIES)
+    with path.open(encoding="utf-8") as handle:
+        rows = [row[0].strip() for row in csv.reader(handle) if row and row[0].strip()]
+    items = [sd.Item("medicheck_neg", str(i), text, "not_medical") for i, text in enumerate(rows)]
+    return [i.text for i in sd.select(items, part)]
+
+
+def scope_training(data_dir: Path, medquad_questions: list[str]) -> dict[str, list[str]]:
+    xstest = [i.text for i in sd.safe_prompts(data_dir, "tune") if i.source == "xstest"]
+    return {
+        "positive": medquad_questions + meqsum_questions(data_dir),
+        "negative": presidio_sentences(data_dir) + xstest,
+    }
+
+
+def train_scope(
+    embedder: Any, data_dir: Path, medquad_questions: list[str], c: float = 1.0, budget: float = 0.05
+) -> dict[str, Any]:
+    """Fit the scope classifier and choose its threshold on the non-medical queries' tuning part."""
+    data = scope_training(data_dir, medquad_questions)
+    texts = data["positive"] + data["negative"]
+    labels = np.array([1] * len(data["positive"]) + [0] * len(data["negative"]))
+    weights, bias = fit(np.asarray(embedder.embed(texts)), labels, c)
+    # The classifier only reads messages without a health word: count the budget on those.
+    words = ScopeCheck("")
+    unworded = [t for t in non_medical_queries(data_dir, "tune") if not words.has_health_word(t)]
+    negatives = np.asarray(embedder.embed(unworded))
+    threshold = threshold_for(1.0 / (1.0 + np.exp(-(negatives @ weights + bias))), budget)
+    return {
+        "weights": [round(float(w), 6) for w in weights],
+        "bias": round(bias, 6),
+        "embedding_model": embedder.name,
+        "threshold": round(threshold, 4),
+        "training": {
+            "positive": len(data["positive"]),
+            "negative": len(data["negative"]),
+            "C": c,
+            "sources": "MedQuAD and MeQSum questions (CC BY 4.0); presidio-research synthetic sentences "
+            "(MIT); XSTest safe prompts, tuning part (CC BY 4.0)",
+            "threshold_budget": f"at most {budget:.0%} of the non-medical r/AskDocs queries without a health "
+            "word (tuning part) reach the threshold",
+            "split": f"sha256('{sd.SPLIT_SEED}:<set>:<id>') % 100 >= {sd.REPORT_SHARE} is the tuning part",
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m careguide.eval.scope_train``: retrain the scope classifier and write its weights."""
+    import argparse
+
+    from careguide.config import load_settings
+    from careguide.eval.safety_train import harm_benign_questions
+    from careguide.guardrails import SCOPE_MODEL
+    from careguide.ingest import classifier_embedder
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--c", type=float, default=1.0, help="Inverse L2 strength of the regression.")
+    parser.add_argument(
+        "--budget", type=float, default=0.05, help="Non-medical queries (tuning part) kept in scope at most."
+    )
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args(argv)
+    config = load_settings()
+    embedder = classifier_embedder(config.embedding)
+    record = train_scope(embedder, config.data_dir, harm_benign_questions(config, 800), args.c, args.budget)
+    target = args.output or SCOPE_MODEL
+    target.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    print(f"Wrote {target}: threshold {record['threshold']} ({record['training']['threshold_budget']}).")
+
+
+if __name__ == "__main__":
+    main()
