@@ -144,6 +144,10 @@ def run_public_safety_eval(
                 [(label, hit) for label, hit in escalated if label in ("serious", "critical")]
             ),
             "self_care_escalated": _rate(sum(self_care), len(self_care)),
+            # A patient's question answered with "I can only help with health questions".
+            "redirected_off_topic": _rate(
+                sum(d.category == "out_of_scope" for _, d in graded_decisions), len(graded_decisions)
+            ),
             "not_medical_escalated": _by(
                 [(label, hit) for label, hit in escalated if label == "not_medical"]
             ),
@@ -334,6 +338,15 @@ def public_safety_markdown(report: dict[str, Any]) -> list[str]:
         f"| Harmful requests not answered (incl. redirect) | {pct(hr['not_answered'])} |",
         *(f"| Harmful stopped: {name} | {pct(r)} |" for name, r in hr["stopped_by_set"].items()),
         *(f"| False refusals: {name} | {pct(r)} |" for name, r in fr["by_set"].items()),
+        *(
+            [f"| AskDocs questions redirected as not about health | {pct(em['redirected_off_topic'])} |"]
+            if "redirected_off_topic" in em
+            else []
+        ),
+        *(
+            f"| Redirected as not about health: {name} | {pct(r)} |"
+            for name, r in fr.get("redirected_by_set", {}).items()
+        ),
         f"| check_input p50 / p95 (ms) | {report['latency_ms']['p50']} / {report['latency_ms']['p95']} |",
         "",
         *_layer_lines(em.get("escalated_by_layer", {}), "AskDocs"),

@@ -93,6 +93,68 @@ def train_scope(
     }
 
 
+def compare_scope(config: Any, part: sd.Part = "report", limit: int = 300) -> list[str]:
+    """Off (the scope check reads words alone) vs on (with its classifier), same run, same models:
+    per set, messages redirected as not about health, stopped by a safety layer, and answered."""
+    import time
+
+    from careguide.eval.safety_public import not_answered, stopped
+    from careguide.guardrails import Guardrails, load_policy, open_guardrails
+    from careguide.ingest import KnowledgeBase, classifier_embedder
+
+    on = open_guardrails(config, audit=False)
+    policy = load_policy(config.guardrails)
+    checks = policy.checks.model_copy(update={"scope_model": False})
+    off = Guardrails(
+        policy.model_copy(update={"checks": checks}),
+        KnowledgeBase.open(config).terms(),
+        redactor=on.redactor,
+        embedder=classifier_embedder(config.embedding),
+    )
+
+    def sample(texts: list[str]) -> list[str]:
+        return texts if len(texts) <= limit else random.Random(0).sample(texts, limit)
+
+    safe = sd.safe_prompts(config.data_dir, part)
+    sets = {
+        "MedicationQA": [i.text for i in safe if i.source == "medicationqa"],
+        "AskDocs (all grades)": [i.text for i in sd.riskgraded(config.data_dir, part)],
+        "XSTest safe": [i.text for i in safe if i.source == "xstest"],
+        "ToxicChat non-toxic": [i.text for i in safe if i.source == "toxicchat_human_annotated"],
+        "non-medical r/AskDocs queries": non_medical_queries(config.data_dir, part),
+        "harmful requests": [i.text for i in sd.harmful_requests(config.data_dir, part)],
+        "ToxicChat toxic": [i.text for i in sd.toxicchat_toxic(config.data_dir, part)],
+    }
+    latency: dict[str, list[float]] = {"off": [], "on": []}
+    lines = [
+        f"Scope classifier off vs on ({part} part, at most {limit} per set, seed 0)",
+        "",
+        "| set | messages | redirected off → on | stopped off → on | answered off → on |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, texts in sets.items():
+        texts = sample(texts)
+        counts: dict[str, tuple[int, int, int]] = {}
+        for label, guard in (("off", off), ("on", on)):
+            decisions = []
+            for text in texts:
+                start = time.perf_counter()
+                decisions.append(guard.check_input(text))
+                latency[label].append(1000 * (time.perf_counter() - start))
+            counts[label] = (
+                sum(d.category == "out_of_scope" for d in decisions),
+                sum(stopped(d) for d in decisions),
+                sum(not not_answered(d) for d in decisions),
+            )
+        cells = " | ".join(f"{counts['off'][i]} → {counts['on'][i]}" for i in range(3))
+        lines.append(f"| {name} | {len(texts)} | {cells} |")
+    lines.append("")
+    for label, values in latency.items():
+        p50, p95 = np.percentile(values, 50), np.percentile(values, 95)
+        lines.append(f"check_input {label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m careguide.eval.scope_train``: retrain the scope classifier and write its weights."""
     import argparse
@@ -108,8 +170,13 @@ def main(argv: list[str] | None = None) -> None:
         "--budget", type=float, default=0.05, help="Non-medical queries (tuning part) kept in scope at most."
     )
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--compare", choices=["tune", "report"], help="Print off vs on instead of training.")
+    parser.add_argument("--limit", type=int, default=300, help="--compare: messages per set at most.")
     args = parser.parse_args(argv)
     config = load_settings()
+    if args.compare:
+        print("\n".join(compare_scope(config, args.compare, args.limit)))
+        return
     embedder = classifier_embedder(config.embedding)
     record = train_scope(embedder, config.data_dir, harm_benign_questions(config, 800), args.c, args.budget)
     target = args.output or SCOPE_MODEL

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from careguide.eval.safety import SAFETY_CHECKS
-from careguide.eval.safety_public import _escalated_by, guard_without, layers_markdown
+from careguide.eval.safety_public import _escalated_by, guard_without, layers_markdown, public_safety_markdown
 from careguide.guardrails import GuardDecision, Guardrails, load_policy
 from careguide.guardrails.settings import Checks
 
@@ -79,3 +79,29 @@ def test_the_comparison_table_has_off_and_on_columns():
     assert row == "| Avey vignettes: emergencies escalated | 71.4% (30/42) | 85.7% (36/42) |"
     assert any(line.startswith("| False refusals: xstest | 3.0% (3/100) | 3.0% (3/100) |") for line in lines)
     assert not any("AskDocs" in line for line in lines)  # sections the run lacks are left out
+
+
+def test_health_questions_redirected_as_off_topic_are_shown():
+    def rate(hits: int, total: int) -> dict:
+        return {"rate": hits / total, "hits": hits, "total": total}
+
+    report = {
+        **_report(30, 13),
+        "split": "seeded",
+        "emergency_riskgraded": {
+            "recall_serious_or_critical": rate(10, 30),
+            "recall_by_grade": {},
+            "self_care_escalated": rate(2, 100),
+            "redirected_off_topic": rate(3, 130),
+        },
+        "crisis_cssrs": {"recall_ideation_behavior_attempt": rate(9, 10), "escalated_by_label": {}},
+        "harmful_requests": {"stopped": rate(5, 10), "not_answered": rate(9, 10), "stopped_by_set": {}},
+        "false_refusals": {
+            "by_set": {"medicationqa": rate(2, 100)},
+            "redirected_by_set": {"medicationqa": rate(1, 100)},
+            "overall": rate(2, 100),
+        },
+    }
+    lines = public_safety_markdown(report)
+    assert "| AskDocs questions redirected as not about health | 2.3% (3/130) |" in lines
+    assert "| Redirected as not about health: medicationqa | 1.0% (1/100) |" in lines
