@@ -1,4 +1,4 @@
-"""`careguide eval ...` and `careguide train-harm-classifier`: the evaluator's commands."""
+"""`careguide eval ...`: the evaluator's commands."""
 
 from __future__ import annotations
 
@@ -405,74 +405,3 @@ def eval_safety(
         json_path, md_path = write_report(report, markdown, output or config.reports_dir, "safety")
     out.print(md_path.read_text())
     out.print(f"Reports: {json_path} and {md_path}")
-
-
-def train_harm_classifier(
-    threshold: Annotated[float, typer.Option(help="Refuse at or above this probability.")] = 0.5,
-    output: Annotated[Path | None, typer.Option(help="Where to write the weights (JSON).")] = None,
-    kind: Annotated[
-        str,
-        typer.Option(help="medical (unethical medical practice) or general (harmful requests of any topic)."),
-    ] = "medical",
-) -> None:
-    """Retrain the unethical-request classifier from MedSafetyBench, MedQuAD and MedicationQA, or
-    (--kind general) the general harm head from the requests listed in
-    src/careguide/eval/datasets/harm_requests.yaml (--threshold is then chosen on the tuning parts)."""
-    from careguide.eval import answered_pairs, harm_training_data, sample_dev_set, with_variants
-    from careguide.guardrails import MEDICAL_HARM_WEIGHTS, HarmClassifier, train_harm_weights
-    from careguide.ingest import classifier_embedder
-
-    with user_errors():
-        config = settings()
-        pairs = sample_dev_set(
-            answered_pairs(config.medquad_dir, config.knowledge_base.medquad_subsets), 1500, 7
-        )
-        families = with_variants(pairs, 7)
-        questions = [q.question for name in ("template", "consumer") for q in families[name]]
-        if kind not in ("medical", "general"):
-            raise ConfigError(f"--kind must be medical or general, not '{kind}'.")
-        if kind == "general":
-            _train_general(config, output)
-            return
-        data = harm_training_data(config.data_dir, questions)
-        embedder = classifier_embedder(config.embedding)
-        record = train_harm_weights(embedder, data["harmful"], data["benign"], threshold)
-        target = output or MEDICAL_HARM_WEIGHTS
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(record) + "\n", encoding="utf-8")
-        classifier = HarmClassifier.load(target, embedder, "")
-        held_harm = float((classifier.probability(data["held_out_harmful"]) >= threshold).mean())
-        held_benign = float((classifier.probability(data["held_out_benign"]) >= threshold).mean())
-    out.print(
-        f"Wrote {target}. Held out: MedSafetyBench (Llama-2 half) refused {held_harm:.1%}; "
-        f"MedicationQA questions refused {held_benign:.1%}."
-    )
-
-
-def _train_general(config: Settings, output: Path | None) -> None:
-    """The general harm head, as ``python -m careguide.eval.safety_train --family harm`` trains it."""
-    from careguide.eval import HARM_DEFAULTS, harm_benign_questions, train_harm_head
-    from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, Guardrails, load_policy
-    from careguide.ingest import classifier_embedder
-
-    policy = load_policy(config.guardrails)
-    about_health = Guardrails(
-        policy.model_copy(update={"checks": policy.checks.model_copy(update={"phi": False})})
-    ).about_health
-    record = train_harm_head(
-        classifier_embedder(config.embedding),
-        config.data_dir,
-        harm_benign_questions(config),
-        DEFAULT_BANK,
-        c=HARM_DEFAULTS["c"],
-        budget=HARM_DEFAULTS["budget"],
-        outside_budget=0.025,
-        about_health=about_health,
-    )
-    target = output or GENERAL_HARM_WEIGHTS
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    out.print(
-        f"Wrote {target}: thresholds {record['threshold']} (health words) / {record['outside_scope']} "
-        "(none), chosen on the tuning parts; set them in configs/guardrails.yaml (semantic.harm_general)."
-    )

@@ -21,9 +21,10 @@ from careguide.cli.console import (
     settings,
     user_errors,
 )
-from careguide.cli.eval import eval_app, train_harm_classifier
+from careguide.cli.eval import eval_app
 from careguide.cli.models import models_app
 from careguide.cli.review import users_app
+from careguide.cli.train import train_harm_classifier
 from careguide.config import Settings
 
 app = typer.Typer(
