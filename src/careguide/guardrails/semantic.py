@@ -38,8 +38,8 @@ class LastMessageEmbedder:
 
     Layers that also read a message's pieces (the harm head's sentences, the emergency layers'
     sentence windows and clauses) name them with ``add_pieces``: the first request for a message
-    alone then embeds the message and all those pieces in one batched call, and any later request
-    for texts among them (by any layer) is answered from that call."""
+    alone then embeds the message, and all those pieces in one batched call, and any later request
+    for texts among them (by any layer) is answered from those vectors."""
 
     def __init__(self, inner: Embedder) -> None:
         self.inner = inner
@@ -60,10 +60,15 @@ class LastMessageEmbedder:
         if len(texts) != 1:
             return self.inner.embed(texts)
         message = texts[0]
-        distinct = list(dict.fromkeys([message, *(p for split in self._pieces for p in split(message))]))
-        vectors = np.asarray(self.inner.embed(distinct))
-        self._last = (message, dict(zip(distinct, vectors, strict=True)))
-        return vectors[:1]
+        vectors = np.asarray(self.inner.embed([message]))
+        table = {message: vectors[0]}
+        # The message alone, then all its pieces in one call: padded to a long message's length in
+        # a shared batch, the short pieces would cost more than the second call.
+        pieces = [p for p in dict.fromkeys(p for split in self._pieces for p in split(message)) if p != message]
+        if pieces:
+            table.update(zip(pieces, np.asarray(self.inner.embed(pieces)), strict=True))
+        self._last = (message, table)
+        return vectors
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.inner.count_tokens(texts)

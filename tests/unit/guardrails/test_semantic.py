@@ -205,22 +205,22 @@ class CountingEmbedder(TextEmbedder):
         return super().embed(texts)
 
 
-def test_a_message_and_the_pieces_layers_name_are_embedded_in_one_call():
+def test_the_pieces_layers_name_are_embedded_in_one_call_with_the_message():
     inner = CountingEmbedder()
     embedder = LastMessageEmbedder(inner)
     embedder.add_pieces(lambda text: text.split(". "))
     embedder.add_pieces(lambda text: [text.upper()])
     message = "fever. stiff neck"
     assert embedder.embed([message])[0][0] == len(message)
-    assert inner.calls == [[message, "fever", "stiff neck", message.upper()]]
+    assert inner.calls == [[message], ["fever", "stiff neck", message.upper()]]
     # later requests for any of them, alone or together, are answered from that call
     pieces = embedder.embed(["stiff neck", message.upper(), "fever"])
     assert pieces[:, 0].tolist() == [len("stiff neck"), len(message), len("fever")]
-    assert len(inner.calls) == 1
-    # texts outside it go to the model; a new message starts a new call
+    assert len(inner.calls) == 2
+    # texts outside them go to the model; a new message is embedded anew, each piece once
     embedder.embed(["cough", "rash"])
     embedder.embed(["cough"])
-    assert inner.calls[1:] == [["cough", "rash"], ["cough", "COUGH"]]  # each text once
+    assert inner.calls[2:] == [["cough", "rash"], ["cough"], ["COUGH"]]
 
 
 def test_a_piece_reader_added_twice_is_read_once():
@@ -233,4 +233,4 @@ def test_a_piece_reader_added_twice_is_read_once():
     embedder.add_pieces(split)
     embedder.add_pieces(split)
     embedder.embed(["a"])
-    assert inner.calls == [["a", "a!"]]
+    assert inner.calls == [["a"], ["a!"]]
