@@ -64,7 +64,8 @@ class LastMessageEmbedder:
         table = {message: vectors[0]}
         # The message alone, then all its pieces in one call: padded to a long message's length in
         # a shared batch, the short pieces would cost more than the second call.
-        pieces = [p for p in dict.fromkeys(p for split in self._pieces for p in split(message)) if p != message]
+        named = dict.fromkeys(p for split in self._pieces for p in split(message))
+        pieces = [p for p in named if p != message]
         if pieces:
             table.update(zip(pieces, np.asarray(self.inner.embed(pieces)), strict=True))
         self._last = (message, table)
