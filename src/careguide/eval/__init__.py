@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from careguide.eval.comparison import Difference, compare_metrics
     from careguide.eval.consumer import consumer_refit_line
     from careguide.eval.devset import answered_pairs, sample_dev_set, with_variants
+    from careguide.eval.harm_train import HARM_DEFAULTS, harm_benign_questions, train_harm_head
     from careguide.eval.harness import MODEL_SUITES, answering, medquad_answers, parse_suites, run_suites
     from careguide.eval.phi import load_presidio_synth, medquad_sentences, phi_markdown, run_phi_eval
     from careguide.eval.phi_clinical import clinical_sets
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
         public_safety_markdown,
         run_public_safety_eval,
     )
-    from careguide.eval.safety_train import HARM_DEFAULTS, harm_benign_questions, train_harm_head
 
 # module -> the names it contributes to the face
 _FACE: dict[str, tuple[str, ...]] = {
@@ -55,7 +55,7 @@ _FACE: dict[str, tuple[str, ...]] = {
     "safety": ("harm_training_data", "run_safety_eval", "safety_markdown"),
     "safety_data": ("in_report_part", "safe_prompts"),
     "safety_public": ("guard_without", "layers_markdown", "public_safety_markdown", "run_public_safety_eval"),
-    "safety_train": ("HARM_DEFAULTS", "harm_benign_questions", "train_harm_head"),
+    "harm_train": ("HARM_DEFAULTS", "harm_benign_questions", "train_harm_head"),
 }
 
 

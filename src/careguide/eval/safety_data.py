@@ -14,7 +14,9 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import yaml
 
 SPLIT_SEED = 13
 REPORT_SHARE = 70  # percent of each set kept for reporting
@@ -160,3 +162,22 @@ def toxicchat_toxic(data_dir: Path, part: Part = "report") -> list[Item]:
         if r["annotations"]["toxicity"]["majority_human"] == "1"
     ]
     return select(items, part)
+
+
+AVEY = "avey_vignettes_minus_semigran"
+MEQSUM = "meqsum_minus_liveqa_test"
+
+
+def meqsum_questions(data_dir: Path) -> list[str]:
+    """Consumer health questions sent to the NLM (CC BY 4.0): benign health wording."""
+    path = _need(data_dir / MEQSUM / "meqsum_filtered.jsonl", MEQSUM)
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        " ".join(str(r["chq"]).replace("SUBJECT:", "").replace("MESSAGE:", "").split())[:1000] for r in rows
+    ]
+
+
+def exemplar_bank(bank: Path) -> dict[str, Any]:
+    """careguide's exemplar bank (guardrails/data/exemplars.yaml) as written."""
+    data: dict[str, Any] = yaml.safe_load(bank.read_text(encoding="utf-8"))
+    return data

@@ -47,7 +47,7 @@ class Registry:
     ) -> Registry:
         enabled = policy.checks
         if embedder is not None:
-            embedder = LastMessageEmbedder(embedder)  # every layer below embeds a message once
+            embedder = LastMessageEmbedder(embedder)  # a message and its pieces: one call
         messages = {
             name: policy.message(name) for name in ("emergency", "self_harm", "poisoning", "harm_others")
         }
@@ -87,7 +87,15 @@ class Registry:
             (enabled.personal_decision, personal_decision_check(policy.message("personal_decision"))),
             (enabled.scope, scope),
         ]
-        return cls(tuple(check for on, check in candidates if on))
+        checks = tuple(check for on, check in candidates if on)
+        if isinstance(embedder, LastMessageEmbedder):
+            # The layers that read a message's pieces name them, so the first layer to embed a
+            # message embeds the pieces with it, in one batched call.
+            for check in checks:
+                pieces_of = getattr(check, "pieces_of", None)
+                if pieces_of is not None:
+                    embedder.add_pieces(pieces_of)
+        return cls(checks)
 
     @staticmethod
     def _semantic_layers(

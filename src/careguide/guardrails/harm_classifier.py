@@ -246,11 +246,17 @@ class HarmHead:
         logits = self.category_weights @ np.asarray(vector, dtype=np.float32) + self.category_bias
         return self.categories[int(np.argmax(logits))]
 
-    def vectors(self, text: str) -> np.ndarray:
-        """The whole message's vector first, then one per sentence when there is more than one."""
-        whole = np.asarray(self.embedder.embed([text]), dtype=np.float32)
+    def pieces_of(self, text: str) -> list[str]:
+        """The sentences scored besides the whole message (none when there is only one)."""
         parts = sentences(text, self.max_sentences)
-        if len(parts) < 2:
+        return parts if len(parts) >= 2 else []
+
+    def vectors(self, text: str) -> np.ndarray:
+        """The whole message's vector first, then one per sentence when there is more than one
+        (answered by the registry's embedder from its one call per message, which embeds them too)."""
+        whole = np.asarray(self.embedder.embed([text]), dtype=np.float32)
+        parts = self.pieces_of(text)
+        if not parts:
             return whole
         return np.concatenate([whole, np.asarray(self.embedder.embed(parts), dtype=np.float32)])
 

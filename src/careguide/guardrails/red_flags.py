@@ -11,7 +11,8 @@ worries barely moves the message's embedding. Two layers read the pieces instead
   with a stiff neck; chest pain with sweating or breathlessness) or on a concept that is an
   emergency alone, at a higher similarity. The combination says why in the reply.
 
-Both layers share one embedding call per message for all its pieces (``MessagePieces``).
+Both layers share one embedding call per message for all its pieces (``MessagePieces``); in the
+registry that call is the one that also embeds the whole message and the harm head's sentences.
 """
 
 from __future__ import annotations
@@ -154,20 +155,36 @@ class Pieces:
 
 class MessagePieces:
     """Splits a message and embeds all its pieces in one call; remembers the last message, so the
-    layers that read pieces embed a message once between them."""
+    layers that read pieces embed a message once between them. ``texts`` names the pieces, so the
+    registry's embedder can embed them with the whole message and the harm head's sentences in one
+    batched call (``LastMessageEmbedder.add_pieces``)."""
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         self._last: tuple[str, Pieces] | None = None
+        self._split: tuple[str, tuple[list[str], list[str], list[str]]] | None = None
 
-    def __call__(self, text: str) -> Pieces:
-        last = self._last  # read once: another thread may replace it between a check and a read
+    def split(self, text: str) -> tuple[list[str], list[str], list[str]]:
+        """(sentence windows, clauses, every distinct piece) of ``text``."""
+        last = self._split  # read once: another thread may replace it between a check and a read
         if last is not None and last[0] == text:
             return last[1]
         statements = [p for p in sentences(text, questions=False) if _says_something(p)]
         found_windows = windows(statements) if len(statements) > 1 else []
         found_clauses = clauses(text)
-        distinct = list(dict.fromkeys([*found_windows, *found_clauses]))
+        found = (found_windows, found_clauses, list(dict.fromkeys([*found_windows, *found_clauses])))
+        self._split = (text, found)
+        return found
+
+    def texts(self, text: str) -> list[str]:
+        """Every distinct piece the layers of this module embed for ``text``."""
+        return self.split(text)[2]
+
+    def __call__(self, text: str) -> Pieces:
+        last = self._last  # read once: another thread may replace it between a check and a read
+        if last is not None and last[0] == text:
+            return last[1]
+        found_windows, found_clauses, distinct = self.split(text)
         vectors = (
             unit_vectors(np.asarray(self.embedder.embed(distinct)))
             if distinct
@@ -214,6 +231,9 @@ class SentenceClassifierCheck:
     pieces: MessagePieces
     name: str = "emergency_sentences"
     default_category: str = "symptoms"
+
+    def pieces_of(self, text: str) -> list[str]:
+        return self.pieces.texts(text)
 
     def best(self, text: str) -> tuple[float, str]:
         """(highest probability, the window that has it); (0, "") for a single sentence."""
@@ -379,6 +399,9 @@ class ConceptCheck:
     """Similarity a concept that is an emergency alone must reach."""
     reply: Callable[[Combination], str]
     name: str = "emergency_concepts"
+
+    def pieces_of(self, text: str) -> list[str]:
+        return self.pieces.texts(text)
 
     def matches(self, text: str) -> list[tuple[Combination, list[tuple[str, float, int]]]]:
         pieces = self.pieces(text)

@@ -34,22 +34,42 @@ def _cache_dir() -> Path:
 
 
 class LastMessageEmbedder:
-    """The configured embedder, remembering the last single message so every layer embeds it once."""
+    """The configured embedder, remembering the last message's vectors so every layer embeds it once.
+
+    Layers that also read a message's pieces (the harm head's sentences, the emergency layers'
+    sentence windows and clauses) name them with ``add_pieces``: the first request for a message
+    alone then embeds the message, and all those pieces in one batched call, and any later request
+    for texts among them (by any layer) is answered from those vectors."""
 
     def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.name = inner.name
         self.dimension = inner.dimension
-        self._last: tuple[str, Vectors] | None = None
+        self._pieces: list[Callable[[str], Sequence[str]]] = []
+        self._last: tuple[str, dict[str, np.ndarray]] | None = None
+
+    def add_pieces(self, split: Callable[[str], Sequence[str]]) -> None:
+        """A layer that will ask for these pieces of each message (added once)."""
+        if split not in self._pieces:
+            self._pieces.append(split)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
+        last = self._last  # read once: another thread may replace it between a check and a read
+        if last is not None and texts and all(t in last[1] for t in texts):
+            return np.stack([last[1][t] for t in texts])
         if len(texts) != 1:
             return self.inner.embed(texts)
-        last = self._last  # read once: another thread may replace it between a check and a read
-        if last is None or last[0] != texts[0]:
-            last = (texts[0], self.inner.embed(texts))
-            self._last = last
-        return last[1]
+        message = texts[0]
+        vectors = np.asarray(self.inner.embed([message]))
+        table = {message: vectors[0]}
+        # The message alone, then all its pieces in one call: padded to a long message's length in
+        # a shared batch, the short pieces would cost more than the second call.
+        named = dict.fromkeys(p for split in self._pieces for p in split(message))
+        pieces = [p for p in named if p != message]
+        if pieces:
+            table.update(zip(pieces, np.asarray(self.inner.embed(pieces)), strict=True))
+        self._last = (message, table)
+        return vectors
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.inner.count_tokens(texts)

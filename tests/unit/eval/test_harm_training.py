@@ -10,22 +10,22 @@ import numpy as np
 import pytest
 import yaml
 
+from careguide.eval import harm_train as ht
 from careguide.eval import safety_data as sd
 from careguide.eval import safety_public as sp
-from careguide.eval import safety_train as st
 from careguide.guardrails import DEFAULT_BANK, HARM_CATEGORIES, GuardDecision
 
 
 def committed_listing() -> dict:
-    return yaml.safe_load(st.HARM_REQUESTS.read_text(encoding="utf-8"))
+    return yaml.safe_load(ht.HARM_REQUESTS.read_text(encoding="utf-8"))
 
 
 def test_a_set_that_a_report_reads_is_listed_with_its_tuning_part_only():
     for side in ("harmful", "benign"):
         for entry in committed_listing()[side]:
-            if entry.get("set") in st.REPORTED_SETS:
+            if entry.get("set") in ht.REPORTED_SETS:
                 rows = (entry["set"], entry.get("rows"))
-                assert entry["part"] == "tune" or rows in st.UNREPORTED_ROWS, entry
+                assert entry["part"] == "tune" or rows in ht.UNREPORTED_ROWS, entry
 
 
 def test_no_set_under_a_non_commercial_or_unstated_licence_is_trained_on():
@@ -88,7 +88,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def test_the_listing_reads_tuning_parts_and_maps_categories(data_dir):
-    data = st.harm_training(data_dir, ["what is asthma"], DEFAULT_BANK)
+    data = ht.harm_training(data_dir, ["what is asthma"], DEFAULT_BANK)
     harmful = [r for r in data["harmful"] if r.source == "harmbench_text_behaviors"]
     standard = [r.text for r in harmful if r.text.startswith("behaviour")]
     expected = [
@@ -113,7 +113,7 @@ def test_the_listing_reads_tuning_parts_and_maps_categories(data_dir):
 
 def test_the_bank_crisis_statements_are_skipped_and_requests_kept(data_dir):
     bank = yaml.safe_load(DEFAULT_BANK.read_text(encoding="utf-8"))
-    data = st.harm_training(data_dir, [], DEFAULT_BANK)
+    data = ht.harm_training(data_dir, [], DEFAULT_BANK)
     crisis = {r.text: r.category for r in data["harmful"] if r.source == "bank:crisis"}
     assert not set(bank["crisis"]["suicidal_ideation"]) & set(crisis)
     assert {crisis[t] for t in bank["crisis"]["eating_disorder"]} == {"eating_disorder"}
@@ -134,7 +134,7 @@ def test_training_on_a_reported_sets_report_part_is_refused(data_dir, tmp_path):
         "where": {"label": "unsafe"},
     }
     with pytest.raises(ValueError, match="read by a report"):
-        st.harm_training(data_dir, [], DEFAULT_BANK, listing_with(tmp_path, entry))
+        ht.harm_training(data_dir, [], DEFAULT_BANK, listing_with(tmp_path, entry))
 
 
 def test_a_label_neither_mapped_nor_skipped_is_an_error(data_dir, tmp_path):
@@ -147,19 +147,19 @@ def test_a_label_neither_mapped_nor_skipped_is_an_error(data_dir, tmp_path):
         "categories": {"contrast_homonyms": None},
     }
     with pytest.raises(ValueError, match="contrast_privacy"):
-        st.harm_training(data_dir, [], DEFAULT_BANK, listing_with(tmp_path, entry))
+        ht.harm_training(data_dir, [], DEFAULT_BANK, listing_with(tmp_path, entry))
 
 
 def test_a_mapping_to_an_unknown_category_is_an_error(data_dir, tmp_path):
     entry = {"set": "xstest", "path": "xstest/xstest_prompts.csv", "part": "tune", "category": "astrology"}
     with pytest.raises(ValueError, match="astrology"):
-        st.harm_training(data_dir, [], DEFAULT_BANK, listing_with(tmp_path, entry))
+        ht.harm_training(data_dir, [], DEFAULT_BANK, listing_with(tmp_path, entry))
 
 
 @pytest.mark.parametrize("name", ["instructions", "safety_questions"])
 def test_generated_requests_are_seeded_and_filled(name):
     spec = committed_listing()["generated"][name]
-    first, second = st.generated_instructions(spec), st.generated_instructions(spec)
+    first, second = ht.generated_instructions(spec), ht.generated_instructions(spec)
     assert first == second and len(first) == spec["size"] == len(set(first))
     assert not [t for t in first if "{" in t or "}" in t]
 
@@ -172,15 +172,15 @@ def test_thresholds_keep_each_safe_set_within_its_budget():
     }
     # A 1% budget, each set weighing the same: two of set a's hundred (2% and 0% -> 1%) are allowed,
     # a third is not; outside scope likewise two of set b's.
-    chosen = st.harm_thresholds(safe, budget=0.01, outside_budget=0.01)
+    chosen = ht.harm_thresholds(safe, budget=0.01, outside_budget=0.01)
     assert chosen == {"threshold": 0.95, "outside_scope": 0.9}
-    strict = st.harm_thresholds(safe, budget=0.0, outside_budget=0.0)
+    strict = ht.harm_thresholds(safe, budget=0.0, outside_budget=0.0)
     assert strict == {"threshold": 0.991, "outside_scope": 0.971}
 
 
 def test_the_thresholds_never_go_below_the_floor():
     safe = {"a": [(0.2, True), (0.3, False)]}
-    assert st.harm_thresholds(safe, 0.5, 0.5, floor=0.6) == {"threshold": 0.6, "outside_scope": 0.6}
+    assert ht.harm_thresholds(safe, 0.5, 0.5, floor=0.6) == {"threshold": 0.6, "outside_scope": 0.6}
 
 
 class WordEmbedder:
@@ -192,7 +192,7 @@ class WordEmbedder:
 
 def test_sentence_max_takes_the_highest_sentence():
     texts = ["all fine here. really fine now. but this is bad bad bad", "nothing to see"]
-    best, chosen = st.sentence_max(texts, WordEmbedder(), lambda v: v[:, 0])
+    best, chosen = ht.sentence_max(texts, WordEmbedder(), lambda v: v[:, 0])
     assert best.tolist() == [3.0, 0.0]
     assert chosen[0].tolist() == [3.0]
 

@@ -192,3 +192,45 @@ def test_the_bank_memo_never_gives_a_parallel_question_another_message_vector(
     Bank._memo.reads = 0  # type: ignore[attr-defined]
     expected = len("mine") / np.hypot(len("mine"), 1.0)
     assert np.isclose(bank.embed("mine")[0], expected)
+
+
+class CountingEmbedder(TextEmbedder):
+    """``TextEmbedder`` that records every call's texts."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        return super().embed(texts)
+
+
+def test_the_pieces_layers_name_are_embedded_in_one_call_with_the_message():
+    inner = CountingEmbedder()
+    embedder = LastMessageEmbedder(inner)
+    embedder.add_pieces(lambda text: text.split(". "))
+    embedder.add_pieces(lambda text: [text.upper()])
+    message = "fever. stiff neck"
+    assert embedder.embed([message])[0][0] == len(message)
+    assert inner.calls == [[message], ["fever", "stiff neck", message.upper()]]
+    # later requests for any of them, alone or together, are answered from that call
+    pieces = embedder.embed(["stiff neck", message.upper(), "fever"])
+    assert pieces[:, 0].tolist() == [len("stiff neck"), len(message), len("fever")]
+    assert len(inner.calls) == 2
+    # texts outside them go to the model; a new message is embedded anew, each piece once
+    embedder.embed(["cough", "rash"])
+    embedder.embed(["cough"])
+    assert inner.calls[2:] == [["cough", "rash"], ["cough"], ["COUGH"]]
+
+
+def test_a_piece_reader_added_twice_is_read_once():
+    inner = CountingEmbedder()
+    embedder = LastMessageEmbedder(inner)
+
+    def split(text: str) -> list[str]:
+        return [f"{text}!"]
+
+    embedder.add_pieces(split)
+    embedder.add_pieces(split)
+    embedder.embed(["a"])
+    assert inner.calls == [["a"], ["a!"]]
