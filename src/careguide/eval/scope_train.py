@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from careguide.eval import safety_data as sd
-from careguide.eval.safety_train import fit, meqsum_questions, threshold_for
+from careguide.eval.safety_train import fit, threshold_for
 from careguide.guardrails import ScopeCheck
 
 NEGATIVE_QUERIES = "medical_safety_riskgraded"
@@ -57,7 +57,7 @@ def non_medical_queries(data_dir: Path, part: sd.Part = "tune") -> list[str]:
 def scope_training(data_dir: Path, medquad_questions: list[str]) -> dict[str, list[str]]:
     xstest = [i.text for i in sd.safe_prompts(data_dir, "tune") if i.source == "xstest"]
     return {
-        "positive": medquad_questions + meqsum_questions(data_dir),
+        "positive": medquad_questions + sd.meqsum_questions(data_dir),
         "negative": presidio_sentences(data_dir) + xstest,
     }
 
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
 
     from careguide.config import load_settings
-    from careguide.eval.safety_train import harm_benign_questions
+    from careguide.eval.harm_train import harm_benign_questions
     from careguide.guardrails import SCOPE_MODEL
     from careguide.ingest import classifier_embedder
 
