@@ -405,7 +405,7 @@ def answers_markdown(report: dict[str, Any]) -> str:
 
 def labelled_part(question: str) -> str:
     """The committed split of the hand labels, by question: "tune" (thresholds are chosen on it)
-    or "report" (figures are reported on it)."""
+    or "report" (figures are reported on it). A row's own "part" field, where it has one, wins."""
     import hashlib
 
     return "report" if hashlib.sha256(question.encode("utf-8")).digest()[0] % 2 else "tune"
@@ -421,7 +421,7 @@ def checker_agreement(
     from careguide.rag import MIN_OVERLAP
 
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if part == "all" or labelled_part(r["question"]) == part]
+    rows = [r for r in rows if part == "all" or (r.get("part") or labelled_part(r["question"])) == part]
     threshold = MIN_OVERLAP if min_overlap is None else min_overlap
     pairs = [
         (supports(r["sentence"], "\n".join(r["passages"]), threshold).supported, bool(r["supported"]))
