@@ -277,6 +277,7 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         grades = [r["grade"] for r in answered if r["grade"] is not None]
         part["fk_grade_mean"] = sum(grades) / len(grades) if grades else 0.0
         part["fk_grade_median"] = percentile(grades, 50)
+        part["fk_share_at_most_8"] = _ratio(sum(g <= 8.0 for g in grades), len(grades))
         part["shown_by"] = dict(Counter(r.get("shown_by", "") for r in answered))
         summary[kind] = part
     modelled = [r["timings"] for r in records if "first_token_ms" in r["timings"]]
@@ -357,8 +358,8 @@ def answers_markdown(report: dict[str, Any]) -> str:
         "",
         "| mode | question set | n | answered | answered, gold cited | abstained | citation recall "
         "(draft / shown) | citation precision (draft / shown) | numbers not in cited passages | "
-        "FK grade median (mean) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "FK grade median (mean) | FK <= 8 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for mode, s in modes.items():
         for kind in KINDS:
@@ -371,7 +372,8 @@ def answers_markdown(report: dict[str, Any]) -> str:
                 f"{p['citation_recall_draft']:.3f} / {p['citation_recall_shown']:.3f} | "
                 f"{p['citation_precision_draft']:.3f} / {p['citation_precision_shown']:.3f} | "
                 f"{p['numbers_not_in_cited_passages']} | "
-                f"{p['fk_grade_median']:.1f} ({p['fk_grade_mean']:.1f}) |"
+                f"{p['fk_grade_median']:.1f} ({p['fk_grade_mean']:.1f}) | "
+                f"{p.get('fk_share_at_most_8', 0.0):.2f} |"
             )
     lines += [
         "",
@@ -403,7 +405,7 @@ def answers_markdown(report: dict[str, Any]) -> str:
 
 def labelled_part(question: str) -> str:
     """The committed split of the hand labels, by question: "tune" (thresholds are chosen on it)
-    or "report" (figures are reported on it)."""
+    or "report" (figures are reported on it). A row's own "part" field, where it has one, wins."""
     import hashlib
 
     return "report" if hashlib.sha256(question.encode("utf-8")).digest()[0] % 2 else "tune"
@@ -419,7 +421,7 @@ def checker_agreement(
     from careguide.rag import MIN_OVERLAP
 
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if part == "all" or labelled_part(r["question"]) == part]
+    rows = [r for r in rows if part == "all" or (r.get("part") or labelled_part(r["question"])) == part]
     threshold = MIN_OVERLAP if min_overlap is None else min_overlap
     pairs = [
         (supports(r["sentence"], "\n".join(r["passages"]), threshold).supported, bool(r["supported"]))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from careguide.ingest import split_sentences
 from careguide.rag.citations import split_list
@@ -88,7 +89,8 @@ _NAVIGATION = re.compile(
     r"|\bHuman Phenotype Ontology\b|\bApproximate number of patients\b|\bThis table lists\b"
     r"|\bfor more (?:about|on)\b"
     r"|\bthese resources\b|\bresources (?:from|address)\b"
-    r"|\bGenetic Testing Registry\b|\bMedlinePlus Encyclopedia\b",
+    r"|\bGenetic Testing Registry\b|\bMedlinePlus Encyclopedia\b"
+    r"|\bthe table below\b|\bMedical Dictionary\b|\bestimate of the percentage of patients\b",
     re.I,
 )
 _KIND = re.compile(r"\b(type|stage|grade|phase|class)\s+(\d+|i{1,3}|iv|v)\b", re.I)
@@ -114,6 +116,7 @@ class Unit:
     text: str  # the sentence, or the list's lead-in
     items: tuple[str, ...] = ()
     quote: str = ""  # the passage text it came from (what the source panel highlights)
+    heading: str = ""  # a heading cut off the sentence ("Medical management - ..."): what it answers
 
     @property
     def full(self) -> str:
@@ -143,6 +146,19 @@ def _strip_heading(sentence: str) -> str:
     return sentence
 
 
+def _dash_heading(head: str, tail: str) -> bool:
+    """Is ``head`` a short heading before a dash, with a sentence of its own after it?"""
+    words = head.split()
+    return (
+        0 < len(words) <= 4
+        and words[0][:1].isupper()
+        and head.strip()[-1:].isalnum()
+        and not _SUBJECT_END.search(head)
+        and tail.strip()[:1].isupper()
+        and len(tail.split()) >= 4
+    )
+
+
 def units_of(passage: Passage, n: int) -> list[Unit]:
     """The sentences and lists of one passage, without questions, navigation text and run-ons."""
     units: list[Unit] = []
@@ -150,17 +166,21 @@ def units_of(passage: Passage, n: int) -> list[Unit]:
         if raw.rstrip().endswith("?") or _NAVIGATION.search(raw):
             continue
         pieces = _BULLET.split(raw)
+        heading = ""
         lead = _CONNECTIVE.sub("", _strip_heading(pieces[0].strip()))
         lead = lead[:1].upper() + lead[1:]
         items, rest = split_list(pieces[1:]) if len(pieces) > 2 else ([], "")
-        if len(pieces) == 2 or (items and len(lead.split()) < 3):
+        if len(pieces) == 2 and _dash_heading(pieces[0], pieces[1]):
+            # "Medical management - About half of people ...": a heading and its first sentence.
+            lead, items, rest, heading = _CONNECTIVE.sub("", pieces[1].strip()), [], "", pieces[0].strip()
+        elif len(pieces) == 2 or (items and len(lead.split()) < 3):
             # One dash, or dashes after "There are": punctuation inside a sentence, not a list.
             lead, items, rest = _CONNECTIVE.sub("", _strip_heading(" ".join(raw.split()))), [], ""
         for text, listed in ((lead, items), (rest, [])):
             if not listed and len(text.split()) > MAX_UNIT_WORDS:
                 continue
             if re.search(r"[A-Za-z]{3}", text + " ".join(listed)):
-                units.append(Unit(n, position, text, tuple(listed), raw))
+                units.append(Unit(n, position, text, tuple(listed), raw, heading))
     return units
 
 
@@ -277,7 +297,7 @@ so that such a unit is said only when no general one answers as well."""
 
 
 def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) -> float:
-    lowered = unit.full.lower()
+    lowered = f"{unit.heading} {unit.full}".lower()
     cue = (
         max((1.0 if _CUES[t].search(lowered) else 0.0) for t in part.types if t in _CUES)
         if any(t in _CUES for t in part.types)
@@ -311,7 +331,7 @@ def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) 
 
 LONG_WORDS = 18
 EASY_GRADE = 8.0
-HARD_WEIGHT = 1.0
+HARD_WEIGHT = 2.0
 """A sentence above grade 8 ranks up to 1.0 lower (at grade 14): of the sentences that answer, the
 easier is said first. It only ranks: whether a sentence answers at all (:data:`MIN_SCORE`, and
 three quarters of the best answering score) does not depend on its words. Chosen on the consumer
@@ -320,8 +340,16 @@ share (0.692) and median grade 9.1 / 8.7 (MedQuAD questions: gold 0.78 both, gra
 
 
 def _hard(unit: Unit) -> float:
-    """How far above :data:`EASY_GRADE` the unit's sentence reads, 0 to 1 (lists: their lead-in)."""
-    return min(1.0, max(0.0, grade(unit.text) - EASY_GRADE) / 6)
+    """How far above :data:`EASY_GRADE` the unit reads as it would be shown (its verified plain
+    rewrite: a long sentence that splits into short ones reads easier than written), 0 to 1
+    (lists: their lead-in)."""
+    return min(1.0, max(0.0, _shown_grade(unit.text) - EASY_GRADE) / 6)
+
+
+@lru_cache(maxsize=4096)
+def _shown_grade(text: str) -> float:
+    shown = rewrite(text, set())
+    return grade(" ".join([*shown.sentences, *shown.items]))
 
 
 MIN_SCORE = 2.5

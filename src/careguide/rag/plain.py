@@ -44,6 +44,7 @@ _LIST = re.compile(
 """Only an explicit enumeration becomes a list: after "foods that are lower in" the items would
 lose the words they share."""
 _GLUE = frozenset(content_words("include includes including following these those such"))
+_CONCESSIVE = frozenset(content_words("although though"))
 
 
 def _replace_terms(sentence: str, seen: set[str]) -> str:
@@ -212,20 +213,168 @@ _CLAUSE = re.compile(
     rf"|\s+and\s+(?=(?:it|they|this|these|he|she|we)\s+{_VERB})",  # "... and it can spread"
     re.I,
 )
+_NOUN_CLAUSE = re.compile(
+    r",\s+(?P<joint>and|but)\s+(?=(?:the|a|an|your|their|its|certain|other|such|[A-Z][a-z]+)\s)"
+)
+"""A new clause whose subject is a noun phrase: "..., but certain exercises can be done ..."; only
+when an auxiliary verb follows within :data:`_SUBJECT_WORDS` words ("fever, chills, and the
+flu" is a list)."""
+_AUXILIARY = re.compile(
+    r"\b(?:is|are|was|were|can|cannot|may|might|will|could|should|would|must|does|do|did|has|have|had)\b"
+)
+_SUBJECT_WORDS = 5
+_AND_PREDICATE = re.compile(
+    r"\s+and\s+(?:(?P<adverb>also|often|usually|typically|sometimes|rarely|generally|commonly|then)\s+)?"
+    r"(?P<verb>is|are|was|were|has|have|can|cannot|may|might|will|could|should|often)\b"
+)
+"""A second predicate of the same subject: "The colon is the first part of the large intestine
+and is about 5 feet long" -> "... It is about 5 feet long"."""
+_EMBEDDED = re.compile(
+    r"\b(?:who|whom|whose|which|that|when|whenever|where|if|because|whether|than|while|although|"
+    r"though|unless|until|since|and|or)\b|,",
+    re.I,
+)
+"""A head holding another clause or a coordination: the second predicate may belong to it
+("People who smoke and are overweight ...")."""
+_MEANING = re.compile(r",\s+meaning\s+(?=that\s|\w)")
+"""", meaning that ..." -> ". This means that ..."."""
+_SINGULAR = frozenset("is was has".split())
+_PLURAL = frozenset("are were have".split())
+
+
+def _predicate_pronoun(head: str, verb: str) -> str:
+    """ "It" or "They" for a second predicate of the head's subject ("" when unsure)."""
+    verb = verb.lower()
+    if verb in _SINGULAR:
+        return "It"
+    if verb in _PLURAL:
+        return "They"
+    first = re.search(r"\b(is|was|has|are|were|have)\b", head, re.I)
+    if first is None:
+        return ""
+    return "It" if first.group(1).lower() in _SINGULAR else "They"
+
+
 _BECAUSE = re.compile(r",?\s+because\s+(?=(?:the|a|an|it|they|this|these|your|of)\b)", re.I)
 """A reason after "because" becomes its own sentence: "... This is because the ..."."""
 
 
+_WHICH = re.compile(
+    r",\s+which\s+(?=(?P<verb>is|was|has|means|are|were|have|can|cannot|may|might|will|could|"
+    r"would|should|often|usually|also|(?![a-z]+ss\b)[a-z]{3,}s)\b)",
+    re.I,
+)
+"""A comment on what was just said: "..., which means both copies ..." -> "... This means both
+copies ..." ("These are ..." after a plural verb)."""
+_PLURAL_VERB = frozenset({"are", "were", "have"})
+_COPULA_THAT = re.compile(
+    r"^(?P<head>(?P<subject>[^,;()]+?)\s+(?P<copula>is\s+(?:a|an|the)|are(?:\s+the)?)\s+"
+    r"(?P<noun>(?:[^,;()]|\([^()]*\))+?))"
+    r"\s+(?:(?:that|which|who)\s+(?P<verb>[a-z]+)\b|(?P<participle>characterized|marked)\s+by\b)",
+    re.I,
+)
+"""A definition with a relative clause on its noun: "X is a brain disorder that leads to ..." ->
+"X is a brain disorder. It leads to ..."; "X is a condition characterized by ..." -> "X is a
+condition. It is characterized by ...". Only when the noun phrase holds no preposition (in "a
+lack of cells that carry oxygen" the clause is about the cells, not the lack) and the verb agrees
+with the pronoun ("is a ... that leads", "are ... that lead")."""
+_PREPOSITION = re.compile(
+    r"\b(?:of|in|on|for|with|without|from|to|by|at|into|between|among|than|like|as|or|who|which|that)\b",
+    re.I,
+)
+_EMPTY_NOUNS = frozenset("term name word phrase".split())
+"""'X is a term that refers to ...': the head alone would say nothing."""
+_MODAL = frozenset("can cannot may might will could would should often usually also".split())
+_ALTHOUGH = re.compile(
+    rf"^(?:Although|Though)\s+(?P<concession>[^,;]+),\s+(?P<main>(?:{_SUBJECTS}|the|a|an|your|their|its)\s.+)$",
+    re.I,
+)
+"""A concession before the main clause: "Although these drugs do not halt the disease, they can
+improve symptoms" -> "These drugs do not halt the disease. But they can improve symptoms"."""
+
+
+def _which(match: re.Match[str]) -> str:
+    return "These " if match["verb"].lower() in _PLURAL_VERB else "This "
+
+
+def _copula_split(sentence: str) -> tuple[str, str] | None:
+    """(head, tail) of a definition with a relative clause on its noun, or None."""
+    match = _COPULA_THAT.match(sentence)
+    if not match:
+        return None
+    noun = re.sub(r"\([^()]*\)", "", match["noun"]).split()
+    if _PREPOSITION.search(" ".join(noun)) or len(noun) > 6 or noun[-1].lower() in _EMPTY_NOUNS:
+        return None
+    plural = match["copula"].lower().startswith("are")
+    pronoun = "They" if plural else "It"
+    rest = sentence[match.end() :]
+    if match["participle"]:
+        return match["head"], f"{pronoun} {'are' if plural else 'is'} {match['participle'].lower()} by{rest}"
+    verb = match["verb"].lower()
+    agrees = verb in _MODAL or (
+        (verb in {"are", "were", "have"} or not verb.endswith("s"))
+        if plural
+        else (verb in {"is", "was", "has"} or (verb.endswith("s") and not verb.endswith("ss")))
+    )
+    if not agrees or verb in {
+        "the",
+        "a",
+        "an",
+        "it",
+        "they",
+        "you",
+        "we",
+        "people",
+        "is" if plural else "are",
+    }:
+        return None
+    return match["head"], f"{pronoun} {match['verb']}{rest}"
+
+
 def _clauses(sentence: str) -> list[str]:
     """A long sentence split at a safe joint: where a new clause with its own subject starts
-    ("..., and it may take months" -> "... It may take months"), or before "because" ("This is
-    because ..."); both halves keep :data:`MIN_PIECE` words or more."""
+    ("..., and it may take months" -> "... It may take months"), at a comment on what was said
+    ("..., which means" -> "This means"), after a definition's noun ("X is a disorder that
+    causes ..." -> "X is a disorder. It causes ..."), after a concession ("Although A, B" -> "A.
+    But B"), or before "because" ("This is because ..."); both halves keep :data:`MIN_PIECE`
+    words or more."""
     if len(sentence.split()) <= LONG_SENTENCE:
         return [sentence]
     for match in _CLAUSE.finditer(sentence):
         head, tail = sentence[: match.start()], sentence[match.end() :]
         if _splittable(head, tail):
             return [*_clauses(head), *_clauses(tail)]
+    for match in _NOUN_CLAUSE.finditer(sentence):
+        head, tail = sentence[: match.start()], sentence[match.end() :]
+        if match["joint"] == "and" and "," in head:
+            continue  # "a high fever, headache, and the skin may peel": the end of an enumeration
+        tail = f"But {tail}" if match["joint"] == "but" else tail
+        if _AUXILIARY.search(" ".join(tail.split()[: _SUBJECT_WORDS + 1])) and _splittable(head, tail):
+            return [*_clauses(head), *_clauses(tail)]
+    for match in _MEANING.finditer(sentence):
+        head, tail = sentence[: match.start()], "This means " + sentence[match.end() :]
+        if _splittable(head, tail):
+            return [*_clauses(head), *_clauses(tail)]
+    for match in _AND_PREDICATE.finditer(sentence):
+        head = sentence[: match.start()]
+        pronoun = _predicate_pronoun(head, match["verb"])
+        if not pronoun or _EMBEDDED.search(head):
+            continue
+        tail = f"{pronoun} {sentence[match.start('adverb') if match['adverb'] else match.start('verb') :]}"
+        if _splittable(head, tail):
+            return [*_clauses(head), *_clauses(tail)]
+    concession = _ALTHOUGH.match(sentence)
+    if concession:
+        head, tail = concession["concession"], "But " + concession["main"]
+        if _splittable(head, tail):
+            return [*_clauses(head), *_clauses(tail)]
+    for match in _WHICH.finditer(sentence):
+        head, tail = sentence[: match.start()], _which(match) + sentence[match.end() :]
+        if _splittable(head, tail):
+            return [*_clauses(head), *_clauses(tail)]
+    defined = _copula_split(sentence)
+    if defined and _splittable(*defined, head_words=3):  # "Gout is a disease." stands alone
+        return [*_clauses(defined[0]), *_clauses(defined[1])]
     for match in _BECAUSE.finditer(sentence):
         head, tail = sentence[: match.start()], "This is because " + sentence[match.end() :]
         if _splittable(head, tail) and not re.search(r"\b(?:is|are|was|were|be)$", head.rstrip(), re.I):
@@ -243,10 +392,11 @@ _DEPENDENT = re.compile(
 may ..." cannot lose its second half."""
 
 
-def _splittable(head: str, tail: str) -> bool:
-    """Both halves are sentences of their own: long enough, and the head not an open clause
-    ("If you ..., it ..." keeps its condition) or an open bracket or quote."""
-    if len(head.split()) < MIN_PIECE or len(tail.split()) < MIN_PIECE:
+def _splittable(head: str, tail: str, head_words: int = 0) -> bool:
+    """Both halves are sentences of their own: long enough (:data:`MIN_PIECE` words, or
+    ``head_words`` for the head), and the head not an open clause ("If you ..., it ..." keeps its
+    condition) or an open bracket or quote."""
+    if len(head.split()) < (head_words or MIN_PIECE) or len(tail.split()) < MIN_PIECE:
         return False
     if _DEPENDENT.match(head):
         return False
@@ -371,7 +521,9 @@ def verify_rewrite(source: str, rewrite: str) -> RewriteCheck:
     if added:
         return RewriteCheck(False, f"words added: {', '.join(sorted(added))}")
     short_words = {w for a in short for w in content_words(a)}
-    dropped = source_words - rewrite_words - replaced - short_words - _GLUE
+    # "Although A, B" -> "A. But B": the concession is said by "but"
+    conceded = _CONCESSIVE if re.search(r"\bbut\b", lowered) else set()
+    dropped = source_words - rewrite_words - replaced - short_words - _GLUE - conceded
     if dropped:
         return RewriteCheck(False, f"words dropped: {', '.join(sorted(dropped))}")
     return RewriteCheck(True)

@@ -50,7 +50,10 @@ def test_summary_and_metrics():
         }  # fmt: skip
 
     records = [record("medquad", False), record("medquad", True), record("unanswerable", True),
-               record("dosing", False, numbers=["5 mg"])]  # fmt: skip
+               record("dosing", False, numbers=["5 mg"]), record("medquad", False, grade=9.5)]  # fmt: skip
+    summary = summarise(records)
+    assert summary["medquad"]["fk_share_at_most_8"] == 0.5
+    records.pop()
     summary = summarise(records)
     assert summary["medquad"]["answered"] == 0.5 and summary["medquad"]["gold_cited"] == 1.0
     assert summary["medquad"]["citation_recall_draft"] == 0.5

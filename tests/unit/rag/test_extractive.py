@@ -211,3 +211,27 @@ def test_a_spanish_page_link_is_not_part_of_the_first_sentence():
         "Español Anemia is a condition of the blood.", "What is Anemia ?", "information", "Anemia"
     )
     assert [u.text for u in units_of(anemia, 1)] == ["Anemia is a condition of the blood."]
+
+
+def test_a_heading_before_a_dash_is_cut_and_still_says_what_the_sentence_answers():
+    cold = passage(
+        "Home care - Most people with a cold get better by resting and drinking plenty of fluids.",
+        "What are the treatments for the common cold ?",
+        "information",
+        "Common cold",
+    )
+    units = units_of(cold, 1)
+    assert [u.text for u in units] == [
+        "Most people with a cold get better by resting and drinking plenty of fluids."
+    ]
+    assert units[0].heading == "Home care"
+    assert "resting" in chosen_text("How do you treat a cold?", [cold])
+
+
+def test_the_symptom_table_boilerplate_is_not_an_answer():
+    text = (
+        "If the information is available, the table below includes how often the symptom is seen in "
+        "people with this condition. Most people with the syndrome have short fingers."
+    )
+    units = units_of(passage(text, "What are the symptoms of X syndrome ?", "symptoms"), 1)
+    assert [u.text for u in units] == ["Most people with the syndrome have short fingers."]

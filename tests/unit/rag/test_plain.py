@@ -183,3 +183,59 @@ def test_a_pronunciation_guide_is_dropped_and_the_rewrite_verifies():
     assert verify_rewrite(source, sentences[0]).ok
     assert simplify("People with it (HIV-AIDS) need care.")[0] == ["People with it (HIV-AIDS) need care."]
     assert simplify("Other dementia (non-ADD) was rare.")[0] == ["Other dementia (non-ADD) was rare."]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Gout is a painful joint disease that happens when crystals of uric acid build up in a joint.",
+         ["Gout is a painful joint disease.", "It happens when crystals of uric acid build up in a joint."]),
+        ("Bunions are bony bumps that form slowly at the base of the big toe over many years of walking.",
+         ["Bunions are bony bumps.", "They form slowly at the base of the big toe over many years of walking."]),
+        ("Rosacea is a long-term skin condition characterized by redness and small bumps on the face and nose.",
+         ["Rosacea is a long-term skin condition.", "It is characterized by redness and small bumps on the face and nose."]),
+        ("The disease is passed on in an X-linked pattern, which means the gene is on the X chromosome.",
+         ["The disease is passed on in an X-linked pattern.", "This means the gene is on the X chromosome."]),
+        ("Although the rash does not last long in most children, the cough may go on for several more weeks.",
+         ["The rash does not last long in most children.", "But the cough may go on for several more weeks."]),
+        ("The spleen is a small organ on the left side of the belly and is about the size of a fist.",
+         ["The spleen is a small organ on the left side of the belly.", "It is about the size of a fist."]),
+        ("Bed rest alone does not heal a broken rib quickly, but other breathing exercises can prevent a chest infection.",
+         ["Bed rest alone does not heal a broken rib quickly.", "But other breathing exercises can prevent a chest infection."]),
+        ("Medicare Part B is a medical insurance plan, meaning that it pays for doctor visits and some tests.",
+         ["Medicare Part B is a medical insurance plan.", "This means that it pays for doctor visits and some tests."]),
+    ],
+)  # fmt: skip
+def test_a_long_sentence_is_split_after_a_definition_a_comment_a_concession_or_a_second_predicate(
+    source: str, expected: list[str]
+):
+    sentences, items = simplify(source)
+    assert sentences == expected and not items
+    assert verify_rewrite(source, " ".join(sentences)).ok
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the clause is about the cells, not the lack: no "It carry"
+        "Anemia is a lack of healthy red blood cells that carry oxygen to the tissues of the whole body.",
+        # the head alone would say nothing
+        "Heart failure is a term that refers to a heart that cannot pump enough blood for the body's needs.",
+        # the second predicate may belong to the clause inside the head
+        "People who smoke cigarettes every day and are overweight have a much higher risk of heart disease.",
+        # the end of an enumeration, not a new clause
+        "Signs include a high fever, a stiff neck, and the skin may peel off in large pieces later on.",
+    ],
+)
+def test_a_clause_that_may_not_belong_to_the_subject_is_not_split(source: str):
+    assert simplify(source)[0] == [source]
+
+
+def test_a_dropped_concession_needs_its_but():
+    source = "Although the drug does not cure the disease, it can slow it down in many people."
+    assert not verify_rewrite(
+        source, "The drug does not cure the disease. It can slow it down in many people."
+    ).ok
+    assert verify_rewrite(
+        source, "The drug does not cure the disease. But it can slow it down in many people."
+    ).ok
