@@ -9,7 +9,8 @@ the retrieved passages is scored for each part by
 - the share of the part's topic words the sentence and its passage title contain;
 - the passage's retrieval rank and the sentence's place in its passage (openings answer most).
 A sentence about a narrower topic than the question's focus ("Gestational diabetes is ..." for a
-question about diabetes; a passage on "Diabetic Eye Problems") scores lower. The best sentences of
+question about diabetes; a passage on "Diabetic Eye Problems"; :mod:`careguide.rag.topicality`)
+scores lower. The best sentences of
 each part are kept, in the passages' words: the answer is supported by construction and every
 sentence cites the passage it comes from. Two sentences that say nearly the same thing (often in two
 passages) are said once, in the easier one's words. A passage that does not name the
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from careguide.ingest import split_sentences
+from careguide.rag import topicality
 from careguide.rag.citations import split_list
 from careguide.rag.plain import rewrite, simplify, used_abbreviations, verify_rewrite
 from careguide.rag.retrieval import Passage
@@ -102,7 +104,6 @@ _CONNECTIVE = re.compile(
 )
 """A sentence's link to the one before it means nothing once the sentence stands alone (nor does
 the "Español" link a MedlinePlus page glues to its first sentence)."""
-_SMALL = frozenset("a an and as at by for from in of on or the to with".split())
 MAX_UNIT_WORDS = 80
 """A sentence longer than this (a run-on of a flattened page) is no answer by itself."""
 
@@ -136,7 +137,8 @@ def _strip_heading(sentence: str) -> str:
     """Drop a heading glued to its first sentence ("Caused By A Virus Shingles is caused by ...")."""
     words = sentence.split()
     run = 0
-    while run < len(words) and (words[run][:1].isupper() or (run and words[run].lower() in _SMALL)):
+    small = topicality.SMALL_WORDS
+    while run < len(words) and (words[run][:1].isupper() or (run and words[run].lower() in small)):
         if not words[run][-1:].isalnum():
             return sentence
         run += 1
@@ -153,7 +155,7 @@ def _dash_heading(head: str, tail: str) -> bool:
         0 < len(words) <= 4
         and words[0][:1].isupper()
         and head.strip()[-1:].isalnum()
-        and not _SUBJECT_END.search(head)
+        and not topicality.SUBJECT_END.search(head)
         and tail.strip()[:1].isupper()
         and len(tail.split()) >= 4
     )
@@ -244,56 +246,10 @@ def _same_kind(asked: dict[str, set[str]], unit: Unit) -> bool:
     return all(not said.get(kind) or said[kind] & numbers for kind, numbers in asked.items())
 
 
-_SUBJECT_END = re.compile(
-    r"\b(?:is|are|was|were|can|cannot|may|might|will|could|should|does|do|has|have|causes?|affects?|"
-    r"occurs?|happens?|develops?|results?|means|refers|includes?|leads?|makes?|starts?)\b",
-    re.I,
-)
-_GENERIC = frozenset(content_words("type kind form people person patient adult case rare common new main"))
-
-
-def _stems(words: frozenset[str] | set[str]) -> set[str]:
-    """Five-letter stems: "diabetic" and "diabetes" name the same focus."""
-    return {w[:5] for w in words}
-
-
-def _narrower_words(text: str, part: Part, question: frozenset[str]) -> set[str]:
-    """Words that narrow the question's focus in ``text`` (a sentence's subject, a passage topic):
-    ``text`` names the focus and adds words the question does not ("Gestational diabetes",
-    "Diabetic Eye Problems" for a question about diabetes)."""
-    focus = _stems(part.topic)
-    asked = _stems(question)
-    narrowing: set[str] = set()
-    for phrase in _PHRASE_BREAK.split(text):
-        words = content_words(phrase)
-        if focus and _stems(words) & focus:
-            narrowing |= {w for w in words - _ASKING - _GENERIC if w[:5] not in asked and not w.isdigit()}
-    return narrowing
-
-
-_PHRASE_BREAK = re.compile(
-    r"[,;:()\[\]\"]|\s(?:" + "|".join(sorted(_SMALL | {"who", "which", "that", "also", "called"})) + r")\s",
-    re.I,
-)
-"""Where a noun phrase ends: "Chronic obstructive pulmonary disease, or COPD" names COPD twice,
-"people with diabetes" is about diabetes; "gestational diabetes" is one phrase, a narrower focus."""
-
-
 def narrower(unit: Unit, part: Part, passage: Passage, question: frozenset[str]) -> bool:
-    """Is the unit about a narrower topic than the question's focus? Its passage's topic or the
-    subject of its sentence (the words before its first verb, within 8 words) names the focus with
-    words the question does not ask about."""
+    """Is the unit about a narrower topic than the question's focus (:func:`topicality.narrower`)?"""
     chunk = passage.chunk
-    if _narrower_words(chunk.topic or chunk.title, part, question):
-        return True
-    head = " ".join(unit.text.split()[:8])
-    verb = _SUBJECT_END.search(head)
-    return verb is not None and bool(_narrower_words(head[: verb.start()], part, question))
-
-
-NARROWER_PENALTY = 2.0
-"""Score taken from a unit about a narrower topic than the question: as much as an answer cue,
-so that such a unit is said only when no general one answers as well."""
+    return topicality.narrower(unit.text, chunk.topic or chunk.title, part.topic, question, _ASKING)
 
 
 def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) -> float:
@@ -388,7 +344,7 @@ def choose(
             for u in units:
                 if not _same_kind(kinds, u):
                     continue
-                answers = _score(u, part, passage, rank, topical) - NARROWER_PENALTY * narrower(
+                answers = _score(u, part, passage, rank, topical) - topicality.NARROWER_PENALTY * narrower(
                     u, part, passage, asked_words
                 )
                 if answers >= MIN_SCORE:
@@ -401,7 +357,7 @@ def choose(
             key = (unit.n, unit.position, unit.text)
             if key in used:
                 continue
-            twin = next((u for u in said if same_saying(u, unit)), None)
+            twin = next((u for u in said if topicality.same_saying(u.full, unit.full)), None)
             if twin is not None:
                 # Said already: in this part, the easier of the two stays (in the other's place).
                 if twin in picked and score >= 0.75 * best and _easier(unit, twin):
@@ -423,22 +379,6 @@ def choose(
         picked.sort(key=lambda u: (u.n, u.position))
         chosen.append((part, picked))
     return chosen
-
-
-NEAR_DUPLICATE = 0.7
-"""Share of the shorter unit's content words the longer one holds for the two to say the same."""
-
-
-def same_saying(a: Unit, b: Unit) -> bool:
-    """Do the two units say nearly the same thing (the same sentence, or MedQuAD's copy of it in
-    another passage with a few words changed)?"""
-    if a.full == b.full:
-        return True
-    wa, wb = content_words(a.full), content_words(b.full)
-    if not wa or not wb:
-        return False
-    shared = len(wa & wb)
-    return shared / min(len(wa), len(wb)) >= NEAR_DUPLICATE and shared / max(len(wa), len(wb)) >= 0.5
 
 
 def grade(text: str) -> float:

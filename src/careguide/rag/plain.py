@@ -392,13 +392,18 @@ _DEPENDENT = re.compile(
 may ..." cannot lose its second half."""
 
 
+_CONDITION = re.compile(r"\b(?:if|unless|whenever)\b", re.I)
+"""A condition inside the head ("The thing to remember is that if you ..., you should ...") may end
+where the split would be: the consequence would lose it."""
+
+
 def _splittable(head: str, tail: str, head_words: int = 0) -> bool:
     """Both halves are sentences of their own: long enough (:data:`MIN_PIECE` words, or
     ``head_words`` for the head), and the head not an open clause ("If you ..., it ..." keeps its
     condition) or an open bracket or quote."""
     if len(head.split()) < (head_words or MIN_PIECE) or len(tail.split()) < MIN_PIECE:
         return False
-    if _DEPENDENT.match(head):
+    if _DEPENDENT.match(head) or _CONDITION.search(head):
         return False
     return head.count("(") == head.count(")") and head.count('"') % 2 == 0
 

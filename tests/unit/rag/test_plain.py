@@ -239,3 +239,10 @@ def test_a_dropped_concession_needs_its_but():
     assert verify_rewrite(
         source, "The drug does not cure the disease. But it can slow it down in many people."
     ).ok
+
+
+def test_a_condition_inside_the_head_keeps_its_consequence():
+    source = (
+        "The main thing to know is that if the pain spreads to your arm, you should call for help at once."
+    )
+    assert simplify(source)[0] == [source]
