@@ -425,7 +425,8 @@ def train_harm_classifier(
     MedQuAD questions and half of MedicationQA's), or (--kind general) the general harm head from the
     requests listed in src/careguide/eval/datasets/harm_requests.yaml (HarmBench and XSTest unsafe
     tuning parts, C-SSRS supportive posts, MeQSum, presidio_synth sentences, MedQuAD, generated
-    benign instructions and the exemplar bank; `python -m careguide.eval.safety_train --family harm` does the same)."""
+    benign instructions and the exemplar bank; `python -m careguide.eval.safety_train --family harm`
+    does the same)."""
     from careguide.eval import answered_pairs, harm_training_data, sample_dev_set, with_variants
     from careguide.guardrails import MEDICAL_HARM_WEIGHTS, HarmClassifier, train_harm_weights
     from careguide.ingest import classifier_embedder
