@@ -13,16 +13,25 @@ from careguide.config import ConfigError, Settings
 
 
 def train_harm_classifier(
-    threshold: Annotated[float, typer.Option(help="Refuse at or above this probability.")] = 0.5,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            help="medical: refuse at or above this probability (general: not used; the head's two thresholds "
+            "are chosen on the tuning parts of the safe sets)."
+        ),
+    ] = 0.5,
     output: Annotated[Path | None, typer.Option(help="Where to write the weights (JSON).")] = None,
     kind: Annotated[
         str,
         typer.Option(help="medical (unethical medical practice) or general (harmful requests of any topic)."),
     ] = "medical",
 ) -> None:
-    """Retrain the unethical-request classifier from MedSafetyBench, MedQuAD and MedicationQA, or
-    (--kind general) the general harm head from the requests listed in
-    src/careguide/eval/datasets/harm_requests.yaml (--threshold is then chosen on the tuning parts)."""
+    """Retrain the unethical-request classifier (harmful: MedSafetyBench's GPT-4 requests; benign:
+    MedQuAD questions and half of MedicationQA's), or (--kind general) the general harm head from the
+    requests listed in src/careguide/eval/datasets/harm_requests.yaml (HarmBench and XSTest unsafe
+    tuning parts, C-SSRS supportive posts, MeQSum, presidio_synth sentences, MedQuAD, generated
+    benign instructions and the exemplar bank; `python -m careguide.eval.safety_train --family harm`
+    does the same)."""
     from careguide.eval import answered_pairs, harm_training_data, sample_dev_set, with_variants
     from careguide.guardrails import MEDICAL_HARM_WEIGHTS, HarmClassifier, train_harm_weights
     from careguide.ingest import classifier_embedder

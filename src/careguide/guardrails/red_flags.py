@@ -17,7 +17,6 @@ registry that call is the one that also embeds the whole message and the harm he
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -29,7 +28,7 @@ import yaml
 
 from careguide.config import ConfigError
 from careguide.guardrails.classifiers import MODEL_FILES, LinearModel
-from careguide.guardrails.semantic import ExemplarBank, _cache_dir, general_question, unit_vectors
+from careguide.guardrails.semantic import ExemplarBank, cached_unit_vectors, general_question, unit_vectors
 from careguide.guardrails.settings import GuardrailsPolicy
 from careguide.guardrails.types import Check, CheckContext, GuardDecision
 from careguide.ingest import Embedder
@@ -337,17 +336,7 @@ class RedFlags:
             if self.embedder is None:
                 raise ConfigError("RedFlags needs an embedder to compare clauses with its concepts.")
             texts = [t for items in self.concepts.values() for t in items]
-            key = hashlib.sha256("\n".join([self.embedder.name, *texts]).encode()).hexdigest()[:16]
-            cached = _cache_dir() / f"red-flags-{key}.npy"
-            if cached.is_file():
-                self._vectors = np.load(cached)
-            else:
-                self._vectors = unit_vectors(np.asarray(self.embedder.embed(texts)))
-                try:
-                    cached.parent.mkdir(parents=True, exist_ok=True)
-                    np.save(cached, self._vectors)
-                except OSError:
-                    pass  # a read-only cache only costs the embedding again next start
+            self._vectors = cached_unit_vectors(self.embedder, texts, prefix="red-flags-")
         return self._vectors
 
     def scores(self, clause_vectors: np.ndarray, clause_texts: Sequence[str]) -> dict[str, tuple[float, int]]:

@@ -33,6 +33,22 @@ def _cache_dir() -> Path:
     return Path(root) / "exemplars"
 
 
+def cached_unit_vectors(embedder: Embedder, texts: Sequence[str], prefix: str = "") -> np.ndarray:
+    """Unit vectors of a bank's texts, cached on disk under ``_cache_dir()`` by the embedding model
+    and the texts (a changed bank or model re-embeds); ``prefix`` names the bank's files."""
+    key = hashlib.sha256("\n".join([embedder.name, *texts]).encode()).hexdigest()[:16]
+    cached = _cache_dir() / f"{prefix}{key}.npy"
+    if cached.is_file():
+        return np.asarray(np.load(cached), dtype=np.float32)
+    vectors = unit_vectors(np.asarray(embedder.embed(list(texts))))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cached, vectors)
+    except OSError:
+        pass  # a read-only cache only costs the embedding again next start
+    return vectors
+
+
 class LastMessageEmbedder:
     """The configured embedder, remembering the last message's vectors so every layer embeds it once.
 
@@ -101,17 +117,7 @@ class ExemplarBank:
     @property
     def vectors(self) -> np.ndarray:
         if self._vectors is None:
-            key = hashlib.sha256("\n".join([self.embedder.name, *self.texts]).encode()).hexdigest()[:16]
-            cached = _cache_dir() / f"{key}.npy"
-            if cached.is_file():
-                self._vectors = np.load(cached)
-            else:
-                self._vectors = unit_vectors(self.embedder.embed(self.texts))
-                try:
-                    cached.parent.mkdir(parents=True, exist_ok=True)
-                    np.save(cached, self._vectors)
-                except OSError:
-                    pass  # a read-only cache only costs the embedding again next start
+            self._vectors = cached_unit_vectors(self.embedder, self.texts)
         return self._vectors
 
     def embed(self, text: str) -> np.ndarray:

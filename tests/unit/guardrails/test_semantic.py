@@ -14,6 +14,7 @@ from careguide.guardrails.semantic import (
     ExemplarBank,
     LastMessageEmbedder,
     SemanticCheck,
+    cached_unit_vectors,
 )
 from careguide.guardrails.types import CheckContext
 
@@ -234,3 +235,15 @@ def test_a_piece_reader_added_twice_is_read_once():
     embedder.add_pieces(split)
     embedder.embed(["a"])
     assert inner.calls == [["a"], ["a!"]]
+
+
+def test_a_bank_is_embedded_once_and_again_only_when_its_text_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAREGUIDE_CACHE_DIR", str(tmp_path))
+    inner = CountingEmbedder()
+    first = cached_unit_vectors(inner, ["fever", "rash"], prefix="bank-")
+    again = cached_unit_vectors(inner, ["fever", "rash"], prefix="bank-")
+    assert inner.calls == [["fever", "rash"]] and np.array_equal(first, again)
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0)
+    cached_unit_vectors(inner, ["fever", "cough"], prefix="bank-")
+    assert inner.calls[-1] == ["fever", "cough"]
+    assert {p.name.split("-")[0] for p in (tmp_path / "exemplars").iterdir()} == {"bank"}
