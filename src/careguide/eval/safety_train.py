@@ -250,13 +250,35 @@ def train_family(
 ) -> dict[str, Any]:
     """Fit a family's classifier and choose its threshold for ``budget`` false alarms."""
     build = emergency_training if family == "emergency" else crisis_training
-    data = build(data_dir, benign_questions, bank)
+    return fit_budgeted(
+        embedder,
+        build(data_dir, benign_questions, bank),
+        list(budget_negatives(family, data_dir).values()),
+        c,
+        budget,
+        sources=SOURCES[family],
+        budget_text=f"at most {budget:.1%} of {BUDGETS[family]} reach the threshold",
+    )
+
+
+def fit_budgeted(
+    embedder: Any,
+    data: dict[str, list[str]],
+    budget_groups: list[list[str]],
+    c: float,
+    budget: float,
+    sources: str,
+    budget_text: str,
+) -> dict[str, Any]:
+    """A logistic regression on ``data['positive']`` vs ``data['negative']`` and the lowest threshold
+    at which at most ``budget`` of each group of (never trained on) negatives reaches it: the weights
+    file's record."""
     texts = data["positive"] + data["negative"]
     labels = np.array([1] * len(data["positive"]) + [0] * len(data["negative"]))
     weights, bias = fit(np.asarray(embedder.embed(texts)), labels, c)
     threshold = 0.0
-    for texts in budget_negatives(family, data_dir).values():
-        negatives = np.asarray(embedder.embed(texts))
+    for group in budget_groups:
+        negatives = np.asarray(embedder.embed(group))
         probabilities = 1.0 / (1.0 + np.exp(-(negatives @ weights + bias)))
         threshold = max(threshold, threshold_for(probabilities, budget))
     return {
@@ -268,8 +290,8 @@ def train_family(
             "positive": len(data["positive"]),
             "negative": len(data["negative"]),
             "C": c,
-            "sources": SOURCES[family],
-            "threshold_budget": f"at most {budget:.1%} of {BUDGETS[family]} reach the threshold",
+            "sources": sources,
+            "threshold_budget": budget_text,
             "split": f"sha256('{sd.SPLIT_SEED}:<set>:<id>') % 100 >= {sd.REPORT_SHARE} is the tuning part",
         },
     }

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from careguide.eval import safety_data as sd
-from careguide.eval.safety_train import fit, threshold_for
+from careguide.eval.safety_train import fit_budgeted
 from careguide.guardrails import ScopeCheck
 
 NEGATIVE_QUERIES = "medical_safety_riskgraded"
@@ -66,31 +66,20 @@ def train_scope(
     embedder: Any, data_dir: Path, medquad_questions: list[str], c: float = 1.0, budget: float = 0.05
 ) -> dict[str, Any]:
     """Fit the scope classifier and choose its threshold on the non-medical queries' tuning part."""
-    data = scope_training(data_dir, medquad_questions)
-    texts = data["positive"] + data["negative"]
-    labels = np.array([1] * len(data["positive"]) + [0] * len(data["negative"]))
-    weights, bias = fit(np.asarray(embedder.embed(texts)), labels, c)
     # The classifier only reads messages without a health word: count the budget on those.
     words = ScopeCheck("")
     unworded = [t for t in non_medical_queries(data_dir, "tune") if not words.has_health_word(t)]
-    negatives = np.asarray(embedder.embed(unworded))
-    threshold = threshold_for(1.0 / (1.0 + np.exp(-(negatives @ weights + bias))), budget)
-    return {
-        "weights": [round(float(w), 6) for w in weights],
-        "bias": round(bias, 6),
-        "embedding_model": embedder.name,
-        "threshold": round(threshold, 4),
-        "training": {
-            "positive": len(data["positive"]),
-            "negative": len(data["negative"]),
-            "C": c,
-            "sources": "MedQuAD and MeQSum questions (CC BY 4.0); presidio-research synthetic sentences "
-            "(MIT); XSTest safe prompts, tuning part (CC BY 4.0)",
-            "threshold_budget": f"at most {budget:.0%} of the non-medical r/AskDocs queries without a health "
-            "word (tuning part) reach the threshold",
-            "split": f"sha256('{sd.SPLIT_SEED}:<set>:<id>') % 100 >= {sd.REPORT_SHARE} is the tuning part",
-        },
-    }
+    return fit_budgeted(
+        embedder,
+        scope_training(data_dir, medquad_questions),
+        [unworded],
+        c,
+        budget,
+        sources="MedQuAD and MeQSum questions (CC BY 4.0); presidio-research synthetic sentences "
+        "(MIT); XSTest safe prompts, tuning part (CC BY 4.0)",
+        budget_text=f"at most {budget:.0%} of the non-medical r/AskDocs queries without a health "
+        "word (tuning part) reach the threshold",
+    )
 
 
 def compare_scope(config: Any, part: sd.Part = "report", limit: int = 300) -> list[str]:
