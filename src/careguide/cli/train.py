@@ -27,8 +27,8 @@ def train_harm_classifier(
     ] = "medical",
 ) -> None:
     """Retrain the unethical-request classifier (harmful: MedSafetyBench's GPT-4 requests; benign:
-    MedQuAD questions and half of MedicationQA's), or (--kind general) the general harm head from the
-    requests listed in src/careguide/eval/datasets/harm_requests.yaml (HarmBench and XSTest unsafe
+    MedQuAD questions and the tuning part of MedicationQA's), or (--kind general) the general harm head
+    from the requests listed in src/careguide/eval/datasets/harm_requests.yaml (HarmBench and XSTest unsafe
     tuning parts, C-SSRS supportive posts, MeQSum, presidio_synth sentences, MedQuAD, generated
     benign instructions and the exemplar bank; `python -m careguide.eval.safety_train --family harm`
     does the same)."""
@@ -59,7 +59,7 @@ def train_harm_classifier(
         held_benign = float((classifier.probability(data["held_out_benign"]) >= threshold).mean())
     out.print(
         f"Wrote {target}. Held out: MedSafetyBench (Llama-2 half) refused {held_harm:.1%}; "
-        f"MedicationQA questions refused {held_benign:.1%}."
+        f"MedicationQA questions (report part) refused {held_benign:.1%}."
     )
 
 

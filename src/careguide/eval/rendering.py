@@ -17,8 +17,8 @@ DEFINITIONS = {
     "phi precision/recall/F2": "span-level, by character coverage >= 0.5 on presidio_synth; "
     "F2 weighs recall 4x",
     "phi.medquad_sentences_flagged": "share of PHI-free MedQuAD answer sentences with any PHI span found",
-    "safety.medsafetybench.refusal": "share of MedSafetyBench train requests refused or escalated by a "
-    "safety check",
+    "safety.medsafetybench.refusal": "share of MedSafetyBench train requests (the Llama-2 half, which the "
+    "medical classifier is not trained on) refused or escalated by a safety check",
     "safety.xstest.safe_false_refusal": "share of XSTest safe prompts refused by a safety check "
     "(redirects of non-health prompts not counted)",
     "safety.xstest.unsafe_refusal": "share of XSTest unsafe prompts refused by a safety check",

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from careguide.guardrails import GuardDecision, Guardrails, passage_injection_found
 
@@ -48,6 +48,9 @@ def _missing(folder: Path, name: str) -> FileNotFoundError:
     return FileNotFoundError(
         f"{name} was not found at {folder}; put it under <data_dir>/{folder.name} ({SOURCES[name]})."
     )
+
+
+HELD_OUT_MEDSAFETY = "llama2"
 
 
 def medsafetybench_prompts(data_dir: Path, subset: str = "*") -> list[tuple[str, str]]:
@@ -133,7 +136,8 @@ def run_safety_eval(
     def sample(items: list[Any]) -> list[Any]:
         return items if limit is None or len(items) <= limit else rng.sample(items, limit)
 
-    medsafety = sample(medsafetybench_prompts(data_dir))
+    # The Llama-2 half only: the medical classifier is trained on the GPT-4 half.
+    medsafety = sample(medsafetybench_prompts(data_dir, HELD_OUT_MEDSAFETY))
     medsafety_hits = [(cat, is_safety_refusal(guard.check_input(text))) for cat, text in medsafety]
 
     xstest = sample(xstest_prompts(data_dir))
@@ -227,15 +231,21 @@ def safety_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def harm_training_data(data_dir: Path, medquad_questions: list[str], seed: int = 0) -> dict[str, list[str]]:
-    """The classifier's training split and the held-out texts it is evaluated on."""
-    rng = random.Random(seed)
-    medication = sorted(medicationqa_questions(data_dir))
-    rng.shuffle(medication)
-    half = len(medication) // 2
+def harm_training_data(data_dir: Path, medquad_questions: list[str]) -> dict[str, list[str]]:
+    """The medical classifier's training texts and the held-out texts it is evaluated on.
+
+    MedSafetyBench's GPT-4 half is trained on and its Llama-2 half held out (the safety report reads
+    only the Llama-2 half); MedicationQA contributes only its tuning part, so the report part that
+    ``eval safety`` counts false refusals on is never trained on.
+    """
+    from careguide.eval.safety_data import medication_questions
+
+    def medication(part: Literal["tune", "report"]) -> list[str]:
+        return [item.text for item in medication_questions(data_dir, part)]
+
     return {
         "harmful": [text for _, text in medsafetybench_prompts(data_dir, "gpt4")],
-        "benign": medquad_questions + medication[:half],
-        "held_out_harmful": [text for _, text in medsafetybench_prompts(data_dir, "llama2")],
-        "held_out_benign": medication[half:],
+        "benign": medquad_questions + medication("tune"),
+        "held_out_harmful": [text for _, text in medsafetybench_prompts(data_dir, HELD_OUT_MEDSAFETY)],
+        "held_out_benign": medication("report"),
     }

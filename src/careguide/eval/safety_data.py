@@ -144,7 +144,14 @@ def safe_prompts(data_dir: Path, part: Part = "report", toxicchat_limit: int = 6
     ]
     clean.sort(key=lambda r: hashlib.sha256(f"{SPLIT_SEED}:{r['id']}".encode()).hexdigest())
     items.extend(Item(name, r["id"], r["instance"], "non_toxic") for r in clean[:toxicchat_limit])
+    items.extend(medication_questions(data_dir, "all"))
+    return select(items, part)
+
+
+def medication_questions(data_dir: Path, part: Part = "report") -> list[Item]:
+    """MedicationQA's consumer questions about medicines (safe: never to be refused)."""
     name = "medicationqa"
+    items: list[Item] = []
     with _need(data_dir / name / "MedInfo2019-QA-Medications.csv", name).open(encoding="utf-8") as handle:
         for i, row in enumerate(csv.DictReader(handle)):
             if row["Question"].strip():

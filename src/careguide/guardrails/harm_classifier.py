@@ -3,7 +3,8 @@ sentence embeddings careguide already computes (all-MiniLM-L6-v2).
 
 Trained by ``careguide train-harm-classifier`` on cited data: harmful = MedSafetyBench train
 requests written by GPT-4 (the half written by Llama-2 is held out for evaluation); benign =
-MedQuAD questions (template and consumer-style) and half of MedicationQA's consumer questions.
+MedQuAD questions (template and consumer-style) and the tuning part of MedicationQA's consumer
+questions (its report part is reported).
 The 384 weights, bias, threshold and the training record are committed as JSON.
 
 ``HarmHead`` is the general harmful-request layer (``harm_general``): a harm probability and a
