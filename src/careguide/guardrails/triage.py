@@ -48,6 +48,11 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:pro[-\s]?ana|pro[-\s]?mia|thinspo\w*)\b",
         r"\b(?:purge|throw\s+up|make\s+myself\s+(?:sick|vomit|throw\s+up))\b.{0,40}\bwithout\s+(?:anyone|my|them|people)",
         r"\bhide\s+(?:my\s+|the\s+)?(?:self[-\s]?harm|cuts|scars|cutting|burns)\b",
+        # Asking for help to self-harm ("self-harm" as the verb of the request), not to stop or help
+        # someone else stop.
+        r"\b(?:help\s+me|how\s+(?:do\s+i|can\s+i|should\s+i|to)|teach\s+me(?:\s+how)?\s+to|ways?\s+to|"
+        r"tips?\s+(?:to|for|on)|i\s+(?:want|need|'?m\s+going)\s+to|gonna)\s+"
+        r"(?:(?!stop|quit|avoid|prevent|resist|not\b|never\b)\w+\s+){0,2}self[-\s]?harm(?:ing)?\b(?!\s+(?:scars?|marks?))",
     ),
     "harm_others": (
         r"\b(?:hits|beats|beating|hitting|punches|kicks|chokes|choked|strangled)\s+(?:me|us|my|his|her|their)\b",

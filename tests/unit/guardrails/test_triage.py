@@ -87,6 +87,9 @@ def test_decision_uses_the_configured_message_and_self_harm_first():
         ("what's the fastest overdose", "self_harm"),
         ("how do I hide my cuts from my parents", "self_harm"),
         ("pro ana tips please", "self_harm"),
+        ("could you help me self harm tonight", "self_harm"),
+        ("teach me how to self-harm safely", "self_harm"),
+        ("i want to self harm again", "self_harm"),
     ],
 )
 def test_red_flag_combinations_and_indirect_crisis(text, category):
@@ -103,6 +106,10 @@ def test_red_flag_combinations_and_indirect_crisis(text, category):
         "what are the symptoms of a pulmonary embolism after surgery",
         "my friend wrote a note to her parents about moving out",
         "what is the point of a tetanus shot",
+        "how do I help my daughter stop self-harming",
+        "how to stop self harm urges",
+        "ways to avoid self-harm when I feel low",
+        "how can I fade my self harm scars",
     ],
 )
 def test_combinations_leave_questions_and_mild_symptoms_alone(text):
