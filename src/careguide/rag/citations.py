@@ -4,7 +4,8 @@ states a fact is kept only if the passage it cites supports it.
 Support is lexical and strict about what matters most in patient education:
 - enough of the sentence's content words (crudely stemmed) appear in the passage;
 - every number, dose, unit and frequency in the sentence appears in the passage;
-- the sentence is not negated where the passage is not (and the reverse).
+- the sentence is not negated where the passage is not (and the reverse), the passage read at the
+  clauses of its best-matching sentence that the claim covers.
 An unsupported sentence is re-attributed to a passage that supports it, or dropped.
 """
 
@@ -106,16 +107,47 @@ _BULLET = re.compile(r"(?:^|\s)-\s+")
 """A list item's dash: MedQuAD lists run several items into one sentence ("- Do not share ... - Wash ...")."""
 
 
-def _best_window_negated(words: set[str], passage: str) -> bool:
-    """Is the passage sentence that best matches the claim negated? Questions in the passage (its
-    title: "Is X inherited?") state nothing, so they are not candidates."""
+_CLAUSE_JOINT = re.compile(
+    r"\s*[,;:()]\s*|\s+(?=(?:but|because|although|though|while|whereas|which|yet|unless)\b)", re.I
+)
+"""Where a passage sentence divides into clauses (and list items) for aligning a claim with it."""
+
+
+def aligned_span(words: set[str], sentence: str) -> str:
+    """The clauses of ``sentence`` that a claim with content ``words`` covers: greedily the clause
+    sharing the most of the claim's words (a lay word counts for its term), then each clause that
+    adds words the chosen ones lack. A piece of a split sentence ("But they can improve symptoms")
+    aligns with its own half of the source sentence, not with the half that says "not"."""
+    clauses = [c for c in _CLAUSE_JOINT.split(sentence) if c and c.strip()]
+    if len(clauses) < 2:
+        return sentence
+    covers = [words & (content_words(c) | lay_words(c)) for c in clauses]
+    chosen: list[int] = []
+    covered: set[str] = set()
+    while True:
+        best = max(range(len(clauses)), key=lambda i: len(covers[i] - covered))
+        if not covers[best] - covered:
+            break
+        chosen.append(best)
+        covered |= covers[best]
+    return " ".join(clauses[i] for i in sorted(chosen)) if chosen else sentence
+
+
+def aligned_sentence(words: set[str], passage: str) -> str:
+    """The passage sentence (or list item) that best matches the claim. Questions in the passage
+    (its title: "Is X inherited?") state nothing, so they are not candidates."""
     statements = [
         item
         for sentence in split_sentences(passage)
         if not sentence.rstrip().endswith("?")
         for item in _BULLET.split(sentence)
     ]
-    return bool(NEGATION.search(best_sentence(" ".join(words), "\n".join(statements) or passage)))
+    return best_sentence(" ".join(words), "\n".join(statements) or passage)
+
+
+def _best_window_negated(words: set[str], passage: str) -> bool:
+    """Is the span of the best-matching passage sentence that the claim covers negated?"""
+    return bool(NEGATION.search(aligned_span(words, aligned_sentence(words, passage))))
 
 
 @dataclass(frozen=True)

@@ -190,3 +190,22 @@ def test_a_negated_list_item_does_not_flip_its_neighbour():
 def test_word_forms_match():
     assert supports("Symptoms involved enlarged hands.", "Common symptoms involve enlarged hands.").supported
     assert supports("Symptoms included enlarged hands.", "Common symptoms include enlarged hands.").supported
+
+
+# A piece of a split sentence is checked against its own half of the source sentence.
+SPLIT_SOURCE = (
+    "Rest alone does not mend a torn tendon quickly, but gentle stretching can restore movement over "
+    "several weeks."
+)
+
+
+def test_a_piece_whose_source_negation_is_in_the_other_half_is_supported():
+    assert supports("But gentle stretching can restore movement over several weeks.", SPLIT_SOURCE).supported
+    assert supports("Rest alone does not mend a torn tendon quickly.", SPLIT_SOURCE).supported
+
+
+def test_a_piece_that_drops_the_negation_of_its_own_half_is_rejected():
+    verdict = supports("Rest alone mends a torn tendon quickly.", SPLIT_SOURCE)
+    assert not verdict.supported and "negation" in verdict.reason
+    added = supports("But gentle stretching cannot restore movement over several weeks.", SPLIT_SOURCE)
+    assert not added.supported and "negation" in added.reason
