@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from careguide.ingest import split_sentences
+from careguide.rag.roles import moved_subject, substituted_noun
 from careguide.rag.words import NEGATION, content_words, frequencies, glossary, names, quantities
 
 _CITATION = re.compile(r"\s*\[(\d+)\]")
@@ -80,8 +81,15 @@ def supports(sentence: str, passage: str, min_overlap: float = MIN_OVERLAP) -> S
     overlap = len(words & (content_words(passage) | lay_words(passage))) / len(words)
     if overlap < min_overlap:
         return Support(False, f"only {overlap:.0%} of its words are in the passage", overlap)
-    if bool(NEGATION.search(claim)) != bool(_best_window_negated(words, passage)):
+    source = aligned_sentence(words, passage)
+    if bool(NEGATION.search(claim)) != bool(NEGATION.search(aligned_span(words, source))):
         return Support(False, "negation differs from the passage", overlap)
+    moved = moved_subject(claim, source)
+    if moved:
+        return Support(False, f"subject not a subject in the passage: {moved}", overlap)
+    substituted = substituted_noun(claim, source, passage)
+    if substituted:
+        return Support(False, f"word substituted: {substituted[0]} for {substituted[1]}", overlap)
     return Support(True, "", overlap)
 
 
@@ -108,7 +116,9 @@ _BULLET = re.compile(r"(?:^|\s)-\s+")
 
 
 _CLAUSE_JOINT = re.compile(
-    r"\s*[,;:()]\s*|\s+(?=(?:but|because|although|though|while|whereas|which|yet|unless)\b)", re.I
+    r"\s*[,;:()]\s*"
+    r"|\s+(?=(?:but|because|although|though|while|whereas|which|that|who|whom|whose|where|yet|unless)\b)",
+    re.I,
 )
 """Where a passage sentence divides into clauses (and list items) for aligning a claim with it."""
 
@@ -143,11 +153,6 @@ def aligned_sentence(words: set[str], passage: str) -> str:
         for item in _BULLET.split(sentence)
     ]
     return best_sentence(" ".join(words), "\n".join(statements) or passage)
-
-
-def _best_window_negated(words: set[str], passage: str) -> bool:
-    """Is the span of the best-matching passage sentence that the claim covers negated?"""
-    return bool(NEGATION.search(aligned_span(words, aligned_sentence(words, passage))))
 
 
 @dataclass(frozen=True)

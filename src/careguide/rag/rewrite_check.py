@@ -2,8 +2,9 @@
 
 :func:`verify_rewrite` accepts a rewrite only if it keeps the source's numbers and units,
 frequencies, negations, hedges ("may", "some people"), names and content words (a glossary
-alternative stands for its term; a dropped abbreviation is its own spelled-out name) and adds no
-content word of its own. A sentence whose rewrite fails is shown as it was written.
+alternative stands for its term; a dropped abbreviation is its own spelled-out name), adds no
+content word of its own, and keeps each subject a subject (:func:`careguide.rag.roles.moved_subject`:
+"Y causes X" is not "X causes Y"). A sentence whose rewrite fails is shown as it was written.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from careguide.rag.roles import moved_subject
 from careguide.rag.words import (
     NEGATION,
     PRONUNCIATION,
@@ -98,4 +100,7 @@ def verify_rewrite(source: str, rewrite: str) -> RewriteCheck:
     dropped = source_words - rewrite_words - replaced - short_words - _GLUE - conceded
     if dropped:
         return RewriteCheck(False, f"words dropped: {', '.join(sorted(dropped))}")
+    moved = moved_subject(rewrite_plain, source_plain)
+    if moved:
+        return RewriteCheck(False, f"subject moved: {moved}")
     return RewriteCheck(True)

@@ -45,3 +45,18 @@ def test_a_dropped_concession_needs_its_but():
     assert verify_rewrite(
         source, "The drug does not cure the disease. But it can slow it down in many people."
     ).ok
+
+
+def test_a_rewrite_that_swaps_subject_and_object_is_rejected():
+    source = "Lead poisoning can cause anemia in young children."
+    check = verify_rewrite(source, "Anemia can cause lead poisoning in young children.")
+    assert not check.ok and "subject" in check.reason
+    assert verify_rewrite(source, "In young children, lead poisoning can cause anemia.").ok
+
+
+def test_split_pieces_keep_the_negation_of_their_own_half():
+    source = "Rest does not mend a torn tendon, but gentle stretching can restore movement over weeks."
+    pieces = "Rest does not mend a torn tendon. But gentle stretching can restore movement over weeks."
+    assert verify_rewrite(source, pieces).ok
+    dropped = "Rest mends a torn tendon. But gentle stretching can restore movement over weeks."
+    assert "negation" in verify_rewrite(source, dropped).reason
