@@ -82,7 +82,7 @@ def supports(sentence: str, passage: str, min_overlap: float = MIN_OVERLAP) -> S
     if overlap < min_overlap:
         return Support(False, f"only {overlap:.0%} of its words are in the passage", overlap)
     source = aligned_sentence(words, passage)
-    if bool(NEGATION.search(claim)) != bool(NEGATION.search(aligned_span(words, source))):
+    if bool(NEGATION.search(claim)) != _negated(aligned_span(words, source), claim):
         return Support(False, "negation differs from the passage", overlap)
     moved = moved_subject(claim, source)
     if moved:
@@ -141,6 +141,19 @@ def aligned_span(words: set[str], sentence: str) -> str:
         chosen.append(best)
         covered |= covers[best]
     return " ".join(clauses[i] for i in sorted(chosen)) if chosen else sentence
+
+
+def _negated(span: str, claim: str) -> bool:
+    """Does the passage span say "not", itself or through the glossary word the claim uses for one
+    of its terms ("insufficient evidence": "not enough evidence")?"""
+    if NEGATION.search(span):
+        return True
+    words, lowered = glossary(), claim.lower()
+    return any(
+        NEGATION.search(alternative) and alternative.lower() in lowered
+        for term in words._terms_in(span.lower())
+        for alternative in words.alternatives.get(term, ())
+    )
 
 
 def aligned_sentence(words: set[str], passage: str) -> str:

@@ -236,3 +236,10 @@ def test_one_substituted_noun_is_rejected_even_above_the_overlap_threshold():
     source = "Lead poisoning can cause anemia in young children."
     verdict = supports("Lead poisoning can cause fever in young children.", source)
     assert verdict.overlap >= 0.8 and not verdict.supported and "fever for anemia" in verdict.reason
+
+
+def test_a_glossary_word_that_says_not_counts_as_the_passage_negation():
+    passage = "There is insufficient evidence that heat helps, although cold packs can ease swelling."
+    assert supports("There is not enough evidence that heat helps.", passage).supported
+    assert supports("Cold packs can ease swelling.", passage).supported
+    assert not supports("Cold packs cannot ease swelling.", passage).supported
