@@ -36,7 +36,7 @@ from careguide.rag.entailment import candidate_features, fit_entailment
 from careguide.rag.followup import Query, resolve
 from careguide.rag.guarded import AnswerGuard, GuardedAnswer, answer_safely, check_answer
 from careguide.rag.llm import ChatClient, ChatModel, Endpoint, LLMError, client_for
-from careguide.rag.plain import Rewrite, abbreviations, rewrite, used_abbreviations, verify_rewrite
+from careguide.rag.plain import Rewrite, rewrite, used_abbreviations
 from careguide.rag.retrieval import (
     FILTER_KEYS,
     DenseRetriever,
@@ -48,7 +48,8 @@ from careguide.rag.retrieval import (
     open_retriever,
     parse_filter,
 )
-from careguide.rag.words import names, quantities
+from careguide.rag.rewrite_check import verify_rewrite
+from careguide.rag.words import abbreviations, names, quantities
 
 __all__ = [
     "ABSTENTION",

@@ -4,7 +4,8 @@ states a fact is kept only if the passage it cites supports it.
 Support is lexical and strict about what matters most in patient education:
 - enough of the sentence's content words (crudely stemmed) appear in the passage;
 - every number, dose, unit and frequency in the sentence appears in the passage;
-- the sentence is not negated where the passage is not (and the reverse).
+- the sentence is not negated where the passage is not (and the reverse), the passage read at the
+  clauses of its best-matching sentence that the claim covers.
 An unsupported sentence is re-attributed to a passage that supports it, or dropped.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from careguide.ingest import split_sentences
+from careguide.rag.roles import moved_subject, substituted_noun
 from careguide.rag.words import NEGATION, content_words, frequencies, glossary, names, quantities
 
 _CITATION = re.compile(r"\s*\[(\d+)\]")
@@ -79,8 +81,15 @@ def supports(sentence: str, passage: str, min_overlap: float = MIN_OVERLAP) -> S
     overlap = len(words & (content_words(passage) | lay_words(passage))) / len(words)
     if overlap < min_overlap:
         return Support(False, f"only {overlap:.0%} of its words are in the passage", overlap)
-    if bool(NEGATION.search(claim)) != bool(_best_window_negated(words, passage)):
+    source = aligned_sentence(words, passage)
+    if bool(NEGATION.search(claim)) != _negated(aligned_span(words, source), claim):
         return Support(False, "negation differs from the passage", overlap)
+    moved = moved_subject(claim, source)
+    if moved:
+        return Support(False, f"subject not a subject in the passage: {moved}", overlap)
+    substituted = substituted_noun(claim, source, passage)
+    if substituted:
+        return Support(False, f"word substituted: {substituted[0]} for {substituted[1]}", overlap)
     return Support(True, "", overlap)
 
 
@@ -106,16 +115,57 @@ _BULLET = re.compile(r"(?:^|\s)-\s+")
 """A list item's dash: MedQuAD lists run several items into one sentence ("- Do not share ... - Wash ...")."""
 
 
-def _best_window_negated(words: set[str], passage: str) -> bool:
-    """Is the passage sentence that best matches the claim negated? Questions in the passage (its
-    title: "Is X inherited?") state nothing, so they are not candidates."""
+_CLAUSE_JOINT = re.compile(
+    r"\s*[,;:()]\s*"
+    r"|\s+(?=(?:but|because|although|though|while|whereas|which|that|who|whom|whose|where|yet|unless)\b)",
+    re.I,
+)
+"""Where a passage sentence divides into clauses (and list items) for aligning a claim with it."""
+
+
+def aligned_span(words: set[str], sentence: str) -> str:
+    """The clauses of ``sentence`` that a claim with content ``words`` covers: greedily the clause
+    sharing the most of the claim's words (a lay word counts for its term), then each clause that
+    adds words the chosen ones lack. A piece of a split sentence ("But they can improve symptoms")
+    aligns with its own half of the source sentence, not with the half that says "not"."""
+    clauses = [c for c in _CLAUSE_JOINT.split(sentence) if c and c.strip()]
+    if len(clauses) < 2:
+        return sentence
+    covers = [words & (content_words(c) | lay_words(c)) for c in clauses]
+    chosen: list[int] = []
+    covered: set[str] = set()
+    while True:
+        best = max(range(len(clauses)), key=lambda i: len(covers[i] - covered))
+        if not covers[best] - covered:
+            break
+        chosen.append(best)
+        covered |= covers[best]
+    return " ".join(clauses[i] for i in sorted(chosen)) if chosen else sentence
+
+
+def _negated(span: str, claim: str) -> bool:
+    """Does the passage span say "not", itself or through the glossary word the claim uses for one
+    of its terms ("insufficient evidence": "not enough evidence")?"""
+    if NEGATION.search(span):
+        return True
+    words, lowered = glossary(), claim.lower()
+    return any(
+        NEGATION.search(alternative) and alternative.lower() in lowered
+        for term in words._terms_in(span.lower())
+        for alternative in words.alternatives.get(term, ())
+    )
+
+
+def aligned_sentence(words: set[str], passage: str) -> str:
+    """The passage sentence (or list item) that best matches the claim. Questions in the passage
+    (its title: "Is X inherited?") state nothing, so they are not candidates."""
     statements = [
         item
         for sentence in split_sentences(passage)
         if not sentence.rstrip().endswith("?")
         for item in _BULLET.split(sentence)
     ]
-    return bool(NEGATION.search(best_sentence(" ".join(words), "\n".join(statements) or passage)))
+    return best_sentence(" ".join(words), "\n".join(statements) or passage)
 
 
 @dataclass(frozen=True)

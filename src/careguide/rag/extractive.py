@@ -27,8 +27,9 @@ from functools import lru_cache
 from careguide.ingest import split_sentences
 from careguide.rag import topicality
 from careguide.rag.citations import split_list
-from careguide.rag.plain import rewrite, simplify, used_abbreviations, verify_rewrite
+from careguide.rag.plain import rewrite, simplify, used_abbreviations
 from careguide.rag.retrieval import Passage
+from careguide.rag.rewrite_check import verify_rewrite
 from careguide.rag.understanding import question_types, split_questions
 from careguide.rag.words import content_words, names
 

@@ -9,10 +9,8 @@ after a comma, "because"); a long enumeration ("include A, B, C and D") becomes 
 and ``data/cdc_plain_language_thesaurus.json`` (the CDC thesaurus, a U.S. federal work in the
 public domain), whose alternatives also count as the same word when a rewrite is verified.
 
-:func:`verify_rewrite` accepts a rewrite only if it keeps the source's numbers and units,
-frequencies, negations, hedges ("may", "some people"), names and content words (a glossary
-alternative stands for its term; a dropped abbreviation is its own spelled-out name) and adds no
-content word of its own. A sentence whose rewrite fails is shown as it was written.
+:func:`rewrite` keeps a rewrite only if :func:`careguide.rag.rewrite_check.verify_rewrite` accepts
+it (the same facts, no more and no less); a sentence whose rewrite fails is shown as it was written.
 """
 
 from __future__ import annotations
@@ -20,31 +18,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from careguide.rag.words import NEGATION, Glossary, content_words, frequencies, glossary, names, quantities
+from careguide.rag.rewrite_check import verify_rewrite
+from careguide.rag.words import ABBREVIATION, PRONUNCIATION, Glossary, abbreviations, glossary
 
 __all__ = [
     "Glossary",
     "Rewrite",
-    "RewriteCheck",
     "abbreviations",
     "glossary",
     "rewrite",
     "simplify",
     "used_abbreviations",
-    "verify_rewrite",
 ]
 
-HEDGES = frozenset(
-    """may might can could some often usually sometimes rarely most many few possibly likely
-    probably about almost nearly generally typically""".split()
-)
 _LIST = re.compile(
     r"^(?P<lead>.*?\b(?:include|includes|including|such as)):?\s+(?P<items>[^.;:]+?)\.?$", re.I
 )
 """Only an explicit enumeration becomes a list: after "foods that are lower in" the items would
 lose the words they share."""
-_GLUE = frozenset(content_words("include includes including following these those such"))
-_CONCESSIVE = frozenset(content_words("although though"))
 
 
 def _replace_terms(sentence: str, seen: set[str]) -> str:
@@ -102,45 +93,6 @@ def _articles(text: str) -> str:
     return re.sub(r"(?<![\w-])([Aa]n?) ([A-Za-z][\w-]*)", fix, text)
 
 
-_ABBREVIATION = re.compile(r"\s*\(([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*?)(s?)\)")
-"""A bracketed short form with two capitals or more: "(CKD)", "(HbA1c)", "(MRIs)"."""
-
-
-def _long_form(short: str, before: str) -> str:
-    """The spelled-out name of ``short`` at the end of ``before`` ("" when none): Schwartz &
-    Hearst's rule (PSB 2003): each letter or digit of the short form, right to left, is found in
-    order in the words before the brackets, its first letter at the start of a word, within
-    min(len + 5, 2 * len) words."""
-    words = before.split()
-    span = " ".join(words[-min(len(short) + 5, 2 * len(short)) :])
-    s, i = len(short) - 1, len(span) - 1
-    while s >= 0:
-        c = short[s].lower()
-        if not c.isalnum():
-            s -= 1
-            continue
-        while i >= 0 and (span[i].lower() != c or (s == 0 and i > 0 and span[i - 1].isalnum())):
-            i -= 1
-        if i < 0:
-            return ""
-        i -= 1
-        s -= 1
-    start = span.rfind(" ", 0, i + 1) + 1
-    found = span[start:].strip(" ,;:")
-    return found if len(found.split()) >= 2 or len(found) > len(short) + 2 else ""
-
-
-def abbreviations(text: str) -> dict[str, str]:
-    """Short forms defined in brackets after their spelled-out name: {"CKD": "chronic kidney disease"}."""
-    found: dict[str, str] = {}
-    for match in _ABBREVIATION.finditer(text):
-        short = match.group(1)
-        long = _long_form(short, text[: match.start()])
-        if long:
-            found[short] = long
-    return found
-
-
 def _drop_abbreviations(sentence: str, keep: frozenset[str]) -> str:
     """ "chronic kidney disease (CKD) damages ..." -> "chronic kidney disease damages ..." unless
     the answer uses "CKD" elsewhere (``keep``) or later in this sentence."""
@@ -158,14 +110,14 @@ def _drop_abbreviations(sentence: str, keep: frozenset[str]) -> str:
             return match.group(0)
         return ""
 
-    return _ABBREVIATION.sub(drop, sentence)
+    return ABBREVIATION.sub(drop, sentence)
 
 
 def used_abbreviations(texts: list[str]) -> frozenset[str]:
     """Short forms the texts use outside their own defining brackets."""
     used: set[str] = set()
     for text in texts:
-        bare = _ABBREVIATION.sub(" ", text)
+        bare = ABBREVIATION.sub(" ", text)
         used |= set(re.findall(r"\b[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*\b", bare))
     return frozenset(used)
 
@@ -414,14 +366,6 @@ MIN_PIECE = 5
 """Words each part of a split sentence keeps at least."""
 
 
-_PRONUNCIATION = re.compile(
-    r"\s*\((?=[^()]*\b[A-Z]{2,}\b)(?=[^()]*\b[a-z]+\b)"
-    r"(?:[A-Za-z]+-){2,}[A-Za-z]+(?:\s+(?:[A-Za-z]+-)+[A-Za-z]+)*\)"
-)
-"""A pronunciation guide: "(uh-NEE-me-uh)", "(A-tre-al fi-bri-LA-shun)" (three syllables or more
-joined by hyphens, some in capitals and some not; "(HIV-AIDS)" and "(non-ADD)" are no guides)."""
-
-
 def _semicolon_pieces(text: str) -> list[str]:
     """The text split at its semicolons outside brackets ("(OR 4.6; 95% CI 1.5 to 13.9)" stays)."""
     pieces: list[str] = []
@@ -447,7 +391,7 @@ def simplify(
     ``seen`` collects the terms already named in brackets earlier in the same answer; ``keep``
     holds the abbreviations the answer uses elsewhere (their defining brackets stay)."""
     seen = set() if seen is None else seen
-    text = _replace_terms(_drop_abbreviations(_PRONUNCIATION.sub("", sentence), keep), seen)
+    text = _replace_terms(_drop_abbreviations(PRONUNCIATION.sub("", sentence), keep), seen)
     # "; and identify ..." continues the sentence: only a piece with its own subject stands alone
     # "eat smaller meals; avoid fatty foods; and eat less fiber" is one enumeration: not split
     enumeration = re.search(r";\s+(?:and|or)\s+(?!(?:" + _SUBJECTS + r")\s)", text, re.I)
@@ -463,75 +407,6 @@ def simplify(
         else:
             sentences.append(_sentence(piece))
     return [s for s in sentences if s], items
-
-
-@dataclass(frozen=True)
-class RewriteCheck:
-    ok: bool
-    reason: str = ""
-
-
-def _hedges(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z]+", text.lower()) if w in HEDGES}
-
-
-def verify_rewrite(source: str, rewrite: str) -> RewriteCheck:
-    """Does ``rewrite`` say what ``source`` says, no more and no less? (see the module docstring)"""
-    words = glossary()
-    source_plain = _PRONUNCIATION.sub("", source.replace("\u2019", "'"))  # a guide says no fact
-    rewrite_plain = rewrite.replace("\u2019", "'")
-    if quantities(source_plain) != quantities(rewrite_plain):
-        return RewriteCheck(False, "numbers or units differ")
-    if frequencies(source_plain) != frequencies(rewrite_plain):
-        return RewriteCheck(False, "frequency differs")
-    lay = words.lay_words(source_plain)
-    lowered = rewrite_plain.lower()
-    terms = words._terms_in(source_plain.lower())
-    lay_negations = sum(  # "in the absence of" -> "without", once for each time the source says it
-        len(re.findall(rf"\b{re.escape(t)}\b", source_plain.lower()))
-        * max(
-            (len(NEGATION.findall(a)) for a in words.alternatives.get(t, ()) if a.lower() in lowered),
-            default=0,
-        )
-        for t in terms
-    )
-    if len(NEGATION.findall(rewrite_plain)) != len(NEGATION.findall(source_plain)) + lay_negations:
-        return RewriteCheck(False, "negation differs")
-    lay_hedges = {h for t in terms for a in words.alternatives.get(t, ()) for h in _hedges(a)}
-    # "approximately" -> "about", "frequently" -> "often": the glossary's word, not a new hedge
-    if (
-        not _hedges(source_plain) <= _hedges(rewrite_plain) | {h for h in HEDGES if h in lay}
-        or not _hedges(rewrite_plain) <= _hedges(source_plain) | lay | lay_hedges
-    ):
-        return RewriteCheck(False, "hedge differs")
-    source_words = content_words(source_plain)
-    rewrite_words = content_words(rewrite_plain)
-    replaced = {
-        w
-        for t in terms
-        if any(a.lower() in lowered for a in words.alternatives.get(t, ()))
-        for w in content_words(t)
-    }
-    short = {  # an abbreviation dropped where its spelled-out name (or the plain words for it) stays
-        form
-        for a, long in abbreviations(source_plain).items()
-        if content_words(long) <= rewrite_words | replaced
-        and not re.search(rf"\b{re.escape(a)}", rewrite_plain)
-        for form in (a.lower(), f"{a.lower()}s")
-    }
-    lost_names = {n for n in names(source_plain) if n not in lowered and n not in short}
-    if lost_names:
-        return RewriteCheck(False, f"names dropped: {', '.join(sorted(lost_names))}")
-    added = rewrite_words - source_words - lay - _GLUE
-    if added:
-        return RewriteCheck(False, f"words added: {', '.join(sorted(added))}")
-    short_words = {w for a in short for w in content_words(a)}
-    # "Although A, B" -> "A. But B": the concession is said by "but"
-    conceded = _CONCESSIVE if re.search(r"\bbut\b", lowered) else set()
-    dropped = source_words - rewrite_words - replaced - short_words - _GLUE - conceded
-    if dropped:
-        return RewriteCheck(False, f"words dropped: {', '.join(sorted(dropped))}")
-    return RewriteCheck(True)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""Text primitives shared by the citation checker and the plain-language rewriter: content words
-(crudely stemmed, stop words dropped), numbers with their units, frequencies, negations, names, and
-the plain-language glossary (everyday words for medical terms). Imports nothing else from rag, so
-that citations and plain both build on it without importing each other.
+"""Text primitives shared by the citation checker, the plain-language rewriter and its verifier:
+content words (crudely stemmed, stop words dropped), numbers with their units, frequencies,
+negations, names, defined abbreviations, pronunciation guides, and the plain-language glossary
+(everyday words for medical terms). Imports nothing else from rag, so that citations, plain and
+rewrite_check all build on it without importing each other.
 """
 
 from __future__ import annotations
@@ -60,6 +61,53 @@ def names(text: str) -> set[str]:
     """Names of conditions, drugs and people (capitalised mid-sentence, or hyphenated), lower-cased:
     an answer about "Holmes-Adie syndrome" must not cite a passage about another syndrome."""
     return {n.lower().removesuffix("'s") for n in _NAME.findall(text.strip())}
+
+
+ABBREVIATION = re.compile(r"\s*\(([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*?)(s?)\)")
+"""A bracketed short form with two capitals or more: "(CKD)", "(HbA1c)", "(MRIs)"."""
+
+
+def _long_form(short: str, before: str) -> str:
+    """The spelled-out name of ``short`` at the end of ``before`` ("" when none): Schwartz &
+    Hearst's rule (PSB 2003): each letter or digit of the short form, right to left, is found in
+    order in the words before the brackets, its first letter at the start of a word, within
+    min(len + 5, 2 * len) words."""
+    words = before.split()
+    span = " ".join(words[-min(len(short) + 5, 2 * len(short)) :])
+    s, i = len(short) - 1, len(span) - 1
+    while s >= 0:
+        c = short[s].lower()
+        if not c.isalnum():
+            s -= 1
+            continue
+        while i >= 0 and (span[i].lower() != c or (s == 0 and i > 0 and span[i - 1].isalnum())):
+            i -= 1
+        if i < 0:
+            return ""
+        i -= 1
+        s -= 1
+    start = span.rfind(" ", 0, i + 1) + 1
+    found = span[start:].strip(" ,;:")
+    return found if len(found.split()) >= 2 or len(found) > len(short) + 2 else ""
+
+
+def abbreviations(text: str) -> dict[str, str]:
+    """Short forms defined in brackets after their spelled-out name: {"CKD": "chronic kidney disease"}."""
+    found: dict[str, str] = {}
+    for match in ABBREVIATION.finditer(text):
+        short = match.group(1)
+        long = _long_form(short, text[: match.start()])
+        if long:
+            found[short] = long
+    return found
+
+
+PRONUNCIATION = re.compile(
+    r"\s*\((?=[^()]*\b[A-Z]{2,}\b)(?=[^()]*\b[a-z]+\b)"
+    r"(?:[A-Za-z]+-){2,}[A-Za-z]+(?:\s+(?:[A-Za-z]+-)+[A-Za-z]+)*\)"
+)
+"""A pronunciation guide: "(uh-NEE-me-uh)", "(A-tre-al fi-bri-LA-shun)" (three syllables or more
+joined by hyphens, some in capitals and some not; "(HIV-AIDS)" and "(non-ADD)" are no guides)."""
 
 
 def frequencies(text: str) -> set[str]:

@@ -190,3 +190,56 @@ def test_a_negated_list_item_does_not_flip_its_neighbour():
 def test_word_forms_match():
     assert supports("Symptoms involved enlarged hands.", "Common symptoms involve enlarged hands.").supported
     assert supports("Symptoms included enlarged hands.", "Common symptoms include enlarged hands.").supported
+
+
+# A piece of a split sentence is checked against its own half of the source sentence.
+SPLIT_SOURCE = (
+    "Rest alone does not mend a torn tendon quickly, but gentle stretching can restore movement over "
+    "several weeks."
+)
+
+
+def test_a_piece_whose_source_negation_is_in_the_other_half_is_supported():
+    assert supports("But gentle stretching can restore movement over several weeks.", SPLIT_SOURCE).supported
+    assert supports("Rest alone does not mend a torn tendon quickly.", SPLIT_SOURCE).supported
+
+
+def test_a_piece_that_drops_the_negation_of_its_own_half_is_rejected():
+    verdict = supports("Rest alone mends a torn tendon quickly.", SPLIT_SOURCE)
+    assert not verdict.supported and "negation" in verdict.reason
+    added = supports("But gentle stretching cannot restore movement over several weeks.", SPLIT_SOURCE)
+    assert not added.supported and "negation" in added.reason
+
+
+DEFINITION = "Gestational diabetes is a type of diabetes that develops during pregnancy."
+
+
+def test_a_sentence_with_its_subject_swapped_is_rejected():
+    verdict = supports(
+        "Pregnancy is a type of diabetes that develops during gestational diabetes.", DEFINITION
+    )
+    assert not verdict.supported and "subject" in verdict.reason
+    assert supports("Gestational diabetes is a type of diabetes.", DEFINITION).supported
+    assert supports("It develops during pregnancy.", DEFINITION).supported
+
+
+def test_a_lay_synonym_of_the_subject_is_supported():
+    source = "Over many years, hypertension can damage the small blood vessels of the kidneys."
+    assert supports(
+        "High blood pressure can damage the small blood vessels of the kidneys.", source
+    ).supported
+    swapped = supports("The kidneys can damage the small blood vessels of hypertension.", source)
+    assert not swapped.supported and "subject" in swapped.reason
+
+
+def test_one_substituted_noun_is_rejected_even_above_the_overlap_threshold():
+    source = "Lead poisoning can cause anemia in young children."
+    verdict = supports("Lead poisoning can cause fever in young children.", source)
+    assert verdict.overlap >= 0.8 and not verdict.supported and "fever for anemia" in verdict.reason
+
+
+def test_a_glossary_word_that_says_not_counts_as_the_passage_negation():
+    passage = "There is insufficient evidence that heat helps, although cold packs can ease swelling."
+    assert supports("There is not enough evidence that heat helps.", passage).supported
+    assert supports("Cold packs can ease swelling.", passage).supported
+    assert not supports("Cold packs cannot ease swelling.", passage).supported

@@ -1,12 +1,11 @@
-"""The deterministic plain-language rewrite and its verifier."""
+"""The deterministic plain-language rewrite (each rewrite checked by its verifier)."""
 
 from __future__ import annotations
 
 import pytest
 
-from careguide.rag.plain import simplify, verify_rewrite
-
-SOURCE = "Hypertension may cause headaches in some people who do not take 20 mg of lisinopril daily."
+from careguide.rag.plain import simplify
+from careguide.rag.rewrite_check import verify_rewrite
 
 
 def test_a_medical_term_becomes_plain_with_the_term_once_in_brackets():
@@ -31,34 +30,6 @@ def test_semicolons_and_long_enumerations_become_short_sentences_and_lists():
     assert verify_rewrite(
         "Common symptoms include fever, chills, cough, and a sore throat.", " ".join([*sentences, *items])
     ).ok
-
-
-@pytest.mark.parametrize(
-    ("rewrite", "reason"),
-    [
-        ("High blood pressure may cause headaches in some people who do not take 40 mg of lisinopril daily.",
-         "numbers"),
-        ("High blood pressure may cause headaches in some people who take 20 mg of lisinopril daily.",
-         "negation"),
-        ("High blood pressure causes headaches in some people who do not take 20 mg of lisinopril daily.",
-         "hedge"),
-        ("High blood pressure may cause headaches in some people who do not take 20 mg of lisinopril or "
-         "aspirin daily.", "added"),
-        ("High blood pressure may cause headaches in some people who do not take 20 mg daily.", "dropped"),
-    ],
-)  # fmt: skip
-def test_the_verifier_rejects_changed_facts(rewrite: str, reason: str):
-    check = verify_rewrite(SOURCE, rewrite)
-    assert not check.ok and reason in check.reason
-
-
-def test_the_verifier_accepts_a_lay_synonym_from_the_glossary():
-    rewrite = (
-        "High blood pressure may cause headaches in some people who do not take 20 mg of lisinopril daily."
-    )
-    assert verify_rewrite(SOURCE, rewrite).ok
-    assert verify_rewrite("Influenza spreads quickly.", "The flu spreads quickly.").ok
-    assert not verify_rewrite("Influenza spreads quickly.", "Measles spreads quickly.").ok
 
 
 def test_an_enumeration_sharing_its_words_is_not_cut_into_a_list():
@@ -229,16 +200,6 @@ def test_a_long_sentence_is_split_after_a_definition_a_comment_a_concession_or_a
 )
 def test_a_clause_that_may_not_belong_to_the_subject_is_not_split(source: str):
     assert simplify(source)[0] == [source]
-
-
-def test_a_dropped_concession_needs_its_but():
-    source = "Although the drug does not cure the disease, it can slow it down in many people."
-    assert not verify_rewrite(
-        source, "The drug does not cure the disease. It can slow it down in many people."
-    ).ok
-    assert verify_rewrite(
-        source, "The drug does not cure the disease. But it can slow it down in many people."
-    ).ok
 
 
 def test_a_condition_inside_the_head_keeps_its_consequence():
