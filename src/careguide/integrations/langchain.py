@@ -14,6 +14,7 @@ Only this module imports LangChain; the rest of careguide does not depend on it.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -40,6 +41,7 @@ from careguide.rag import (
     FilterError,
     GuardedAnswer,
     LLMError,
+    ModelTooSlow,
     Passage,
     Retriever,
     answer_safely,
@@ -239,10 +241,20 @@ class LangChainChatModel:
     model: BaseChatModel
 
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        temperature: float = 0.0,
+        *,
+        deadline_s: float | None = None,
     ) -> Iterator[str]:
+        """``deadline_s`` is read between chunks (a LangChain model cannot be cut off while it
+        reads the prompt)."""
+        until = None if deadline_s is None else time.monotonic() + deadline_s
         try:
             for chunk in self.model.stream(messages, max_tokens=max_tokens):
+                if until is not None and time.monotonic() > until:
+                    raise ModelTooSlow(f"The model did not answer within {deadline_s:g} s.")
                 text = str(chunk.text)
                 if text:
                     yield text

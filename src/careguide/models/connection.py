@@ -75,10 +75,15 @@ class ModelConnection:
         return self.client
 
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        temperature: float = 0.0,
+        *,
+        deadline_s: float | None = None,
     ) -> Iterator[str]:
         """Tokens of one answer from the backend, opened first if needed (raises LLMError)."""
-        return self.connected().stream(messages, max_tokens, temperature)
+        return self.connected().stream(messages, max_tokens, temperature, deadline_s=deadline_s)
 
     def close(self) -> None:
         if self.backend is not None:

@@ -35,7 +35,7 @@ from careguide.rag.citations import (
 from careguide.rag.entailment import candidate_features, fit_entailment
 from careguide.rag.followup import Query, resolve
 from careguide.rag.guarded import AnswerGuard, GuardedAnswer, answer_safely, check_answer
-from careguide.rag.llm import ChatClient, ChatModel, Endpoint, LLMError, client_for
+from careguide.rag.llm import ChatClient, ChatModel, Endpoint, LLMError, ModelTooSlow, client_for
 from careguide.rag.plain import Rewrite, rewrite, used_abbreviations
 from careguide.rag.retrieval import (
     FILTER_KEYS,
@@ -77,6 +77,7 @@ __all__ = [
     "FilterError",
     "GuardedAnswer",
     "LLMError",
+    "ModelTooSlow",
     "Passage",
     "Query",
     "Retriever",

@@ -15,7 +15,7 @@ from careguide.guardrails import GuardrailsPolicy, load_policy
 from careguide.rag.citations import MIN_OVERLAP, CheckedSentence, best_sentence, render, verify_answer
 from careguide.rag.extractive import choose, render_units
 from careguide.rag.followup import Query, resolve
-from careguide.rag.llm import ChatModel, LLMError
+from careguide.rag.llm import ChatModel, LLMError, ModelTooSlow
 from careguide.rag.retrieval import Passage, Retriever
 
 __all__ = [
@@ -229,8 +229,10 @@ class Assistant:
             if mode == "extractive":
                 timings["total_ms"] = timings["extract_ms"]
                 return extract or base
+        # The deadline only matters when there is an extract to keep; otherwise the model is waited for.
+        deadline = self.model_deadline_s if mode == "hybrid" and extract is not None else None
         try:
-            drafted = self._model_answer(query, passages, level, on_token, mode, retrieved, timings)
+            drafted = self._model_answer(query, passages, level, on_token, deadline, retrieved, timings)
         except LLMError:
             if extract is None:
                 raise
@@ -250,17 +252,21 @@ class Assistant:
         passages: Sequence[Passage],
         level: str,
         on_token: Callable[[str], None] | None,
-        mode: str,
+        deadline: float | None,
         retrieved: float,
         timings: dict[str, float],
     ) -> tuple[Answer, bool]:
-        """The model's checked answer, and whether the model finished before the deadline."""
+        """The model's checked answer, and whether the model finished within ``deadline`` seconds
+        of the search (None: no deadline). The wait is cut off even before the first token."""
         tokens: list[str] = []
         first: float | None = None
         complete = True
-        deadline = self.model_deadline_s if mode == "hybrid" else None
         messages = build_messages(query, passages, self.passage_words, level)
-        stream = self.llm.stream(messages, self.max_tokens)
+        if deadline is None:
+            stream = self.llm.stream(messages, self.max_tokens)
+        else:
+            left = max(0.0, deadline - (time.perf_counter() - retrieved))
+            stream = self.llm.stream(messages, self.max_tokens, deadline_s=left)
         try:
             for token in stream:
                 first = first or time.perf_counter()
@@ -270,6 +276,8 @@ class Assistant:
                 if deadline is not None and time.perf_counter() - retrieved > deadline:
                     complete = False
                     break
+        except ModelTooSlow:
+            complete = False
         finally:
             close = getattr(stream, "close", None)
             if close is not None:

@@ -8,6 +8,7 @@ through :class:`ChatClient`; only how the server is started or found differs
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -23,11 +24,18 @@ class LLMError(UserError):
     """The model server is unreachable or failed; the message is one sentence for the user."""
 
 
+class ModelTooSlow(LLMError):
+    """The model sent nothing more before the caller's deadline (the caller keeps what it has)."""
+
+
 class ChatModel(Protocol):
     """What the Assistant needs of a language model: the tokens of one answer, streamed."""
 
-    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
-        """Tokens of one answer; raises :class:`LLMError` with a sentence for the user."""
+    def stream(
+        self, messages: list[Message], max_tokens: int, *, deadline_s: float | None = None
+    ) -> Iterator[str]:
+        """Tokens of one answer; raises :class:`LLMError` with a sentence for the user, and
+        :class:`ModelTooSlow` when ``deadline_s`` seconds pass before the next token arrives."""
         ...
 
 
@@ -51,8 +59,19 @@ class ChatClient:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
-    def stream(self, messages: list[Message], max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
-        """Tokens of one answer; raises :class:`LLMError` with a sentence for the user."""
+    def stream(
+        self,
+        messages: list[Message],
+        max_tokens: int,
+        temperature: float = 0.0,
+        *,
+        deadline_s: float | None = None,
+    ) -> Iterator[str]:
+        """Tokens of one answer; raises :class:`LLMError` with a sentence for the user.
+
+        ``deadline_s``: stop waiting that many seconds from now (:class:`ModelTooSlow`), even while
+        the server is still reading the prompt; the connection is closed, which stops the server's
+        generation."""
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -61,26 +80,38 @@ class ChatClient:
             "stream": True,
             **self.extra_body,
         }
+        until = None if deadline_s is None else time.monotonic() + deadline_s
         for attempt in range(self.retries + 1):
             started = False
             try:
-                for token in self._stream_once(body):
+                for token in self._stream_once(body, until):
                     started = True
                     yield token
                 return
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
+                if (
+                    until is not None
+                    and isinstance(exc, httpx.TimeoutException)
+                    and time.monotonic() >= until
+                ):
+                    raise ModelTooSlow(f"The model did not answer within {deadline_s:g} s.") from None
                 if started or attempt == self.retries:
                     raise LLMError(
                         "The answer service cannot be reached right now; please try again in a moment."
                     ) from None
 
-    def _stream_once(self, body: dict[str, Any]) -> Iterator[str]:
+    def _stream_once(self, body: dict[str, Any], until: float | None = None) -> Iterator[str]:
         try:
             base = self.base_url()
         except Exception as exc:  # a supervised server that cannot be (re)started
             raise LLMError(f"The answer service is not available: {exc}") from None
         url = f"{base.rstrip('/')}/chat/completions"
-        with httpx.stream("POST", url, json=body, headers=self.headers(), timeout=self.timeout) as response:
+        timeout = (
+            httpx.Timeout(self.timeout)
+            if until is None
+            else httpx.Timeout(self.timeout, read=max(0.001, min(self.timeout, until - time.monotonic())))
+        )
+        with httpx.stream("POST", url, json=body, headers=self.headers(), timeout=timeout) as response:
             if response.status_code in (401, 403):
                 raise LLMError(
                     "The answer service refused careguide's API key; check the key in the environment "

@@ -123,10 +123,15 @@ class CountingModel(LangChainChatModel):
         self.calls: list[list[dict[str, str]]] = []
 
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        temperature: float = 0.0,
+        *,
+        deadline_s: float | None = None,
     ) -> Iterator[str]:
         self.calls.append(messages)
-        yield from super().stream(messages, max_tokens, temperature)
+        yield from super().stream(messages, max_tokens, temperature, deadline_s=deadline_s)
 
 
 class DownModel(GenericFakeChatModel):

@@ -32,7 +32,12 @@ class CitingModel(ModelConnection):
     """Answers with the first sentence of passage [1], cited (so the answer is verified)."""
 
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        temperature: float = 0.0,
+        *,
+        deadline_s: float | None = None,
     ) -> Iterator[str]:
         first = re.search(r"^\[1\] [^:]*: (.+?[.!?])(?:\s|$)", messages[-1]["content"], re.MULTILINE)
         assert first is not None

@@ -17,6 +17,7 @@ from careguide.rag import (
     Assistant,
     ChatClient,
     LLMError,
+    ModelTooSlow,
     Passage,
     SearchResult,
     max_question_chars,
@@ -51,7 +52,12 @@ class FakeModel(ChatClient):
         self.messages: list[list[dict[str, str]]] = []
 
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        temperature: float = 0.0,
+        *,
+        deadline_s: float | None = None,
     ) -> Iterator[str]:
         self.messages.append(messages)
         yield from re.findall(r"\S+\s*", self.reply)
@@ -110,7 +116,12 @@ def test_a_verified_draft_replaces_the_extract():
 
 class DownModel(FakeModel):
     def stream(
-        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        temperature: float = 0.0,
+        *,
+        deadline_s: float | None = None,
     ) -> Iterator[str]:
         raise LLMError("The answer service cannot be reached right now; please try again in a moment.")
         yield ""
@@ -131,6 +142,37 @@ def test_a_slow_model_is_cut_off_at_the_deadline():
     bot.model_deadline_s = 0.0
     answer = bot.ask("How is asthma treated?")
     assert answer.mode == "extractive (model too slow)"
+
+
+class PrefillingModel(FakeModel):
+    """Sends nothing before the deadline it is given (a long prompt on a slow CPU)."""
+
+    def __init__(self) -> None:
+        super().__init__("A quick-relief inhaler opens the airways [1].")
+        self.deadlines: list[float | None] = []
+
+    def stream(
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        temperature: float = 0.0,
+        *,
+        deadline_s: float | None = None,
+    ) -> Iterator[str]:
+        self.deadlines.append(deadline_s)
+        if deadline_s is not None:
+            raise ModelTooSlow(f"The model did not answer within {deadline_s:g} s.")
+        yield from super().stream(messages, max_tokens, temperature)
+
+
+def test_the_deadline_reaches_the_model_only_when_an_extract_is_there_to_keep():
+    model = PrefillingModel()
+    bot = Assistant(FakeRetriever(), model, model_deadline_s=5.0)  # type: ignore[arg-type]
+    answer = bot.ask("How is asthma treated?")
+    assert answer.mode == "extractive (model too slow)" and "[1]" in answer.answer
+    assert model.deadlines[0] is not None and 0 < model.deadlines[0] <= 5.0
+    # No deadline in model mode: the model's answer is all there is.
+    assert bot.ask("How is asthma treated?", mode="model").mode == "model" and model.deadlines[1] is None
 
 
 def test_long_questions_are_refused():

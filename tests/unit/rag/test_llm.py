@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
 
-from careguide.rag.llm import ChatClient, LLMError
+from careguide.rag.llm import ChatClient, LLMError, ModelTooSlow
 
 
 class FakeModel(BaseHTTPRequestHandler):
     status = 200
     body = ""
+    delay = 0.0  # seconds before the first byte (a server still reading a long prompt)
     requests: ClassVar[list[dict[str, object]]] = []
 
     def do_POST(self) -> None:
@@ -23,6 +25,7 @@ class FakeModel(BaseHTTPRequestHandler):
         record = json.loads(self.rfile.read(length))
         record["authorization"] = self.headers.get("Authorization")
         type(self).requests.append(record)
+        time.sleep(self.delay)
         self.send_response(self.status)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
@@ -40,6 +43,7 @@ def sse(*tokens: str) -> str:
 @pytest.fixture
 def server() -> Iterator[str]:
     FakeModel.status, FakeModel.body, FakeModel.requests = 200, sse("Hello", " there", "."), []
+    FakeModel.delay = 0.0
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeModel)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -92,3 +96,21 @@ def test_a_refused_key_names_the_fix(server):
     FakeModel.status = 401
     with pytest.raises(LLMError, match="API key"):
         ChatClient(lambda: server, api_key="wrong").complete([], 5)
+
+
+def test_a_deadline_stops_waiting_for_a_server_still_reading_the_prompt(server):
+    FakeModel.delay = 2.0
+    client = ChatClient(lambda: server)
+    with pytest.raises(ModelTooSlow, match=r"within 0\.2 s"):
+        list(client.stream([{"role": "user", "content": "hi"}], 20, deadline_s=0.2))
+    assert len(FakeModel.requests) == 1  # too slow is not retried
+    assert issubclass(ModelTooSlow, LLMError)
+
+
+def test_a_deadline_the_server_meets_changes_nothing(server):
+    client = ChatClient(lambda: server)
+    assert list(client.stream([{"role": "user", "content": "hi"}], 20, deadline_s=30)) == [
+        "Hello",
+        " there",
+        ".",
+    ]
