@@ -96,3 +96,14 @@ def test_the_server_stops_when_careguide_is_killed(tmp_path):
         time.sleep(0.5)
     os.kill(child, signal.SIGKILL)
     raise AssertionError("the model server outlived careguide")
+
+
+def test_a_deadline_cuts_off_the_wait_and_the_server_answers_the_next_question(server):
+    from careguide.rag import ChatClient, ModelTooSlow
+
+    client = ChatClient(server.ensure_running)
+    long_prompt = [{"role": "user", "content": "Summarise this. " + "The heart pumps blood. " * 150}]
+    with pytest.raises(ModelTooSlow):
+        list(client.stream(long_prompt, 64, deadline_s=0.05))
+    reply = client.complete([{"role": "user", "content": "Reply with the single word: hello"}], 8)
+    assert reply.strip()
