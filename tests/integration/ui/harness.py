@@ -61,6 +61,8 @@ def build_knowledge(root: Path, llm_url: str | None = None) -> Knowledge:
             "index_dir": root / "index",
             "vector_store": VectorStoreSettings(collection="ui-test"),
             "llm": base.llm.model_copy(update={"model": TEST_MODEL, "base_url": llm_url}),
+            # The tests read the model's streamed draft: a loaded machine must not cut it off.
+            "answer": base.answer.model_copy(update={"model_deadline_s": None}),
             "review": base.review.model_copy(update={"database_url": f"sqlite:///{root / 'review.db'}"}),
         }
     )
