@@ -4,7 +4,6 @@ key word). The layer that uses it is tested in test_red_flags.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,21 +11,7 @@ import pytest
 
 from careguide.config import ConfigError
 from careguide.guardrails.red_flag_concepts import DEFAULT_RED_FLAGS, Combination, RedFlags, qualified
-
-AXES = ("fever", "neck", "belly")
-
-
-class WordEmbedder:
-    """One axis per key word."""
-
-    name = "fake-concept-words"
-    dimension = len(AXES)
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return np.array([[float(a in t.lower()) + 0.01 for a in AXES] for t in texts], dtype=np.float32)
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(t.split()) for t in texts]
+from tests.unit.guardrails.fakes import AXES, WordEmbedder, write_flags
 
 
 @pytest.fixture(autouse=True)
@@ -34,46 +19,29 @@ def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAREGUIDE_CACHE_DIR", str(tmp_path))
 
 
-def small_flags(tmp_path: Path) -> RedFlags:
-    path = tmp_path / "flags.yaml"
-    path.write_text(
-        """
-qualifiers:
-  intense: [severe]
-concepts:
-  fever: [fever, high fever]
-  stiff_neck: [neck]
-  belly_pain: {qualifier: intense, descriptions: [belly]}
-combinations:
-  fever_neck: {needs: [fever, stiff_neck], category: meningitis, reason: "A fever   with a stiff neck."}
-  belly: {needs: [belly_pain | fever], category: abdominal, reason: Belly., message: poisoning}
-""",
-        encoding="utf-8",
-    )
-    return RedFlags.load(path, WordEmbedder())
-
-
 def test_a_file_loads_into_concepts_qualifiers_and_combinations(tmp_path):
-    flags = small_flags(tmp_path)
-    assert flags.names == ["fever", "stiff_neck", "belly_pain"]
-    assert flags.concepts["fever"] == ["fever", "high fever"]
-    assert set(flags.qualifiers) == {"belly_pain"}
-    assert flags.combinations == [
-        Combination("fever_neck", "meningitis", (("fever",), ("stiff_neck",)), "A fever with a stiff neck."),
-        Combination("belly", "abdominal", (("belly_pain", "fever"),), "Belly.", "poisoning"),
-    ]
-    assert not flags.combinations[0].alone and flags.combinations[1].alone
-    assert flags.vectors.shape == (4, len(AXES))
+    flags = RedFlags.load(write_flags(tmp_path), WordEmbedder())
+    assert flags.names == ["fever", "stiff_neck", "bleeding", "collapse", "belly_pain"]
+    assert flags.concepts["belly_pain"] == ["belly"] and set(flags.qualifiers) == {"belly_pain"}
+    fever_neck, bleeding, _ = flags.combinations
+    assert fever_neck == Combination(
+        "fever_neck",
+        "meningitis",
+        (("fever",), ("stiff_neck", "collapse")),
+        "A fever with a stiff neck can be meningitis.",
+    )
+    assert not fever_neck.alone and bleeding.alone and bleeding.message == "emergency"
+    assert flags.vectors.shape == (5, len(AXES))
 
 
 def test_scores_are_the_best_clause_per_concept_and_a_qualifier_gates_its_concept(tmp_path):
-    flags = small_flags(tmp_path)
-    clauses = ["fever", "belly pain", "severe belly pain"]
+    flags = RedFlags.load(write_flags(tmp_path), WordEmbedder())
+    clauses = ["fever", "belly pain", "sudden belly pain"]
     vectors = WordEmbedder().embed(clauses)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     scores = flags.scores(vectors, clauses)
     assert scores["fever"][1] == 0 and scores["fever"][0] > 0.99
-    assert scores["belly_pain"][1] == 2  # the clause without "severe" is not read for this concept
+    assert scores["belly_pain"][1] == 2  # the clause without "sudden" is not read for this concept
     assert scores["stiff_neck"][0] < 0.1
     assert flags.scores(np.zeros((0, len(AXES))), []) == {n: (0.0, -1) for n in flags.names}
     # a qualified concept with no clause carrying its qualifier has no clause
@@ -81,12 +49,17 @@ def test_scores_are_the_best_clause_per_concept_and_a_qualifier_gates_its_concep
 
 
 def test_matches_need_every_group_at_its_threshold(tmp_path):
-    flags = small_flags(tmp_path)
-    scores = {"fever": (0.8, 0), "stiff_neck": (0.7, 1), "belly_pain": (0.0, -1)}
+    flags = RedFlags.load(write_flags(tmp_path), WordEmbedder())
+    scores = {name: (0.0, -1) for name in flags.names}
+    scores |= {"fever": (0.8, 0), "collapse": (0.7, 1), "bleeding": (0.85, 2)}
+    # either concept of a group will do
     assert [c.name for c, _ in flags.matches(scores, together=0.7, alone=0.9)] == ["fever_neck"]
     assert flags.matches(scores, together=0.75, alone=0.9) == []
-    found = flags.matches(scores, together=0.75, alone=0.8)  # fever meets the group of the alone one
-    assert [(c.name, met) for c, met in found] == [("belly", [("fever", 0.8, 0)])]
+    found = flags.matches(scores, together=0.7, alone=0.85)
+    assert [(c.name, met) for c, met in found] == [
+        ("fever_neck", [("fever", 0.8, 0), ("collapse", 0.7, 1)]),
+        ("bleeding", [("bleeding", 0.85, 2)]),
+    ]
 
 
 def test_vectors_need_an_embedder():
