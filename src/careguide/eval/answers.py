@@ -224,7 +224,7 @@ def answer_record(case: Case, guarded: Any, mode: str = "") -> dict[str, Any]:
     shown = alce_scores(answer.answer, texts) if not answer.abstained else CitationScores(0, 0, 0, 0)
     return {
         "kind": case.kind,
-        "mode": mode or answer.mode,
+        "mode": mode,  # as asked ("": the configured mode); shown_by: what answered
         "shown_by": answer.mode,
         "question": answer.question,
         "gold_answer_id": case.gold_answer_id,
