@@ -4,7 +4,8 @@ A consumer message may ask several things ("what causes shingles and is it conta
 part is analysed for its question types (:func:`careguide.rag.understanding.question_types`, plus
 the few consumer types MedQuAD has no template for: contagion, diet). Every sentence (or list) of
 the retrieved passages is scored for each part by
-- answer cues of the part's type in the sentence ("is caused by", "spreads through", "treated with");
+- answer cues of the part's type in the sentence ("is caused by", "spreads through", "treated with";
+  for "what is ...", a sentence whose subject names the topic: "Cirrhosis is scarring of the liver");
 - the passage's own question type (a MedQuAD answer to "What causes X ?" answers "causes");
 - the share of the part's topic words the sentence and its passage title contain;
 - the passage's retrieval rank and the sentence's place in its passage (openings answer most).
@@ -260,6 +261,8 @@ def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) 
         if any(t in _CUES for t in part.types)
         else 0.0
     )
+    if "information" in part.types and _defines(unit.text, part.topic):
+        cue = 1.0
     own_type = passage.chunk.question_type.lower()
     heading = f"{passage.chunk.title} {passage.chunk.section}".lower()
     typed = (
@@ -284,6 +287,24 @@ def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) 
         + 0.3 * early
         + 0.2 * topical
     )
+
+
+_COPULA = re.compile(r"\b(?:is|are)\b")
+
+
+def _defines(sentence: str, topic: frozenset[str]) -> bool:
+    """Does the sentence say what the topic is: its subject (the words before "is"/"are", within
+    six words) names the topic ("Cirrhosis is scarring of the liver")?"""
+    head = " ".join(sentence.split()[:7])
+    verb = _COPULA.search(head)
+    if verb is None or not topic:
+        return False
+    subject = _stem_set(content_words(head[: verb.start()]))
+    return bool(subject) and bool(subject & _stem_set(topic))
+
+
+def _stem_set(words: frozenset[str] | set[str]) -> set[str]:
+    return {w[:5] for w in words}
 
 
 LONG_WORDS = 18
@@ -350,10 +371,15 @@ def choose(
                 )
                 if answers >= MIN_SCORE:
                     scored.append((answers - HARD_WEIGHT * _hard(u), answers, u))
-        scored.sort(key=lambda su: (-su[0], su[2].n, su[2].position))
+        best = max((answers for _, answers, _ in scored), default=0.0)
+        if ANCHOR_MARGIN is not None:
+            # the unit that clearly answers best keeps its place, however hard it reads
+            ahead = [su for su in scored if su[1] >= best - ANCHOR_MARGIN]
+            if len(ahead) == 1:
+                scored[scored.index(ahead[0])] = (best, best, ahead[0][2])
+        scored = _ranked(scored)
         picked: list[Unit] = []
         words = 0
-        best = max((answers for _, answers, _ in scored), default=0.0)
         for _, score, unit in scored:
             key = (unit.n, unit.position, unit.text)
             if key in used:
@@ -361,7 +387,11 @@ def choose(
             twin = next((u for u in said if topicality.same_saying(u.full, unit.full)), None)
             if twin is not None:
                 # Said already: in this part, the easier of the two stays (in the other's place).
-                if twin in picked and score >= 0.75 * best and _easier(unit, twin):
+                if (
+                    twin in picked
+                    and score >= 0.75 * best
+                    and (_easier(unit, twin) or (TWIN_RANK and unit.n < twin.n and not _easier(twin, unit)))
+                ):
                     picked[picked.index(twin)] = unit
                     said[said.index(twin)] = unit
                     used.add(key)
@@ -380,6 +410,23 @@ def choose(
         picked.sort(key=lambda u: (u.n, u.position))
         chosen.append((part, picked))
     return chosen
+
+
+RANK_MARGIN = 0.0
+ANCHOR_MARGIN: float | None = None
+TWIN_RANK = False
+
+
+def _ranked(scored: list[tuple[float, float, Unit]]) -> list[tuple[float, float, Unit]]:
+    """Best first; of units within :data:`RANK_MARGIN` of the best left, the best-ranked passage's."""
+    left = sorted(scored, key=lambda su: (-su[0], su[2].n, su[2].position))
+    ordered: list[tuple[float, float, Unit]] = []
+    while left:
+        top = left[0][0]
+        pick = min((su for su in left if su[0] >= top - RANK_MARGIN), key=lambda su: (su[2].n, -su[0]))
+        left.remove(pick)
+        ordered.append(pick)
+    return ordered
 
 
 def grade(text: str) -> float:

@@ -235,3 +235,14 @@ def test_the_symptom_table_boilerplate_is_not_an_answer():
     )
     units = units_of(passage(text, "What are the symptoms of X syndrome ?", "symptoms"), 1)
     assert [u.text for u in units] == ["Most people with the syndrome have short fingers."]
+
+
+def test_a_sentence_saying_what_the_topic_is_answers_what_it_is():
+    gout = passage(
+        "Gout attacks often start at night in the big toe. Gout is painful swelling of a joint.",
+        "What are the symptoms of Gout ?",
+        "symptoms",
+        "Gout",
+    )
+    [(_, units)] = choose("What is gout?", [gout], per_part=1)
+    assert [u.text for u in units] == ["Gout is painful swelling of a joint."]
