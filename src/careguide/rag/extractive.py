@@ -82,7 +82,7 @@ _ASKING = frozenset(
     thanks dad mom mother father son daughter wife husband child children kid kids grandkid
     grandkids friend doctor get got just year old ago since still really anyone someone something
     anything food eat diet drink good bad best happen happens mean means work works need want use used
-        uses"""
+        uses hello available suffer suffers suffering plz pls"""
     )
 )
 _ASKING_NAMES = frozenset("please thanks thank thx hello dear god doctor dr sir madam hi".split())
@@ -210,6 +210,12 @@ def question_parts(question: str, types: Sequence[str] = ()) -> list[Part]:
     return parts
 
 
+def _asking_name(name: str) -> bool:
+    """A capitalised word of the message that says what is asked ("Information"), not a name."""
+    words = content_words(name)
+    return bool(words) and words <= _ASKING
+
+
 def _topic(text: str) -> frozenset[str]:
     text = re.sub(r"['\u2019]s\b", "", text)  # "klinefelter's" names Klinefelter syndrome
     return frozenset(w for w in content_words(text) if w not in _ASKING and not w.isdigit())
@@ -220,19 +226,49 @@ def _on_topic(
 ) -> float:
     """How surely the passage is about what the question asks about: the share of the question's
     topic words the passage contains, or 1 when the question names the passage's whole focus
-    ("Klinefelter syndrome"; a handout's title). A long message full of personal context names its
-    condition; a question about something else names neither. Most of the names the question
-    spells with a capital (a drug, a condition) must appear in the passage."""
+    ("Klinefelter syndrome", "klinefelter's": its words but "syndrome", "disease"; a handout's
+    title). A long message full of personal context names its condition; a question about
+    something else names neither. Most of the names the question spells with a capital (a drug, a
+    condition) must appear in the passage. The focus and the names may be misspelt after their
+    first letters ("Mediterean fever", :func:`_spelled`)."""
     chunk = passage.chunk
     everything = f"{chunk.title} {chunk.topic} {chunk.text}"
-    if names and sum(n in everything.lower() for n in names) < len(names) / 2:
+    lowered = everything.lower()
+    if names and sum(_mentions(lowered, n) for n in names) < len(names) / 2:
         return 0.0  # "Tetracycline", "Vismodegib": a name the passage never mentions
     if not topic:
         return 1.0
     words = content_words(everything)
-    own = _topic(chunk.topic or chunk.title)
-    named = 1.0 if own and own <= question else 0.0
+    own = _topic(chunk.topic or chunk.title) - _FOCUS_GENERIC
+    named = 1.0 if own and all(_spelled(w, question) for w in own) else 0.0
     return max(len(topic & words) / len(topic), named)
+
+
+_FOCUS_GENERIC = frozenset(content_words("syndrome disease disorder condition"))
+"""Words of a passage's focus a question may leave out ("klinefelter's" names Klinefelter syndrome)."""
+
+
+def _prefix(word: str) -> str:
+    """The start of a word that a misspelling or another ending keeps ("mediterean",
+    "lymphocytice"): all but its last three letters, at least five."""
+    return word[: max(5, len(word) - 3)]
+
+
+def _spelled(word: str, words: frozenset[str] | set[str]) -> bool:
+    """Is ``word`` in ``words``, or a word of six letters or more starting like one of them?"""
+    if word in words:
+        return True
+    if len(word) < 6:
+        return False
+    start = _prefix(word)
+    return any(w.startswith(start) for w in words if len(w) >= len(start))
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Does the (lower-cased) text name ``name``, or a word starting like it (see :func:`_spelled`)?"""
+    if name in text:
+        return True
+    return len(name) >= 6 and re.search(r"\b" + re.escape(_prefix(name)), text) is not None
 
 
 def _kinds(text: str) -> dict[str, set[str]]:
@@ -355,7 +391,7 @@ def choose(
     share = max(25, max_words // max(1, len(parts)))
     asked = _topic(question)
     kinds = _kinds(question)
-    named = frozenset(n for n in names(question) if n not in _ASKING_NAMES)
+    named = frozenset(n for n in names(question) if n not in _ASKING_NAMES and not _asking_name(n))
     asked_words = frozenset(content_words(question))
     for part in parts:
         scored: list[tuple[float, float, Unit]] = []  # (rank score, answering score, unit)

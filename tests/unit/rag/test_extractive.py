@@ -246,3 +246,41 @@ def test_a_sentence_saying_what_the_topic_is_answers_what_it_is():
     )
     [(_, units)] = choose("What is gout?", [gout], per_part=1)
     assert [u.text for u in units] == ["Gout is painful swelling of a joint."]
+
+
+MARFAN = passage(
+    "Marfan syndrome has no cure. Treatment with medicines that slow the heart can protect the aorta.",
+    "What are the treatments for Marfan syndrome ?",
+    "treatment",
+    "Marfan syndrome",
+)
+
+
+def test_a_misspelt_condition_name_still_finds_its_passage():
+    assert "Marfan syndrome" in chosen_text("what treatment helps marfann?", [MARFAN])
+
+
+def test_a_condition_named_without_its_generic_word_is_the_passage_focus():
+    assert "Marfan syndrome" in chosen_text(
+        "what treatments are available to adult men with marfan's?", [MARFAN]
+    )
+
+
+def test_a_drug_name_sharing_only_its_first_letters_with_the_passage_is_not_named():
+    metformin = passage(
+        "Metformin is a medicine that lowers blood sugar.",
+        "What are the treatments for Diabetes ?",
+        "treatment",
+        "Diabetes",
+    )
+    assert chosen_text("What is Metoprolol used for in diabetes?", [metformin]) == ""
+
+
+def test_a_short_hyphenated_name_must_still_be_in_the_passage():
+    kidney = passage(
+        "Adults with kidney disease need less protein each month than before.",
+        "What is (are) Nutrition for Kidney Disease in Adults ?",
+        "information",
+        "Kidney Disease",
+    )
+    assert chosen_text("how much b-12 is needed in an adult each month", [kidney]) == ""
