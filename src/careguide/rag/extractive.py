@@ -11,8 +11,8 @@ the retrieved passages is scored for each part by
 - the passage's retrieval rank and the sentence's place in its passage (openings answer most).
 A sentence about a narrower topic than the question's focus ("Gestational diabetes is ..." for a
 question about diabetes; a passage on "Diabetic Eye Problems"; :mod:`careguide.rag.topicality`)
-scores lower. The best sentences of
-each part are kept, in the passages' words: the answer is supported by construction and every
+scores lower. The best sentences of each part are kept (of two near ties, the better-ranked
+passage's first), in the passages' words: the answer is supported by construction and every
 sentence cites the passage it comes from. Two sentences that say nearly the same thing (often in two
 passages) are said once, in the easier one's words. A passage that does not name the
 question's topic is never used, so a question the sources cannot answer gets no extract.
@@ -408,11 +408,6 @@ def choose(
                 if answers >= MIN_SCORE:
                     scored.append((answers - HARD_WEIGHT * _hard(u), answers, u))
         best = max((answers for _, answers, _ in scored), default=0.0)
-        if ANCHOR_MARGIN is not None:
-            # the unit that clearly answers best keeps its place, however hard it reads
-            ahead = [su for su in scored if su[1] >= best - ANCHOR_MARGIN]
-            if len(ahead) == 1:
-                scored[scored.index(ahead[0])] = (best, best, ahead[0][2])
         scored = _ranked(scored)
         picked: list[Unit] = []
         words = 0
@@ -423,11 +418,7 @@ def choose(
             twin = next((u for u in said if topicality.same_saying(u.full, unit.full)), None)
             if twin is not None:
                 # Said already: in this part, the easier of the two stays (in the other's place).
-                if (
-                    twin in picked
-                    and score >= 0.75 * best
-                    and (_easier(unit, twin) or (TWIN_RANK and unit.n < twin.n and not _easier(twin, unit)))
-                ):
+                if twin in picked and score >= 0.75 * best and _easier(unit, twin):
                     picked[picked.index(twin)] = unit
                     said[said.index(twin)] = unit
                     used.add(key)
@@ -448,13 +439,15 @@ def choose(
     return chosen
 
 
-RANK_MARGIN = 0.0
-ANCHOR_MARGIN: float | None = None
-TWIN_RANK = False
+RANK_MARGIN = 0.25
+"""Units that rank within this of each other are near ties: the better-ranked passage's is said
+first (retrieval ranks the passage that answers the question asked first more often than the
+sentence scores tell two near ties apart). Chosen on the consumer set's tuning part (0.5 was worse)."""
 
 
 def _ranked(scored: list[tuple[float, float, Unit]]) -> list[tuple[float, float, Unit]]:
-    """Best first; of units within :data:`RANK_MARGIN` of the best left, the best-ranked passage's."""
+    """Best rank score first; of the units within :data:`RANK_MARGIN` of the best one left, the
+    best-ranked passage's (then its better score)."""
     left = sorted(scored, key=lambda su: (-su[0], su[2].n, su[2].position))
     ordered: list[tuple[float, float, Unit]] = []
     while left:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from careguide.ingest import Chunk
 from careguide.rag import Passage
-from careguide.rag.extractive import choose, narrower, question_parts, render_units, units_of
+from careguide.rag.extractive import Unit, _ranked, choose, narrower, question_parts, render_units, units_of
 from careguide.rag.words import content_words
 
 
@@ -284,3 +284,12 @@ def test_a_short_hyphenated_name_must_still_be_in_the_passage():
         "Kidney Disease",
     )
     assert chosen_text("how much b-12 is needed in an adult each month", [kidney]) == ""
+
+
+def test_of_two_near_ties_the_better_ranked_passage_is_said_first():
+    first, second, third = (Unit(n, 0, f"Sentence {n}.") for n in (1, 2, 3))
+    ranked = _ranked([(4.1, 4.1, third), (4.2, 4.2, second), (4.0, 4.0, first)])
+    assert [u.n for _, _, u in ranked] == [1, 2, 3]
+    # A clearly better unit still comes first, whatever its passage.
+    ranked = _ranked([(5.0, 5.0, third), (4.0, 4.0, first)])
+    assert [u.n for _, _, u in ranked] == [3, 1]
