@@ -378,10 +378,12 @@ def choose(
     types: Sequence[str] = (),
     max_words: int = 90,
     per_part: int = 2,
+    then_easy: float | None = None,
 ) -> list[tuple[Part, list[Unit]]]:
     """The answering units of each part of ``question``, best first, within ``max_words`` in all.
 
-    A part that no passage answers gets an empty list; a unit serves one part only."""
+    A part that no passage answers gets an empty list; a unit serves one part only. ``then_easy``:
+    the highest grade a part's second unit and later may read at as shown (none by default)."""
     parts = question_parts(question, types)
     candidates = [(rank, p, units_of(p, rank + 1)) for rank, p in enumerate(passages)]
     used: set[tuple[int, int, str]] = set()
@@ -426,7 +428,12 @@ def choose(
                 continue
             size = len(unit.full.split())
             if len(picked) >= per_part or (
-                picked and (words + size > min(share, budget) or score < 0.75 * best)
+                picked
+                and (
+                    words + size > min(share, budget)
+                    or score < 0.75 * best
+                    or (then_easy is not None and _shown_grade(unit.text) > then_easy)
+                )
             ):
                 continue  # (a later twin of a picked unit may still take its place)
             picked.append(unit)

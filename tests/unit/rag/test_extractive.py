@@ -293,3 +293,20 @@ def test_of_two_near_ties_the_better_ranked_passage_is_said_first():
     # A clearly better unit still comes first, whatever its passage.
     ranked = _ranked([(5.0, 5.0, third), (4.0, 4.0, first)])
     assert [u.n for _, _, u in ranked] == [3, 1]
+
+
+def test_a_second_sentence_is_said_only_when_it_reads_easily_enough():
+    flu = passage(
+        "Influenza is a contagious respiratory illness caused by influenza viruses that infect the nose, "
+        "throat and lungs. Flu is an illness that spreads in winter. Flu is a disease predominantly "
+        "affecting individuals through inflammatory respiratory complications necessitating hospitalization.",
+        "What is Flu ?",
+        "information",
+        "Flu",
+    )
+    [(_, units)] = choose("What is flu?", [flu], max_words=60, per_part=3, then_easy=8.0)
+    said = [u.text for u in units]
+    assert "Flu is an illness that spreads in winter." in said
+    assert not any("necessitating" in s for s in said)  # answers, but reads too hard after the first
+    [(_, units)] = choose("What is flu?", [flu], max_words=60, per_part=3)
+    assert any("necessitating" in u.text for u in units)
