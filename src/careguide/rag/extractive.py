@@ -4,14 +4,15 @@ A consumer message may ask several things ("what causes shingles and is it conta
 part is analysed for its question types (:func:`careguide.rag.understanding.question_types`, plus
 the few consumer types MedQuAD has no template for: contagion, diet). Every sentence (or list) of
 the retrieved passages is scored for each part by
-- answer cues of the part's type in the sentence ("is caused by", "spreads through", "treated with");
+- answer cues of the part's type in the sentence ("is caused by", "spreads through", "treated with";
+  for "what is ...", a sentence whose subject names the topic: "Cirrhosis is scarring of the liver");
 - the passage's own question type (a MedQuAD answer to "What causes X ?" answers "causes");
 - the share of the part's topic words the sentence and its passage title contain;
 - the passage's retrieval rank and the sentence's place in its passage (openings answer most).
 A sentence about a narrower topic than the question's focus ("Gestational diabetes is ..." for a
 question about diabetes; a passage on "Diabetic Eye Problems"; :mod:`careguide.rag.topicality`)
-scores lower. The best sentences of
-each part are kept, in the passages' words: the answer is supported by construction and every
+scores lower. The best sentences of each part are kept (of two near ties, the better-ranked
+passage's first), in the passages' words: the answer is supported by construction and every
 sentence cites the passage it comes from. Two sentences that say nearly the same thing (often in two
 passages) are said once, in the easier one's words. A passage that does not name the
 question's topic is never used, so a question the sources cannot answer gets no extract.
@@ -81,7 +82,7 @@ _ASKING = frozenset(
     thanks dad mom mother father son daughter wife husband child children kid kids grandkid
     grandkids friend doctor get got just year old ago since still really anyone someone something
     anything food eat diet drink good bad best happen happens mean means work works need want use used
-        uses"""
+        uses hello available suffer suffers suffering plz pls"""
     )
 )
 _ASKING_NAMES = frozenset("please thanks thank thx hello dear god doctor dr sir madam hi".split())
@@ -209,6 +210,12 @@ def question_parts(question: str, types: Sequence[str] = ()) -> list[Part]:
     return parts
 
 
+def _asking_name(name: str) -> bool:
+    """A capitalised word of the message that says what is asked ("Information"), not a name."""
+    words = content_words(name)
+    return bool(words) and words <= _ASKING
+
+
 def _topic(text: str) -> frozenset[str]:
     text = re.sub(r"['\u2019]s\b", "", text)  # "klinefelter's" names Klinefelter syndrome
     return frozenset(w for w in content_words(text) if w not in _ASKING and not w.isdigit())
@@ -219,19 +226,49 @@ def _on_topic(
 ) -> float:
     """How surely the passage is about what the question asks about: the share of the question's
     topic words the passage contains, or 1 when the question names the passage's whole focus
-    ("Klinefelter syndrome"; a handout's title). A long message full of personal context names its
-    condition; a question about something else names neither. Most of the names the question
-    spells with a capital (a drug, a condition) must appear in the passage."""
+    ("Klinefelter syndrome", "klinefelter's": its words but "syndrome", "disease"; a handout's
+    title). A long message full of personal context names its condition; a question about
+    something else names neither. Most of the names the question spells with a capital (a drug, a
+    condition) must appear in the passage. The focus and the names may be misspelt after their
+    first letters ("Mediterean fever", :func:`_spelled`)."""
     chunk = passage.chunk
     everything = f"{chunk.title} {chunk.topic} {chunk.text}"
-    if names and sum(n in everything.lower() for n in names) < len(names) / 2:
+    lowered = everything.lower()
+    if names and sum(_mentions(lowered, n) for n in names) < len(names) / 2:
         return 0.0  # "Tetracycline", "Vismodegib": a name the passage never mentions
     if not topic:
         return 1.0
     words = content_words(everything)
-    own = _topic(chunk.topic or chunk.title)
-    named = 1.0 if own and own <= question else 0.0
+    own = _topic(chunk.topic or chunk.title) - _FOCUS_GENERIC
+    named = 1.0 if own and all(_spelled(w, question) for w in own) else 0.0
     return max(len(topic & words) / len(topic), named)
+
+
+_FOCUS_GENERIC = frozenset(content_words("syndrome disease disorder condition"))
+"""Words of a passage's focus a question may leave out ("klinefelter's" names Klinefelter syndrome)."""
+
+
+def _prefix(word: str) -> str:
+    """The start of a word that a misspelling or another ending keeps ("mediterean",
+    "lymphocytice"): all but its last three letters, at least five."""
+    return word[: max(5, len(word) - 3)]
+
+
+def _spelled(word: str, words: frozenset[str] | set[str]) -> bool:
+    """Is ``word`` in ``words``, or a word of six letters or more starting like one of them?"""
+    if word in words:
+        return True
+    if len(word) < 6:
+        return False
+    start = _prefix(word)
+    return any(w.startswith(start) for w in words if len(w) >= len(start))
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Does the (lower-cased) text name ``name``, or a word starting like it (see :func:`_spelled`)?"""
+    if name in text:
+        return True
+    return len(name) >= 6 and re.search(r"\b" + re.escape(_prefix(name)), text) is not None
 
 
 def _kinds(text: str) -> dict[str, set[str]]:
@@ -260,6 +297,8 @@ def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) 
         if any(t in _CUES for t in part.types)
         else 0.0
     )
+    if "information" in part.types and _defines(unit.text, part.topic):
+        cue = 1.0
     own_type = passage.chunk.question_type.lower()
     heading = f"{passage.chunk.title} {passage.chunk.section}".lower()
     typed = (
@@ -284,6 +323,24 @@ def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) 
         + 0.3 * early
         + 0.2 * topical
     )
+
+
+_COPULA = re.compile(r"\b(?:is|are)\b")
+
+
+def _defines(sentence: str, topic: frozenset[str]) -> bool:
+    """Does the sentence say what the topic is: its subject (the words before "is"/"are", within
+    six words) names the topic ("Cirrhosis is scarring of the liver")?"""
+    head = " ".join(sentence.split()[:7])
+    verb = _COPULA.search(head)
+    if verb is None or not topic:
+        return False
+    subject = _stem_set(content_words(head[: verb.start()]))
+    return bool(subject) and bool(subject & _stem_set(topic))
+
+
+def _stem_set(words: frozenset[str] | set[str]) -> set[str]:
+    return {w[:5] for w in words}
 
 
 LONG_WORDS = 18
@@ -321,10 +378,12 @@ def choose(
     types: Sequence[str] = (),
     max_words: int = 90,
     per_part: int = 2,
+    then_easy: float | None = None,
 ) -> list[tuple[Part, list[Unit]]]:
     """The answering units of each part of ``question``, best first, within ``max_words`` in all.
 
-    A part that no passage answers gets an empty list; a unit serves one part only."""
+    A part that no passage answers gets an empty list; a unit serves one part only. ``then_easy``:
+    the highest grade a part's second unit and later may read at as shown (none by default)."""
     parts = question_parts(question, types)
     candidates = [(rank, p, units_of(p, rank + 1)) for rank, p in enumerate(passages)]
     used: set[tuple[int, int, str]] = set()
@@ -334,7 +393,7 @@ def choose(
     share = max(25, max_words // max(1, len(parts)))
     asked = _topic(question)
     kinds = _kinds(question)
-    named = frozenset(n for n in names(question) if n not in _ASKING_NAMES)
+    named = frozenset(n for n in names(question) if n not in _ASKING_NAMES and not _asking_name(n))
     asked_words = frozenset(content_words(question))
     for part in parts:
         scored: list[tuple[float, float, Unit]] = []  # (rank score, answering score, unit)
@@ -350,10 +409,10 @@ def choose(
                 )
                 if answers >= MIN_SCORE:
                     scored.append((answers - HARD_WEIGHT * _hard(u), answers, u))
-        scored.sort(key=lambda su: (-su[0], su[2].n, su[2].position))
+        best = max((answers for _, answers, _ in scored), default=0.0)
+        scored = _ranked(scored)
         picked: list[Unit] = []
         words = 0
-        best = max((answers for _, answers, _ in scored), default=0.0)
         for _, score, unit in scored:
             key = (unit.n, unit.position, unit.text)
             if key in used:
@@ -369,7 +428,12 @@ def choose(
                 continue
             size = len(unit.full.split())
             if len(picked) >= per_part or (
-                picked and (words + size > min(share, budget) or score < 0.75 * best)
+                picked
+                and (
+                    words + size > min(share, budget)
+                    or score < 0.75 * best
+                    or (then_easy is not None and _shown_grade(unit.text) > then_easy)
+                )
             ):
                 continue  # (a later twin of a picked unit may still take its place)
             picked.append(unit)
@@ -380,6 +444,25 @@ def choose(
         picked.sort(key=lambda u: (u.n, u.position))
         chosen.append((part, picked))
     return chosen
+
+
+RANK_MARGIN = 0.25
+"""Units that rank within this of each other are near ties: the better-ranked passage's is said
+first (retrieval ranks the passage that answers the question asked first more often than the
+sentence scores tell two near ties apart). Chosen on the consumer set's tuning part (0.5 was worse)."""
+
+
+def _ranked(scored: list[tuple[float, float, Unit]]) -> list[tuple[float, float, Unit]]:
+    """Best rank score first; of the units within :data:`RANK_MARGIN` of the best one left, the
+    best-ranked passage's (then its better score)."""
+    left = sorted(scored, key=lambda su: (-su[0], su[2].n, su[2].position))
+    ordered: list[tuple[float, float, Unit]] = []
+    while left:
+        top = left[0][0]
+        pick = min((su for su in left if su[0] >= top - RANK_MARGIN), key=lambda su: (su[2].n, -su[0]))
+        left.remove(pick)
+        ordered.append(pick)
+    return ordered
 
 
 def grade(text: str) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from careguide.ingest import Chunk
 from careguide.rag import Passage
-from careguide.rag.extractive import choose, narrower, question_parts, render_units, units_of
+from careguide.rag.extractive import Unit, _ranked, choose, narrower, question_parts, render_units, units_of
 from careguide.rag.words import content_words
 
 
@@ -235,3 +235,78 @@ def test_the_symptom_table_boilerplate_is_not_an_answer():
     )
     units = units_of(passage(text, "What are the symptoms of X syndrome ?", "symptoms"), 1)
     assert [u.text for u in units] == ["Most people with the syndrome have short fingers."]
+
+
+def test_a_sentence_saying_what_the_topic_is_answers_what_it_is():
+    gout = passage(
+        "Gout attacks often start at night in the big toe. Gout is painful swelling of a joint.",
+        "What are the symptoms of Gout ?",
+        "symptoms",
+        "Gout",
+    )
+    [(_, units)] = choose("What is gout?", [gout], per_part=1)
+    assert [u.text for u in units] == ["Gout is painful swelling of a joint."]
+
+
+MARFAN = passage(
+    "Marfan syndrome has no cure. Treatment with medicines that slow the heart can protect the aorta.",
+    "What are the treatments for Marfan syndrome ?",
+    "treatment",
+    "Marfan syndrome",
+)
+
+
+def test_a_misspelt_condition_name_still_finds_its_passage():
+    assert "Marfan syndrome" in chosen_text("what treatment helps marfann?", [MARFAN])
+
+
+def test_a_condition_named_without_its_generic_word_is_the_passage_focus():
+    assert "Marfan syndrome" in chosen_text(
+        "what treatments are available to adult men with marfan's?", [MARFAN]
+    )
+
+
+def test_a_drug_name_sharing_only_its_first_letters_with_the_passage_is_not_named():
+    metformin = passage(
+        "Metformin is a medicine that lowers blood sugar.",
+        "What are the treatments for Diabetes ?",
+        "treatment",
+        "Diabetes",
+    )
+    assert chosen_text("What is Metoprolol used for in diabetes?", [metformin]) == ""
+
+
+def test_a_short_hyphenated_name_must_still_be_in_the_passage():
+    kidney = passage(
+        "Adults with kidney disease need less protein each month than before.",
+        "What is (are) Nutrition for Kidney Disease in Adults ?",
+        "information",
+        "Kidney Disease",
+    )
+    assert chosen_text("how much b-12 is needed in an adult each month", [kidney]) == ""
+
+
+def test_of_two_near_ties_the_better_ranked_passage_is_said_first():
+    first, second, third = (Unit(n, 0, f"Sentence {n}.") for n in (1, 2, 3))
+    ranked = _ranked([(4.1, 4.1, third), (4.2, 4.2, second), (4.0, 4.0, first)])
+    assert [u.n for _, _, u in ranked] == [1, 2, 3]
+    # A clearly better unit still comes first, whatever its passage.
+    ranked = _ranked([(5.0, 5.0, third), (4.0, 4.0, first)])
+    assert [u.n for _, _, u in ranked] == [3, 1]
+
+
+def test_a_second_sentence_is_said_only_when_it_reads_easily_enough():
+    flu = passage(
+        "Influenza is a contagious respiratory illness caused by influenza viruses that infect the nose, "
+        "throat and lungs. Flu is an illness that spreads in winter. Flu is a disease predominantly "
+        "affecting individuals through inflammatory respiratory complications necessitating hospitalization.",
+        "What is Flu ?",
+        "information",
+        "Flu",
+    )
+    [(_, units)] = choose("What is flu?", [flu], max_words=60, per_part=3, then_easy=8.0)
+    said = [u.text for u in units]
+    assert "Flu is an illness that spreads in winter." in said
+    assert not any("necessitating" in s for s in said)  # answers, but reads too hard after the first
+    [(_, units)] = choose("What is flu?", [flu], max_words=60, per_part=3)
+    assert any("necessitating" in u.text for u in units)
