@@ -146,3 +146,23 @@ def test_hybrid_answers_are_first_shown_at_the_extract():
     model = {"mode": "model", "timings": {"first_token_ms": 9000.0, "total_ms": 20000.0}}
     first_shown_ms(model)
     assert model["timings"]["first_shown_ms"] == 20000.0
+
+
+def test_the_configured_modes_answers_are_one_group_whichever_path_answered():
+    from types import SimpleNamespace
+
+    from careguide.eval.answers import Case, run_answer_eval
+
+    def answered_by(mode: str) -> SimpleNamespace:
+        answer = SimpleNamespace(
+            answer="I don't know.", abstained=True, draft="", passages=(), citations=(), mode=mode,
+            question="q", dropped_sentences=(), timings={"total_ms": 5.0},
+        )  # fmt: skip
+        allow = SimpleNamespace(action="allow", notice="")
+        return SimpleNamespace(answer=answer, input=allow, output=None)
+
+    paths = iter(["model", "extractive (model too slow)", "model"])
+    cases = [Case("dosing", f"question {i}") for i in range(3)]
+    report = run_answer_eval(cases, lambda question, **_: answered_by(next(paths)))
+    assert list(report["modes"]) == [""] and report["summary"]["dosing"]["questions"] == 3
+    assert [r["shown_by"] for r in report["records"]] == ["model", "extractive (model too slow)", "model"]
