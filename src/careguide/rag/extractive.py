@@ -94,7 +94,10 @@ _NAVIGATION = re.compile(
     r"|\bfor more (?:about|on)\b"
     r"|\bthese resources\b|\bresources (?:from|address)\b"
     r"|\bGenetic Testing Registry\b|\bMedlinePlus Encyclopedia\b"
-    r"|\bthe table below\b|\bMedical Dictionary\b|\bestimate of the percentage of patients\b",
+    r"|\bthe table below\b|\bMedical Dictionary\b|\bestimate of the percentage of patients\b"
+    # How a symptom table's frequencies read ("a frequency of 25/25 means ..."): about the table.
+    r"|\bfrequenc(?:y|ies)\b[^.]*\b(?:means|based on)\b|\bno percentage is available\b"
+    r"|\bthe sign or symptom may be rare or common\b",
     re.I,
 )
 _KIND = re.compile(r"\b(type|stage|grade|phase|class)\s+(\d+|i{1,3}|iv|v)\b", re.I)

@@ -235,6 +235,14 @@ def test_the_symptom_table_boilerplate_is_not_an_answer():
     )
     units = units_of(passage(text, "What are the symptoms of X syndrome ?", "symptoms"), 1)
     assert [u.text for u in units] == ["Most people with the syndrome have short fingers."]
+    legend = (
+        "For example, a frequency of 10/12 means that in a study of 12 people, 10 had that sign. "
+        "Because these frequencies are based on one study, the fractions may differ in another group. "
+        "Sometimes, no percentage is available. In these cases, the sign or symptom may be rare or common. "
+        "Frequent headaches are a common symptom."
+    )
+    units = units_of(passage(legend, "What are the symptoms of X syndrome ?", "symptoms"), 1)
+    assert [u.text for u in units] == ["Frequent headaches are a common symptom."]
 
 
 def test_a_sentence_saying_what_the_topic_is_answers_what_it_is():
