@@ -73,20 +73,6 @@ EXTRA_TYPES: dict[str, re.Pattern[str]] = {
     "diet": re.compile(r"\bfoods?\b|\beat(ing)?\b|\bdiet\b|\bdrinks?\b|\bmeals?\b"),
 }
 
-# Words of a question that say what is asked, not what it is about (topic words are the rest).
-_ASKING = frozenset(
-    content_words(
-        """symptom sign caus treat treatment cure therapy medicin medication prevent avoid contagious
-    spread inherit inherited gene genetic test diagnos diagnosed diagnose outlook prognosis common
-    risk complication research information info know tell explain help question please thank
-    thanks dad mom mother father son daughter wife husband child children kid kids grandkid
-    grandkids friend doctor get got just year old ago since still really anyone someone something
-    anything food eat diet drink good bad best happen happens mean means work works need want use used
-        uses hello available suffer suffers suffering plz pls"""
-    )
-)
-_ASKING_NAMES = frozenset("please thanks thank thx hello dear god doctor dr sir madam hi".split())
-"""Capitalised words of a message that name nothing the sources could be about."""
 _NAVIGATION = re.compile(
     r"\bclick\b|\bvideo\b|\bkeyboard\b|\bthis (?:page|site|web ?site)\b|\bsee (?:the )?(?:following|below)\b"
     r"|\b(?:see|read|visit) (?:the|our) [a-z ]*(?:page|section|fact sheet)\b|\bfor more information\b"
@@ -100,8 +86,6 @@ _NAVIGATION = re.compile(
     r"|\bthe sign or symptom may be rare or common\b",
     re.I,
 )
-_KIND = re.compile(r"\b(type|stage|grade|phase|class)\s+(\d+|i{1,3}|iv|v)\b", re.I)
-"""Numbered kinds ("type 2 diabetes", "stage 3"): a sentence about another kind answers nothing."""
 _BULLET = re.compile(r"(?:^|\s)[-•*]\s+")
 _CONNECTIVE = re.compile(
     r"^(?:(?:However|In addition|Also|Therefore|Thus|Moreover|Furthermore|Still),\s+"
@@ -194,7 +178,7 @@ def units_of(passage: Passage, n: int) -> list[Unit]:
 def question_parts(question: str, types: Sequence[str] = ()) -> list[Part]:
     """Each question of the message with its types; ``types`` (the analyser's) fill in a part that
     names none ("and my grandkids?" after "what causes shingles?")."""
-    topic_all = _topic(question)
+    topic_all = topicality.question_topic(question)
     parts: list[Part] = []
     for text in split_questions(question):
         lowered = text.lower()
@@ -204,7 +188,7 @@ def question_parts(question: str, types: Sequence[str] = ()) -> list[Part]:
             found.remove("inheritance")  # "pass it to my grandkids" asks about catching it
         if not found:
             found = [t for t in types if t != "information"] or ["information"]
-        topic = _topic(text) or topic_all
+        topic = topicality.question_topic(text) or topic_all
         parts.append(Part(text, tuple(dict.fromkeys(found)), topic or topic_all))
     # "What causes shingles and is it contagious?" is one sentence asking two things: each type a part.
     if len(parts) == 1 and len(parts[0].types) > 1:
@@ -213,84 +197,19 @@ def question_parts(question: str, types: Sequence[str] = ()) -> list[Part]:
     return parts
 
 
-def _asking_name(name: str) -> bool:
-    """A capitalised word of the message that says what is asked ("Information"), not a name."""
-    words = content_words(name)
-    return bool(words) and words <= _ASKING
-
-
-def _topic(text: str) -> frozenset[str]:
-    text = re.sub(r"['\u2019]s\b", "", text)  # "klinefelter's" names Klinefelter syndrome
-    return frozenset(w for w in content_words(text) if w not in _ASKING and not w.isdigit())
-
-
 def _on_topic(
     topic: frozenset[str], passage: Passage, question: frozenset[str], names: frozenset[str] = frozenset()
 ) -> float:
-    """How surely the passage is about what the question asks about: the share of the question's
-    topic words the passage contains, or 1 when the question names the passage's whole focus
-    ("Klinefelter syndrome", "klinefelter's": its words but "syndrome", "disease"; a handout's
-    title). A long message full of personal context names its condition; a question about
-    something else names neither. Most of the names the question spells with a capital (a drug, a
-    condition) must appear in the passage. The focus and the names may be misspelt after their
-    first letters ("Mediterean fever", :func:`_spelled`)."""
+    """How surely the passage is about the question's topic (:func:`topicality.on_topic`)."""
     chunk = passage.chunk
-    everything = f"{chunk.title} {chunk.topic} {chunk.text}"
-    lowered = everything.lower()
-    if names and sum(_mentions(lowered, n) for n in names) < len(names) / 2:
-        return 0.0  # "Tetracycline", "Vismodegib": a name the passage never mentions
-    if not topic:
-        return 1.0
-    words = content_words(everything)
-    own = _topic(chunk.topic or chunk.title) - _FOCUS_GENERIC
-    named = 1.0 if own and all(_spelled(w, question) for w in own) else 0.0
-    return max(len(topic & words) / len(topic), named)
-
-
-_FOCUS_GENERIC = frozenset(content_words("syndrome disease disorder condition"))
-"""Words of a passage's focus a question may leave out ("klinefelter's" names Klinefelter syndrome)."""
-
-
-def _prefix(word: str) -> str:
-    """The start of a word that a misspelling or another ending keeps ("mediterean",
-    "lymphocytice"): all but its last three letters, at least five."""
-    return word[: max(5, len(word) - 3)]
-
-
-def _spelled(word: str, words: frozenset[str] | set[str]) -> bool:
-    """Is ``word`` in ``words``, or a word of six letters or more starting like one of them?"""
-    if word in words:
-        return True
-    if len(word) < 6:
-        return False
-    start = _prefix(word)
-    return any(w.startswith(start) for w in words if len(w) >= len(start))
-
-
-def _mentions(text: str, name: str) -> bool:
-    """Does the (lower-cased) text name ``name``, or a word starting like it (see :func:`_spelled`)?"""
-    if name in text:
-        return True
-    return len(name) >= 6 and re.search(r"\b" + re.escape(_prefix(name)), text) is not None
-
-
-def _kinds(text: str) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for kind, number in _KIND.findall(text):
-        found.setdefault(kind.lower(), set()).add(number.lower())
-    return found
-
-
-def _same_kind(asked: dict[str, set[str]], unit: Unit) -> bool:
-    """False when the unit names only other numbered kinds than the question ("type 1" for "type 2")."""
-    said = _kinds(unit.full)
-    return all(not said.get(kind) or said[kind] & numbers for kind, numbers in asked.items())
+    text = f"{chunk.title} {chunk.topic} {chunk.text}"
+    return topicality.on_topic(topic, text, chunk.topic or chunk.title, question, names)
 
 
 def narrower(unit: Unit, part: Part, passage: Passage, question: frozenset[str]) -> bool:
     """Is the unit about a narrower topic than the question's focus (:func:`topicality.narrower`)?"""
     chunk = passage.chunk
-    return topicality.narrower(unit.text, chunk.topic or chunk.title, part.topic, question, _ASKING)
+    return topicality.narrower(unit.text, chunk.topic or chunk.title, part.topic, question, topicality.ASKING)
 
 
 def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) -> float:
@@ -394,9 +313,9 @@ def choose(
     chosen: list[tuple[Part, list[Unit]]] = []
     budget = max_words
     share = max(25, max_words // max(1, len(parts)))
-    asked = _topic(question)
-    kinds = _kinds(question)
-    named = frozenset(n for n in names(question) if n not in _ASKING_NAMES and not _asking_name(n))
+    asked = topicality.question_topic(question)
+    kinds = topicality.kinds(question)
+    named = topicality.asked_names(names(question))
     asked_words = frozenset(content_words(question))
     for part in parts:
         scored: list[tuple[float, float, Unit]] = []  # (rank score, answering score, unit)
@@ -405,7 +324,7 @@ def choose(
             if topical < MIN_TOPICAL:
                 continue
             for u in units:
-                if not _same_kind(kinds, u):
+                if not topicality.same_kind(kinds, u.full):
                     continue
                 answers = _score(u, part, passage, rank, topical) - topicality.NARROWER_PENALTY * narrower(
                     u, part, passage, asked_words
