@@ -38,7 +38,8 @@ __all__ = ["ANSWER_CUES", "Part", "Shown", "Unit", "choose", "question_parts", "
 
 # What an answering sentence says, per question type. Matched on the lower-cased sentence.
 ANSWER_CUES: dict[str, str] = {
-    "causes": r"\bcaus|\bdue to\b|\bresults? (?:from|of)\b|\btrigger|\bvirus\b|\bbacteri|\bmutation|"
+    "causes": r"\bcaused\b|\bcaus(?:es|e) (?:of|is|are|include)\b|\bcausing\b|\bdue to\b|"
+    r"\bresults? (?:from|of)\b|\btrigger|\bvirus\b|\bbacteri|\bmutation|"
     r"\b(?:happens|occurs|develops) when\b|\brisk factor|\bfrom (?:a|an) (?:virus|infection)\b",
     "symptoms": r"\bsymptom|\bsigns?\b|\bfeel|\bpain|\bache|\bitch|\brash\b|\bfever|\btired|\bswell|"
     r"\bnotice|\bexperience",
@@ -52,8 +53,8 @@ ANSWER_CUES: dict[str, str] = {
     r"\bfiber|\bvegetable|\bfruit",
     "outlook": r"\boutlook|\bprognos|\brecover|\bgo away|\bclear up|\blife expectancy|\bsurviv|"
     r"\bmost people|\bheal|\bweeks?\b|\bmonths?\b|\bfatal|\blifelong|\bchronic",
-    "inheritance": r"\binherit|\bautosomal|\bpassed (?:down|from)|\bfamil|\bparents?\b|\bgenes?\b",
-    "genetic changes": r"\bgenes?\b|\bmutation|\bchromosom|\bvariant",
+    "inheritance": r"\binherit|\bautosomal|\bpassed (?:down|from)|\bfamil|\bparents?\b|\bgenes?\b|\bgenetic",
+    "genetic changes": r"\bgenes?\b|\bgenetic|\bmutation|\bchromosom|\bvariant",
     "exams and tests": r"\btest|\bdiagnos|\bexam|\bscan\b|\bx-ray|\bbiopsy|\bblood (?:test|sample)|"
     r"\bultrasound|\bmri\b|\bcheck",
     "frequency": r"\bcommon|\bpercent|%|\baffects? (?:about|an estimated|approximately)|\brare\b|"
@@ -64,6 +65,9 @@ ANSWER_CUES: dict[str, str] = {
     "information": r"\b(?:is|are) (?:a|an|the)\b|\brefers to\b|\bis a (?:type|kind|form)\b|\bmeans\b",
 }
 _CUES = {qtype: re.compile(pattern) for qtype, pattern in ANSWER_CUES.items()}
+_ACTIVE_CAUSE = re.compile(r"\bcauses?\b")
+"""\"A virus causes shingles\" names a cause of the topic when the topic follows the verb; "Colds
+rarely cause a fever" is about what something else causes."""
 
 # Consumer types the knowledge base has no template for, asked in these words.
 EXTRA_TYPES: dict[str, re.Pattern[str]] = {
@@ -214,11 +218,7 @@ def narrower(unit: Unit, part: Part, passage: Passage, question: frozenset[str])
 
 def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) -> float:
     lowered = f"{unit.heading} {unit.full}".lower()
-    cue = (
-        max((1.0 if _CUES[t].search(lowered) else 0.0) for t in part.types if t in _CUES)
-        if any(t in _CUES for t in part.types)
-        else 0.0
-    )
+    cue = max((_cue(t, lowered, part.topic) for t in part.types), default=0.0)
     if "information" in part.types and _defines(unit.text, part.topic):
         cue = 1.0
     own_type = passage.chunk.question_type.lower()
@@ -245,6 +245,23 @@ def _score(unit: Unit, part: Part, passage: Passage, rank: int, topical: float) 
         + 0.3 * early
         + 0.2 * topical
     )
+
+
+def _cue(qtype: str, lowered: str, topic: frozenset[str]) -> float:
+    """1 when the (lower-cased) unit says what a question of ``qtype`` asks (:data:`ANSWER_CUES`)."""
+    cue = _CUES.get(qtype)
+    if cue is None:
+        return 0.0
+    if cue.search(lowered):
+        return 1.0
+    if qtype == "causes":
+        verb = _ACTIVE_CAUSE.search(lowered)
+        return (
+            1.0
+            if verb is not None and _stem_set(content_words(lowered[verb.end() :])) & _stem_set(topic)
+            else 0.0
+        )
+    return 0.0
 
 
 _COPULA = re.compile(r"\b(?:is|are)\b")

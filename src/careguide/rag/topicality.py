@@ -55,7 +55,7 @@ ASKING = frozenset(
     thanks dad mom mother father son daughter wife husband child children kid kids grandkid
     grandkids friend doctor get got just year old ago since still really anyone someone something
     anything food eat diet drink good bad best happen happens mean means work works need want use used
-        uses hello available suffer suffers suffering plz pls"""
+        uses hello available suffer suffers suffering plz pls parent parents pass passed possible way"""
     )
 )
 _ASKING_NAMES = frozenset("please thanks thank thx hello dear god doctor dr sir madam hi".split())

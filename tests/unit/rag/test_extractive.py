@@ -318,3 +318,39 @@ def test_a_second_sentence_is_said_only_when_it_reads_easily_enough():
     assert not any("necessitating" in s for s in said)  # answers, but reads too hard after the first
     [(_, units)] = choose("What is flu?", [flu], max_words=60, per_part=3)
     assert any("necessitating" in u.text for u in units)
+
+
+FLU = [
+    passage(
+        "Flu is a respiratory infection caused by a number of viruses. Symptoms come on suddenly. "
+        "Colds rarely cause a fever or headaches.",
+        "What is (are) Flu ?",
+        "information",
+        topic="Flu",
+    )
+]
+
+
+def test_what_something_else_causes_is_not_a_cause_of_the_topic():
+    text = chosen_text("What causes flu?", FLU)
+    assert "caused by a number of viruses" in text
+    assert "Colds rarely cause" not in text
+
+
+def test_an_active_cause_of_the_topic_answers():
+    hives = [passage("Allergies cause most hives. Hives look like red welts.", "Hives", "information", "Hives")]
+    assert "Allergies cause most hives" in chosen_text("what causes hives", hives)
+
+
+def test_genetic_factors_answer_whether_a_condition_runs_in_families():
+    pcos = [
+        passage(
+            "PCOS is a hormone problem that affects the ovaries. The cause of PCOS is unknown, but "
+            "probably involves genetic and environmental factors.",
+            "What is (are) Polycystic ovary syndrome ?",
+            "information",
+            "Polycystic ovary syndrome",
+        )
+    ]
+    text = chosen_text("polycystic ovary syndrome: can parents pass it on in the genes?", pcos)
+    assert "genetic and environmental factors" in text
