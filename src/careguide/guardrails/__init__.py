@@ -12,9 +12,11 @@ from careguide.guardrails.harm_classifier import train as train_harm_weights
 from careguide.guardrails.phi import (
     DRUG_NAMES_FILE,
     PRESIDIO_DEFAULT_ENTITIES,
+    SPACY_MODEL,
     AllowList,
     PhiRedactor,
     PhiSettings,
+    loaded_pipeline,
 )
 from careguide.guardrails.policy import ScopeCheck, passage_injection_found
 from careguide.guardrails.semantic import DEFAULT_BANK
@@ -30,6 +32,7 @@ __all__ = [
     "MODEL_FILES",
     "PRESIDIO_DEFAULT_ENTITIES",
     "SCOPE_MODEL",
+    "SPACY_MODEL",
     "Action",
     "AllowList",
     "AuditLog",
@@ -48,6 +51,7 @@ __all__ = [
     "ScopeCheck",
     "Span",
     "load_policy",
+    "loaded_pipeline",
     "open_guardrails",
     "passage_injection_found",
     "split_sentences",

@@ -144,6 +144,16 @@ class PhiSettings:
     default_placeholder: str = "<PHI>"
 
 
+_PIPELINES: dict[str, Any] = {}
+"""spaCy pipelines loaded by a redactor in this process, by model name (loading one takes seconds)."""
+
+
+def loaded_pipeline(model: str = SPACY_MODEL) -> Any | None:
+    """The spaCy pipeline a PHI redactor of this process has loaded, if any: the answer checks parse
+    with it rather than load the same model a second time."""
+    return _PIPELINES.get(model)
+
+
 class PhiRedactor:
     """Find PHI spans and replace them with typed placeholders (``<NAME>``, ``<DATE>``, ...)."""
 
@@ -157,6 +167,7 @@ class PhiRedactor:
         from careguide.guardrails.recognizers import load_recognizers
 
         nlp_engine = NlpEngineProvider(nlp_configuration=NLP_CONFIGURATION).create_engine()
+        _PIPELINES.setdefault(SPACY_MODEL, getattr(nlp_engine, "nlp", {}).get("en"))
         registry = RecognizerRegistry(supported_languages=["en"])
         registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
         if custom:

@@ -49,6 +49,7 @@ from careguide.rag.retrieval import (
     parse_filter,
 )
 from careguide.rag.rewrite_check import verify_rewrite
+from careguide.rag.roles import warm as warm_parser
 from careguide.rag.words import abbreviations, names, quantities
 
 __all__ = [
@@ -107,4 +108,5 @@ __all__ = [
     "used_abbreviations",
     "verify_answer",
     "verify_rewrite",
+    "warm_parser",
 ]

