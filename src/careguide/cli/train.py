@@ -69,8 +69,9 @@ def _train_general(config: Settings, output: Path | None) -> None:
     from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, open_guardrails
     from careguide.ingest import classifier_embedder
 
-    # The scope test the head meets at run time (knowledge-base words and the scope classifier).
-    about_health = open_guardrails(config, audit=False).about_health
+    # The scope test the head meets at run time (knowledge-base words, the scope classifier, short
+    # messages).
+    about_health = open_guardrails(config, audit=False).in_scope
     record = train_harm_head(
         classifier_embedder(config.embedding),
         config.data_dir,

@@ -334,9 +334,10 @@ def main_harm(args: Any, argv: list[str] | None) -> None:
     from careguide.ingest import classifier_embedder
 
     config = load_settings()
-    # The scope test the head meets at run time (health words, the knowledge base's words and the
-    # scope classifier), so the two budgets are counted on the messages each threshold will read.
-    about_health = open_guardrails(config, audit=False).about_health
+    # The scope test the head meets at run time (health words, the knowledge base's words, the
+    # scope classifier, short messages), so each budget is counted on the messages its threshold
+    # will read.
+    about_health = open_guardrails(config, audit=False).in_scope
     record = train_harm_head(
         classifier_embedder(config.embedding),
         config.data_dir,

@@ -59,6 +59,7 @@ def layer_row(guard: Guardrails, kind: str, item: sd.Item) -> tuple[dict[str, An
         elif isinstance(check, ScopeCheck):
             row["health_word"] = check.has_health_word(redacted)
             row["about_health"] = check.about_health(redacted)
+            row["in_scope"] = check.keeps(redacted)  # the harm head's test for its threshold
             row["short"] = len(check.content_words(redacted)) < check.min_content_words
     # Every layer that did not allow the message is named in the merged decision's checks.
     row["layers"] = {name: [final.action, final.category] for name in dict.fromkeys(final.checks)}
@@ -130,7 +131,8 @@ def replay(
     for n, row in enumerate(rows):
         probability = row["harm_p"] if harm_p is None else harm_p[n]
         others = [name for name in row["layers"] if name in SAFETY_CHECKS and name not in harm_layers]
-        threshold = settings.threshold if row["about_health"] else settings.outside_scope
+        in_scope = row.get("in_scope", row["about_health"])
+        threshold = settings.threshold if in_scope else settings.outside_scope
         best, _, benign = row["sem_harm"]
         exemplar = (
             best >= settings.exemplar_threshold
