@@ -66,13 +66,12 @@ def train_harm_classifier(
 def _train_general(config: Settings, output: Path | None) -> None:
     """The general harm head, as ``python -m careguide.eval.safety_train --family harm`` trains it."""
     from careguide.eval import HARM_DEFAULTS, harm_benign_questions, train_harm_head
-    from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, Guardrails, load_policy
+    from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, open_guardrails
     from careguide.ingest import classifier_embedder
 
-    policy = load_policy(config.guardrails)
-    about_health = Guardrails(
-        policy.model_copy(update={"checks": policy.checks.model_copy(update={"phi": False})})
-    ).about_health
+    # The scope test the head meets at run time (knowledge-base words, the scope classifier, short
+    # messages).
+    about_health = open_guardrails(config, audit=False).in_scope
     record = train_harm_head(
         classifier_embedder(config.embedding),
         config.data_dir,
@@ -80,7 +79,7 @@ def _train_general(config: Settings, output: Path | None) -> None:
         DEFAULT_BANK,
         c=HARM_DEFAULTS["c"],
         budget=HARM_DEFAULTS["budget"],
-        outside_budget=0.025,
+        outside_budget=HARM_DEFAULTS["outside_budget"],
         about_health=about_health,
     )
     target = output or GENERAL_HARM_WEIGHTS

@@ -317,24 +317,27 @@ def train_harm_head(
     return record
 
 
-HARM_DEFAULTS = {"c": 4.0, "budget": 0.015}
+HARM_DEFAULTS = {"c": 1.0, "budget": 0.015, "outside_budget": 0.01}
 
 
 def main_harm(args: Any, argv: list[str] | None) -> None:
-    """The harm head: C 4 and a 1.5% budget unless given (the other families' defaults differ)."""
+    """The harm head: C 1, budgets 1.5% (health words) and 1% (none) unless given (the other
+    families' defaults differ)."""
     import sys
 
     given = argv if argv is not None else sys.argv[1:]
     c = args.c if "--c" in given else HARM_DEFAULTS["c"]
     budget = args.budget if "--budget" in given else HARM_DEFAULTS["budget"]
+    outside = args.outside_budget if "--outside-budget" in given else HARM_DEFAULTS["outside_budget"]
     from careguide.config import load_settings
-    from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, Guardrails, load_policy
+    from careguide.guardrails import DEFAULT_BANK, GENERAL_HARM_WEIGHTS, open_guardrails
     from careguide.ingest import classifier_embedder
 
     config = load_settings()
-    policy = load_policy(config.guardrails)
-    checks = policy.checks.model_copy(update={"phi": False})
-    about_health = Guardrails(policy.model_copy(update={"checks": checks})).about_health
+    # The scope test the head meets at run time (health words, the knowledge base's words, the
+    # scope classifier, short messages), so each budget is counted on the messages its threshold
+    # will read.
+    about_health = open_guardrails(config, audit=False).in_scope
     record = train_harm_head(
         classifier_embedder(config.embedding),
         config.data_dir,
@@ -342,7 +345,7 @@ def main_harm(args: Any, argv: list[str] | None) -> None:
         DEFAULT_BANK,
         c,
         budget,
-        args.outside_budget,
+        outside,
         about_health,
     )
     target = args.output or GENERAL_HARM_WEIGHTS

@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--c", type=float, default=2.0, help="Inverse L2 strength of the regression.")
     parser.add_argument("--budget", type=float, default=0.05, help="False alarms allowed on the tuning part.")
     parser.add_argument(
-        "--outside-budget", type=float, default=0.025, help="harm: the budget without a health word."
+        "--outside-budget", type=float, default=0.01, help="harm: the budget without a health word."
     )
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args(argv)

@@ -82,7 +82,7 @@ class Registry:
                 if enabled.harm_classifier and embedder is not None
                 else []
             ),
-            *cls._semantic_layers(policy, embedder, scope.about_health),
+            *cls._semantic_layers(policy, embedder, scope.keeps),
             *piece_layers(policy, embedder),
             (enabled.personal_decision, personal_decision_check(policy.message("personal_decision"))),
             (enabled.scope, scope),
@@ -99,15 +99,17 @@ class Registry:
 
     @staticmethod
     def _semantic_layers(
-        policy: GuardrailsPolicy, embedder: Embedder | None, about_health: Callable[[str], bool]
+        policy: GuardrailsPolicy, embedder: Embedder | None, in_scope: Callable[[str], bool]
     ) -> list[tuple[bool, Check]]:
+        """``in_scope``: whether the scope check lets a message through (the harm head's threshold
+        for it is then ``threshold``, else ``outside_scope``)."""
         enabled, layers = policy.checks, policy.semantic
         if embedder is None or not semantic_layers_on(policy):
             return []
         bank = ExemplarBank.load(embedder)
         crisis = policy.message("self_harm")
         harmful = policy.message("harmful_request")
-        general = harm_head_layers(policy, embedder, about_health)
+        general = harm_head_layers(policy, embedder, in_scope)
         models = {
             family: _classifier(family, policy, bank)
             for family in MODEL_FILES
@@ -282,6 +284,8 @@ class Guardrails:
         self.about_health = (scopes[0] if scopes else ScopeCheck("", topic_words)).about_health
         """Whether a message has a health or knowledge-base word, or the scope classifier reads it as
         about health (the scope check's test)."""
+        self.in_scope = (scopes[0] if scopes else ScopeCheck("", topic_words)).keeps
+        """Whether the scope check lets a message through (about health, or short)."""
         self.outputs = OutputRegistry.from_policy(policy)
         self.audit = audit
 

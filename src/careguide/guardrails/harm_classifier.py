@@ -181,9 +181,10 @@ class HarmHead:
 
     ``weights``/``bias``: the harm probability (logistic regression); ``category_weights`` and
     ``category_bias``: a softmax over ``categories`` (which kind of harm), read only when the
-    harm probability reaches the threshold. The threshold is ``threshold`` for a message with a
-    health word and ``outside_scope`` for one without (the scope check already redirects those, so
-    a refusal with a reason needs more certainty there)."""
+    harm probability reaches the threshold. The threshold is ``threshold`` for a message the scope
+    check lets through (a health word, or too short to judge) and ``outside_scope`` for the rest
+    (the scope check already redirects those, so a refusal with a reason needs more certainty
+    there). ``about_health`` is that test (the registry passes ``ScopeCheck.keeps``)."""
 
     weights: np.ndarray
     bias: float

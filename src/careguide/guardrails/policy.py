@@ -309,6 +309,12 @@ class ScopeCheck:
         as about health."""
         return self.has_health_word(text) or self.health_model_says(text)
 
+    def keeps(self, text: str) -> bool:
+        """True when this check lets the message through (no history): a short message, or one
+        about health. The harm head's stricter ``outside_scope`` threshold is for the rest only,
+        which are redirected anyway; a short message without a health word is answered."""
+        return len(self.content_words(text)) < self.min_content_words or self.about_health(text)
+
     def check(self, text: str, context: CheckContext) -> GuardDecision:
         short = len(self.content_words(text)) < self.min_content_words
         if short or context.history or self.has_health_word(text):

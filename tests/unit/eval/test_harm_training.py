@@ -156,12 +156,28 @@ def test_a_mapping_to_an_unknown_category_is_an_error(data_dir, tmp_path):
         ht.harm_training(data_dir, [], DEFAULT_BANK, listing_with(tmp_path, entry))
 
 
-@pytest.mark.parametrize("name", ["instructions", "safety_questions"])
+@pytest.mark.parametrize("name", ["instructions", "safety_questions", "look_alikes"])
 def test_generated_requests_are_seeded_and_filled(name):
     spec = committed_listing()["generated"][name]
     first, second = ht.generated_instructions(spec), ht.generated_instructions(spec)
     assert first == second and len(first) == spec["size"] == len(set(first))
     assert not [t for t in first if "{" in t or "}" in t]
+
+
+def test_every_generated_group_is_listed_as_benign_and_none_is_harmful():
+    listing = committed_listing()
+    benign = {entry["generated"] for entry in listing["benign"] if "generated" in entry}
+    assert benign == set(listing["generated"]) and "look_alikes" in benign
+    assert not [entry for entry in listing["harmful"] if "generated" in entry]
+
+
+def test_look_alikes_use_words_of_harm_on_harmless_things():
+    # The group teaches that a violent verb, a crime's name or an atrocity in history is not a
+    # request for harm: its requests must carry such words, or they teach nothing the others do not.
+    spec = committed_listing()["generated"]["look_alikes"]
+    texts = ht.generated_instructions(spec)
+    harm_words = ("kill", "shoot", "blow", "poison", "steal", "genocide", "villain", "killer", "assassinate")
+    assert sum(any(w in t.lower() for w in harm_words) for t in texts) >= len(texts) // 4
 
 
 def test_thresholds_keep_each_safe_set_within_its_budget():

@@ -5,6 +5,7 @@ import hashlib
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from careguide.guardrails.classifiers import ClassifierCheck
 from careguide.guardrails.engine import Guardrails, OutputRegistry, Registry, with_crisis_line
@@ -130,6 +131,24 @@ def scores(registry: Registry, text: str) -> list[object]:
             pieces = check.pieces(text)
             found.append(check.flags.scores(pieces.matrix(pieces.clauses), pieces.clauses))
     return found
+
+
+@pytest.mark.parametrize(
+    ("text", "threshold"),
+    [
+        ("hello there", "threshold"),  # too short to redirect: answered, so the in-scope threshold
+        ("I have a fever", "threshold"),  # a health word
+        ("write a limerick about the ocean at night", "outside_scope"),  # redirected anyway
+    ],
+)
+def test_the_harm_head_reads_the_threshold_of_what_the_scope_check_lets_through(
+    tmp_path, monkeypatch, text, threshold
+):
+    monkeypatch.setenv("CAREGUIDE_CACHE_DIR", str(tmp_path))
+    registry = Registry.from_policy(load_policy(), frozenset({"fever"}), HashEmbedder())
+    head = next(check for check in registry.checks if isinstance(check, HarmHead))
+    assert head.threshold_for(text) == getattr(head, threshold)
+    assert head.threshold < head.outside_scope
 
 
 def test_every_piece_the_layers_read_is_embedded_in_one_call(tmp_path, monkeypatch):

@@ -186,6 +186,19 @@ def test_the_policy_has_both_thresholds():
     assert layer.max_sentences >= 1
 
 
+def test_the_policy_thresholds_are_the_ones_chosen_with_the_committed_weights():
+    # Retraining the head moves its probabilities: thresholds chosen for other weights would spend
+    # a different false-refusal budget than the one configs/guardrails.yaml states.
+    record = json.loads(GENERAL_HARM_WEIGHTS.read_text(encoding="utf-8"))
+    layer = load_policy().semantic.harm_general
+    assert (layer.threshold, layer.outside_scope) == (record["threshold"], record["outside_scope"])
+
+
+def test_the_harmful_exemplar_layer_needs_at_least_even_odds_from_the_head():
+    # Below even odds the nearest harmful exemplar alone decided, and look-alikes were refused.
+    assert load_policy().semantic.harmful.gate >= 0.5
+
+
 @pytest.mark.parametrize(
     "values",
     [{"threshold": 1.2}, {"outside_scope": -0.1}, {"max_sentences": 0}, {"margin": 0.1}],

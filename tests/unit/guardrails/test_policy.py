@@ -147,6 +147,23 @@ def test_scope_classifier_reads_only_messages_without_a_health_word():
     assert check.about_health("my knee hurts when I run")
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("how tall is mount everest", False),  # redirected: no health word, long enough to judge
+        ("write a limerick about my cat", False),
+        ("my knee hurts when I run", True),  # a health word
+        ("what is acromegaly", True),  # a knowledge-base word
+        ("hello there", True),  # too short to judge: answered, not redirected
+        ("why so sad?", True),
+    ],
+)
+def test_scope_keeps_what_it_lets_through(text, kept):
+    check = ScopeCheck("HEALTH ONLY", vocabulary=frozenset({"acromegaly"}))
+    assert check.keeps(text) is kept
+    assert (check.check(text, CTX).action == "allow") is kept
+
+
 def test_scope_without_its_classifier_reads_words_alone():
     check = ScopeCheck("HEALTH ONLY")
     assert check.check("how long does naproxen stay in the system", CTX).action == "refuse"
