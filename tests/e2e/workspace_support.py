@@ -98,6 +98,9 @@ def open_kit(root: Path) -> Iterator[Kit]:
             "vector_store": VectorStoreSettings(collection="workspace-test"),
             # A running server named by CAREGUIDE_LLM__BASE_URL is attached to; else one is started.
             "llm": base.llm.model_copy(update={"model": TEST_MODEL}),
+            # A draft waits for the model: under load its first token can come after the patient
+            # chat's deadline, and the extract would then be kept without anything streamed.
+            "answer": base.answer.model_copy(update={"model_deadline_s": None}),
             "review": base.review.model_copy(
                 # One clinician drafts and approves here; the second approval is tested over HTTP.
                 update={
