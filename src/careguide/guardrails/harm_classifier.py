@@ -200,6 +200,10 @@ class HarmHead:
     max_sentences: int = 12
     sentence_floor: float = 0.0
     """The whole message's probability at which its sentences are scored too (0: always)."""
+    crisis_gate: Callable[[str], float] | None = None
+    """The crisis classifier's probability, which a self-harm category must also reach
+    (``crisis_gate_threshold``): weight-loss questions are near pro-anorexia requests for the head."""
+    crisis_gate_threshold: float = 0.0
     name: str = "harm_general"
     record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _memo: list[tuple[str, HarmScore]] = field(default_factory=list, repr=False, compare=False)
@@ -285,6 +289,9 @@ class HarmHead:
         if found.probability < threshold:
             return GuardDecision(action="allow", redacted=text)
         crisis = found.category in CRISIS_CATEGORIES
+        gate = self.crisis_gate if crisis and self.crisis_gate_threshold > 0.0 else None
+        if gate is not None and gate(text) < self.crisis_gate_threshold:
+            return GuardDecision(action="allow", redacted=text)  # the crisis layers decide alone
         where = "the message" if found.sentence == 0 else f"sentence {found.sentence}"
         return GuardDecision(
             action="escalate" if crisis else "refuse",

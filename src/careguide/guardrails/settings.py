@@ -96,6 +96,9 @@ class HarmHeadLayer(_Section):
     max_sentences: int = Field(12, ge=1, le=100)
     # A sentence counts when the whole message's probability reaches this (0: every sentence counts).
     sentence_floor: float = Field(0.0, ge=0.0, le=1.0)
+    # A self-harm category (the crisis reply) needs the crisis classifier to give at least this
+    # probability too (0: no such gate).
+    crisis_gate: float = Field(0.0, ge=0.0, le=1.0)
 
 
 class Semantic(_Section):

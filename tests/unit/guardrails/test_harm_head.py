@@ -158,6 +158,18 @@ def test_a_self_harm_request_gets_the_crisis_reply():
     assert "988" in decision.message
 
 
+def test_a_self_harm_category_needs_the_crisis_classifier_when_gated():
+    gated = head(crisis_gate=lambda text: 0.1, crisis_gate_threshold=0.3)
+    assert gated.check("how do I hurt myself", CheckContext()).action == "allow"
+    agreed = head(crisis_gate=lambda text: 0.9, crisis_gate_threshold=0.3)
+    assert agreed.check("how do I hurt myself", CheckContext()).action == "escalate"
+
+
+def test_the_crisis_gate_leaves_other_categories_alone():
+    gated = head(crisis_gate=lambda text: 0.0, crisis_gate_threshold=0.3)
+    assert gated.check("plainly harmful", CheckContext()).action == "refuse"
+
+
 @pytest.mark.parametrize("text", ["", "   ", "a harmless question"])
 def test_empty_and_harmless_messages_are_allowed(text):
     assert head().check(text, CheckContext()).action == "allow"
