@@ -164,7 +164,7 @@ def test_a_pronunciation_guide_is_dropped_and_the_rewrite_verifies():
         ("Bunions are bony bumps that form slowly at the base of the big toe over many years of walking.",
          ["Bunions are bony bumps.", "They form slowly at the base of the big toe over many years of walking."]),
         ("Rosacea is a long-term skin condition characterized by redness and small bumps on the face and nose.",
-         ["Rosacea is a long-term skin condition.", "It is characterized by redness and small bumps on the face and nose."]),
+         ["Rosacea is a long-term skin condition.", "It is marked by redness and small bumps on the face and nose."]),
         ("The disease is passed on in an X-linked pattern, which means the gene is on the X chromosome.",
          ["The disease is passed on in an X-linked pattern.", "This means the gene is on the X chromosome."]),
         ("Although the rash does not last long in most children, the cough may go on for several more weeks.",
@@ -207,3 +207,19 @@ def test_a_condition_inside_the_head_keeps_its_consequence():
         "The main thing to know is that if the pain spreads to your arm, you should call for help at once."
     )
     assert simplify(source)[0] == [source]
+
+
+def test_everyday_words_replace_formal_ones_and_a_gene_change_names_its_term_once():
+    seen: set[str] = set()
+    sentences, _ = simplify("Rashes typically appear initially on the arms.", seen)
+    assert sentences == ["Rashes usually appear at first on the arms."]
+    first, _ = simplify("Mutations in one gene cause the disorder.", seen)
+    again, _ = simplify("Such mutations are rare.", seen)
+    assert first == ["Changes (mutations) in one gene cause the disorder."]
+    assert again == ["Such changes are rare."]
+    assert simplify("An individual with the rash feels itchy.")[0] == ["A person with the rash feels itchy."]
+    for source, shown in [
+        ("Rashes typically appear initially on the arms.", sentences[0]),
+        ("Mutations in one gene cause the disorder.", first[0]),
+    ]:
+        assert verify_rewrite(source, shown).ok
