@@ -220,7 +220,7 @@ _WHICH = re.compile(
 copies ..." ("These are ..." after a plural verb)."""
 _PLURAL_VERB = frozenset({"are", "were", "have"})
 _COPULA_THAT = re.compile(
-    r"^(?P<head>(?P<subject>[^,;()]+?)\s+(?P<copula>is\s+(?:a|an|the)|are(?:\s+the)?)\s+"
+    r"^(?P<head>(?P<subject>(?:[^,;()]|\([^(),;]*\))+?)\s+(?P<copula>is\s+(?:a|an|the)|are(?:\s+the)?)\s+"
     r"(?P<noun>(?:[^,;()]|\([^()]*\))+?))"
     r"\s+(?:(?:that|which|who)\s+(?P<verb>[a-z]+)\b|(?P<participle>characterized|marked)\s+by\b)",
     re.I,
@@ -230,12 +230,23 @@ _COPULA_THAT = re.compile(
 condition. It is characterized by ...". Only when the noun phrase holds no preposition (in "a
 lack of cells that carry oxygen" the clause is about the cells, not the lack) and the verb agrees
 with the pronoun ("is a ... that leads", "are ... that lead")."""
+_COMMA = re.compile(r",(?!\d{3}\b)")
+"""A comma, not one inside a number ("1 in 10,000")."""
+_IN_WHICH = re.compile(
+    r"^(?P<head>(?:[^,;()]|\([^(),;]*\))+?\s+(?:is|are)\s+(?P<article>a|an)\s+(?P<noun>[^,;()]+?))\s+in\s+which\s+(?P<rest>.+)$",
+    re.I,
+)
+"""A definition whose clause says what happens in it: "X is a disease in which the body ..." ->
+"X is a disease. In this disease, the body ..."."""
 _PREPOSITION = re.compile(
     r"\b(?:of|in|on|for|with|without|from|to|by|at|into|between|among|than|like|as|or|who|which|that)\b",
     re.I,
 )
-_EMPTY_NOUNS = frozenset("term name word phrase".split())
-"""'X is a term that refers to ...': the head alone would say nothing."""
+_SUPERLATIVE = re.compile(r"\b(?:most|least|only|first|last|main|leading|best|worst|[a-z]{3,}est)\b", re.I)
+"""'X are the most common diseases that lead to ...': the clause picks which diseases; alone,
+the head would say something else."""
+_EMPTY_NOUNS = frozenset("term name word phrase way manner".split())
+"""'X is a term that refers to ...', 'X is a way in which ...': the head alone would say nothing."""
 _MODAL = frozenset("can cannot may might will could would should often usually also".split())
 _ALTHOUGH = re.compile(
     rf"^(?:Although|Though)\s+(?P<concession>[^,;]+),\s+(?P<main>(?:{_SUBJECTS}|the|a|an|your|their|its)\s.+)$",
@@ -255,7 +266,12 @@ def _copula_split(sentence: str) -> tuple[str, str] | None:
     if not match:
         return None
     noun = re.sub(r"\([^()]*\)", "", match["noun"]).split()
-    if _PREPOSITION.search(" ".join(noun)) or len(noun) > 6 or noun[-1].lower() in _EMPTY_NOUNS:
+    if (
+        _PREPOSITION.search(" ".join(noun))
+        or _SUPERLATIVE.search(" ".join(noun))
+        or len(noun) > 6
+        or noun[-1].lower() in _EMPTY_NOUNS
+    ):
         return None
     plural = match["copula"].lower().startswith("are")
     pronoun = "They" if plural else "It"
@@ -283,11 +299,24 @@ def _copula_split(sentence: str) -> tuple[str, str] | None:
     return match["head"], f"{pronoun} {match['verb']}{rest}"
 
 
+def _in_which_split(sentence: str) -> tuple[str, str] | None:
+    """(head, tail) of "X is a N in which ..." -> "X is a N." / "In this N, ..." (a short noun
+    phrase without a preposition; its last word names it again)."""
+    match = _IN_WHICH.match(sentence)
+    if not match:
+        return None
+    noun = match["noun"].split()
+    if _PREPOSITION.search(match["noun"]) or len(noun) > 4 or noun[-1].lower() in _EMPTY_NOUNS:
+        return None
+    return match["head"], f"In this {noun[-1]}, {match['rest']}"
+
+
 def _clauses(sentence: str) -> list[str]:
     """A long sentence split at a safe joint: where a new clause with its own subject starts
     ("..., and it may take months" -> "... It may take months"), at a comment on what was said
     ("..., which means" -> "This means"), after a definition's noun ("X is a disorder that
-    causes ..." -> "X is a disorder. It causes ..."), after a concession ("Although A, B" -> "A.
+    causes ..." -> "X is a disorder. It causes ..."; "X is a disease in which ..." -> "X is a
+    disease. In this disease, ..."), after a concession ("Although A, B" -> "A.
     But B"), or before "because" ("This is because ..."); both halves keep :data:`MIN_PIECE`
     words or more."""
     if len(sentence.split()) <= LONG_SENTENCE:
@@ -298,7 +327,7 @@ def _clauses(sentence: str) -> list[str]:
             return [*_clauses(head), *_clauses(tail)]
     for match in _NOUN_CLAUSE.finditer(sentence):
         head, tail = sentence[: match.start()], sentence[match.end() :]
-        if match["joint"] == "and" and "," in head:
+        if match["joint"] == "and" and _COMMA.search(head):
             continue  # "a high fever, headache, and the skin may peel": the end of an enumeration
         tail = f"But {tail}" if match["joint"] == "but" else tail
         if _AUXILIARY.search(" ".join(tail.split()[: _SUBJECT_WORDS + 1])) and _splittable(head, tail):
@@ -310,7 +339,7 @@ def _clauses(sentence: str) -> list[str]:
     for match in _AND_PREDICATE.finditer(sentence):
         head = sentence[: match.start()]
         pronoun = _predicate_pronoun(head, match["verb"])
-        if not pronoun or _EMBEDDED.search(head):
+        if not pronoun or _EMBEDDED.search(head.rstrip().removesuffix(",")):
             continue
         tail = f"{pronoun} {sentence[match.start('adverb') if match['adverb'] else match.start('verb') :]}"
         if _splittable(head, tail):
@@ -324,7 +353,7 @@ def _clauses(sentence: str) -> list[str]:
         head, tail = sentence[: match.start()], _which(match) + sentence[match.end() :]
         if _splittable(head, tail):
             return [*_clauses(head), *_clauses(tail)]
-    defined = _copula_split(sentence)
+    defined = _copula_split(sentence) or _in_which_split(sentence)
     if defined and _splittable(*defined, head_words=3):  # "Gout is a disease." stands alone
         return [*_clauses(defined[0]), *_clauses(defined[1])]
     for match in _BECAUSE.finditer(sentence):

@@ -223,3 +223,35 @@ def test_everyday_words_replace_formal_ones_and_a_gene_change_names_its_term_onc
         ("Mutations in one gene cause the disorder.", first[0]),
     ]:
         assert verify_rewrite(source, shown).ok
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Gout is a joint disease in which crystals of uric acid collect in a joint and make it hurt.",
+         ["Gout is a joint disease.", "In this disease, crystals of uric acid collect in a joint and make it hurt."]),
+        ("Night blindness (nyctalopia) is a common symptom that makes it hard to see in dim light at dusk.",
+         ["Night blindness (nyctalopia) is a common symptom.", "It makes it hard to see in dim light at dusk."]),
+        ("About 1 in 5,000 babies has the condition, and the number may be rising in some countries.",
+         ["About 1 in 5,000 babies has the condition.", "The number may be rising in some countries."]),
+        ("Splints are worn at night to rest the sore wrist for a few weeks, and are often enough to ease the pain.",
+         ["Splints are worn at night to rest the sore wrist for a few weeks.", "They are often enough to ease the pain."]),
+    ],
+)  # fmt: skip
+def test_more_safe_joints_in_a_long_sentence(source: str, expected: list[str]):
+    sentences, items = simplify(source, set(), frozenset({"nyctalopia"}))
+    assert sentences == expected and not items
+    assert verify_rewrite(source, " ".join(sentences)).ok
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Smoking and a poor diet are the most common habits that lead to this kind of heart disease later in life.",
+        "Walking is a simple way in which older adults can keep their bones and muscles strong.",
+        "Fever, a stiff neck, and the rash that spreads quickly are signs that a doctor should see the child today.",
+    ],
+)
+def test_a_clause_that_picks_out_its_noun_or_ends_an_enumeration_stays(source: str):
+    sentences, _ = simplify(source)
+    assert len(sentences) == 1
