@@ -133,8 +133,8 @@ def _sentence(text: str) -> str:
 def _as_list(sentence: str) -> tuple[str, list[str]] | None:
     """ "Symptoms include A, B, C, and D." -> ("Symptoms include:", [A, B, C, D]) for 3+ items."""
     match = _LIST.match(sentence.strip())
-    if not match:
-        return None
+    if not match or match["lead"].count("(") != match["lead"].count(")"):
+        return None  # "... (including Spain, France, Italy)": the list would cut the bracket
     items = [
         i.strip() for i in re.split(r",\s+(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", match["items"]) if i.strip()
     ]
@@ -220,16 +220,17 @@ _WHICH = re.compile(
 copies ..." ("These are ..." after a plural verb)."""
 _PLURAL_VERB = frozenset({"are", "were", "have"})
 _COPULA_THAT = re.compile(
-    r"^(?P<head>(?P<subject>(?:[^,;()]|\([^(),;]*\))+?)\s+(?P<copula>is\s+(?:a|an|the)|are(?:\s+the)?)\s+"
+    r"^(?P<head>(?P<subject>(?:[^,;()]|\([^(),;]*\))+?)\s+(?P<copula>is\s+(?:a|an)|are(?!\s+the\b))\s+"
     r"(?P<noun>(?:[^,;()]|\([^()]*\))+?))"
-    r"\s+(?:(?:that|which|who)\s+(?P<verb>[a-z]+)\b|(?P<participle>characterized|marked)\s+by\b)",
+    r"\s+(?:(?P<relative>that|which|who)\s+(?P<verb>[a-z]+)\b|(?P<participle>characterized|marked)\s+by\b)",
     re.I,
 )
 """A definition with a relative clause on its noun: "X is a brain disorder that leads to ..." ->
 "X is a brain disorder. It leads to ..."; "X is a condition characterized by ..." -> "X is a
 condition. It is characterized by ...". Only when the noun phrase holds no preposition (in "a
 lack of cells that carry oxygen" the clause is about the cells, not the lack) and the verb agrees
-with the pronoun ("is a ... that leads", "are ... that lead")."""
+with the pronoun ("is a ... that leads", "are ... that lead"). Not after "the" ("X is the N
+that ...": the clause picks out which N), nor "a N who ..." ("It" is no pronoun for a person)."""
 _COMMA = re.compile(r",(?!\d{3}\b)")
 """A comma, not one inside a number ("1 in 10,000")."""
 _IN_WHICH = re.compile(
@@ -274,6 +275,8 @@ def _copula_split(sentence: str) -> tuple[str, str] | None:
     ):
         return None
     plural = match["copula"].lower().startswith("are")
+    if match["relative"] and match["relative"].lower() == "who" and not plural:
+        return None
     pronoun = "They" if plural else "It"
     rest = sentence[match.end() :]
     if match["participle"]:

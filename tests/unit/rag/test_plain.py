@@ -255,3 +255,21 @@ def test_more_safe_joints_in_a_long_sentence(source: str, expected: list[str]):
 def test_a_clause_that_picks_out_its_noun_or_ends_an_enumeration_stays(source: str):
     sentences, _ = simplify(source)
     assert len(sentences) == 1
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Kidneys are the organs that filter waste out of the blood and make urine every day.",
+        "A dermatologist is a doctor who treats problems of the skin, hair and nails in adults and children.",
+    ],
+)
+def test_no_split_after_the_or_before_who_of_one_person(source: str):
+    assert len(simplify(source)[0]) == 1
+
+
+def test_a_list_never_cuts_a_bracket():
+    sentences, items = simplify(
+        "Sunburn is common but appears most often in sunny places (including Spain, Italy, and Greece)."
+    )
+    assert not items and sentences[0].endswith("Greece).")
