@@ -219,6 +219,15 @@ _WHICH = re.compile(
 """A comment on what was just said: "..., which means both copies ..." -> "... This means both
 copies ..." ("These are ..." after a plural verb)."""
 _PLURAL_VERB = frozenset({"are", "were", "have"})
+_RESULT = re.compile(r",\s+(?P<verb>causing|leading to|resulting in|allowing)\s+(?=\w)", re.I)
+"""A result of what was just said: "..., causing pain in the joints" -> "... This causes pain in
+the joints"."""
+_RESULT_VERB = {
+    "causing": "causes",
+    "leading to": "leads to",
+    "resulting in": "results in",
+    "allowing": "allows",
+}
 _COPULA_THAT = re.compile(
     r"^(?P<head>(?P<subject>(?:[^,;()]|\([^(),;]*\))+?)\s+(?P<copula>is\s+(?:a|an)|are(?!\s+the\b))\s+"
     r"(?P<noun>(?:[^,;()]|\([^()]*\))+?))"
@@ -317,7 +326,8 @@ def _in_which_split(sentence: str) -> tuple[str, str] | None:
 def _clauses(sentence: str) -> list[str]:
     """A long sentence split at a safe joint: where a new clause with its own subject starts
     ("..., and it may take months" -> "... It may take months"), at a comment on what was said
-    ("..., which means" -> "This means"), after a definition's noun ("X is a disorder that
+    ("..., which means" -> "This means"), at a result ("..., causing" -> "This causes"), after a
+    definition's noun ("X is a disorder that
     causes ..." -> "X is a disorder. It causes ..."; "X is a disease in which ..." -> "X is a
     disease. In this disease, ..."), after a concession ("Although A, B" -> "A.
     But B"), or before "because" ("This is because ..."); both halves keep :data:`MIN_PIECE`
@@ -354,6 +364,11 @@ def _clauses(sentence: str) -> list[str]:
             return [*_clauses(head), *_clauses(tail)]
     for match in _WHICH.finditer(sentence):
         head, tail = sentence[: match.start()], _which(match) + sentence[match.end() :]
+        if _splittable(head, tail):
+            return [*_clauses(head), *_clauses(tail)]
+    for match in _RESULT.finditer(sentence):
+        verb = _RESULT_VERB[" ".join(match["verb"].lower().split())]
+        head, tail = sentence[: match.start()], f"This {verb} {sentence[match.end() :]}"
         if _splittable(head, tail):
             return [*_clauses(head), *_clauses(tail)]
     defined = _copula_split(sentence) or _in_which_split(sentence)

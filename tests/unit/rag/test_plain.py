@@ -273,3 +273,22 @@ def test_a_list_never_cuts_a_bracket():
         "Sunburn is common but appears most often in sunny places (including Spain, Italy, and Greece)."
     )
     assert not items and sentences[0].endswith("Greece).")
+
+
+def test_a_result_after_a_comma_becomes_its_own_sentence():
+    source = "Stomach acid can flow back up into the food pipe after large meals, causing heartburn and a sour taste."
+    sentences, items = simplify(source)
+    assert (
+        sentences
+        == [
+            "Stomach acid can flow back up into the food pipe after large meals.",
+            "This causes heartburn and a sour taste.",
+        ]
+        and not items
+    )
+    assert verify_rewrite(source, " ".join(sentences)).ok
+    assert not verify_rewrite(
+        source, " ".join([sentences[0], "This prevents heartburn and a sour taste."])
+    ).ok
+    short = "Ice melts on the warm step, causing a puddle."
+    assert simplify(short)[0] == [short]
