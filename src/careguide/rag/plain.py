@@ -267,6 +267,41 @@ _ALTHOUGH = re.compile(
 improve symptoms" -> "These drugs do not halt the disease. But they can improve symptoms"."""
 
 
+_CONTRAST = re.compile(
+    r",\s+(?P<joint>but|although|though|while|whereas)\s+"
+    r"(?!(?:not|only|also|often|still|then|rather|instead|sometimes|never|always|less|more|as|if|when|"
+    r"is|are|was|were|be|can|cannot|may|might|will|could|should|would|must|does|do|did|has|have|had|"
+    r"[a-z]+ly|[a-z]+ing)\b)(?=[a-z])",
+    re.I,
+)
+"""A contrast whose second half has its own subject: "There is no cure, but medicines can help"
+-> "There is no cure. But medicines can help"; "..., although X" and "..., while others ..."
+likewise ("But ..."). Not before an adverb, a verb or "not" ("..., but not always", "..., but
+can be treated": no subject of their own)."""
+_CONTRAST_SUBJECT = re.compile(
+    r"(?:others|other|some|many|most|few|the|a|an|its|their|this|these|those|it|they|he|she|we|you|"
+    r"anyone|none|little|one|each|both)\s",
+    re.I,
+)
+"""Words that open a subject ("while others ...", "but the ...")."""
+_INTRODUCTORY = re.compile(
+    r"^(?:in|on|at|by|for|with|after|during)\s+(?:[\w-]+\s+){0,3}[\w-]+,\s+(?=\S)", re.I
+)
+
+
+def _own_subject(rest: str) -> bool:
+    """Does the clause ``rest`` start with a subject of its own? A pronoun or determiner
+    ("others", "the ..."), or a noun with an auxiliary right after it ("medicines can ..."), after
+    an opening phrase closed by a comma ("in this case, the ...") if any."""
+    rest = _INTRODUCTORY.sub("", rest)
+    if _CONTRAST_SUBJECT.match(rest):
+        return True
+    words = rest.split()
+    if not words or re.match(r"(?:in|on|at|by|for|with|after|during|to|from|as)$", words[0], re.I):
+        return False
+    return any(_AUXILIARY.fullmatch(w) or w.lower().endswith("n't") for w in words[1:5])
+
+
 def _which(match: re.Match[str]) -> str:
     return "These " if match["verb"].lower() in _PLURAL_VERB else "This "
 
@@ -327,10 +362,10 @@ def _in_which_split(sentence: str) -> tuple[str, str] | None:
 def _clauses(sentence: str) -> list[str]:
     """A long sentence split at a safe joint: where a new clause with its own subject starts
     ("..., and it may take months" -> "... It may take months"), at a comment on what was said
-    ("..., which means" -> "This means"), at a result ("..., causing" -> "This causes"), after a
-    definition's noun ("X is a disorder that
-    causes ..." -> "X is a disorder. It causes ..."; "X is a disease in which ..." -> "X is a
-    disease. In this disease, ..."), after a concession ("Although A, B" -> "A.
+    ("..., which means" -> "This means"), at a result ("..., causing" -> "This causes"), at a
+    contrast ("A, but the drug helps" -> "A. But the drug helps"), after a definition's noun ("X
+    is a disorder that causes ..." -> "X is a disorder. It causes ..."; "X is a disease in which
+    ..." -> "X is a disease. In this disease, ..."), after a concession ("Although A, B" -> "A.
     But B"), or before "because" ("This is because ..."); both halves keep :data:`MIN_PIECE`
     words or more."""
     if len(sentence.split()) <= LONG_SENTENCE:
@@ -361,6 +396,15 @@ def _clauses(sentence: str) -> list[str]:
     concession = _ALTHOUGH.match(sentence)
     if concession:
         head, tail = concession["concession"], "But " + concession["main"]
+        if _splittable(head, tail):
+            return [*_clauses(head), *_clauses(tail)]
+    for match in _CONTRAST.finditer(sentence):
+        head, rest = sentence[: match.start()], sentence[match.end() :]
+        if not _own_subject(rest) or (
+            match["joint"].lower() == "while" and not re.match(r"(?:others|other|some)\s", rest, re.I)
+        ):
+            continue  # "..., but happens by chance"; "while" alone may just add ("..., while diet helps")
+        tail = f"But {rest}"
         if _splittable(head, tail):
             return [*_clauses(head), *_clauses(tail)]
     for match in _WHICH.finditer(sentence):

@@ -32,6 +32,7 @@ HEDGES = frozenset(
 )
 _GLUE = frozenset(content_words("include includes including following these those such"))
 _CONCESSIVE = frozenset(content_words("although though"))
+_CONTRASTIVE = frozenset(content_words("while whereas"))
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def verify_rewrite(source: str, rewrite: str) -> RewriteCheck:
     short_words = {w for a in short for w in content_words(a)}
     # "Although A, B" -> "A. But B": the concession is said by "but"
     conceded = _CONCESSIVE if re.search(r"\bbut\b", lowered) else set()
+    if re.search(r"(?:^|[.!?]\s+)But\b", rewrite_plain):  # "A, while B" -> "A. But B"
+        conceded = conceded | _CONTRASTIVE
     dropped = source_words - rewrite_words - replaced - short_words - _GLUE - conceded
     if dropped:
         return RewriteCheck(False, f"words dropped: {', '.join(sorted(dropped))}")

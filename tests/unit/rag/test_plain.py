@@ -308,3 +308,32 @@ def test_a_result_after_a_comma_becomes_its_own_sentence():
 def test_no_split_after_a_title_or_before_an_aside(source: str):
     sentences, _ = simplify(source)
     assert len(sentences) == 1
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("There is no quick fix for a sprained ankle, but rest and ice can ease the swelling.",
+         ["There is no quick fix for a sprained ankle.", "But rest and ice can ease the swelling."]),
+        ("Some children lose their food allergy by school age, while others keep it for life.",
+         ["Some children lose their food allergy by school age.", "But others keep it for life."]),
+        ("Most bee stings hurt for a day or two, although a few people have a severe reaction.",
+         ["Most bee stings hurt for a day or two.", "But a few people have a severe reaction."]),
+    ],
+)  # fmt: skip
+def test_a_contrast_with_its_own_subject_becomes_a_but_sentence(source: str, expected: list[str]):
+    sentences, _ = simplify(source)
+    assert sentences == expected
+    assert verify_rewrite(source, " ".join(sentences)).ok
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Warts are not caused by frogs or toads, but spread through small cuts in the skin.",
+        "Stretching the calf muscles can ease the cramps, while a warm bath relaxes the legs.",
+        "Drink plenty of water every day to stay well, but not so much that you feel sick.",
+    ],
+)
+def test_no_but_sentence_without_a_subject_or_for_an_adding_while(source: str):
+    assert len(simplify(source)[0]) == 1

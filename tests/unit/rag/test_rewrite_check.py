@@ -75,3 +75,10 @@ def test_a_possessive_counts_as_its_noun():
     source = "An individual's sleep log helps the doctor."
     assert verify_rewrite(source, "A person's sleep log helps the doctor.").ok
     assert not verify_rewrite(source, "A person's sleep log and aspirin help the doctor.").ok
+
+
+def test_a_dropped_while_needs_a_sentence_that_opens_with_but():
+    source = "Some colds last a week, while others last two weeks."
+    assert verify_rewrite(source, "Some colds last a week. But others last two weeks.").ok
+    assert not verify_rewrite(source, "Some colds last a week. Others last two weeks.").ok
+    assert not verify_rewrite(source, "Some colds last a week. But others last three weeks.").ok
