@@ -32,12 +32,18 @@ HEDGES = frozenset(
 )
 _GLUE = frozenset(content_words("include includes including following these those such"))
 _CONCESSIVE = frozenset(content_words("although though"))
+_CONTRASTIVE = frozenset(content_words("while whereas"))
 
 
 @dataclass(frozen=True)
 class RewriteCheck:
     ok: bool
     reason: str = ""
+
+
+def _content_words(text: str) -> set[str]:
+    """Content words, a possessive as its noun ("a person's" says "person")."""
+    return content_words(re.sub(r"'s\b", "", text))
 
 
 def _hedges(text: str) -> set[str]:
@@ -67,14 +73,17 @@ def verify_rewrite(source: str, rewrite: str) -> RewriteCheck:
     if len(NEGATION.findall(rewrite_plain)) != len(NEGATION.findall(source_plain)) + lay_negations:
         return RewriteCheck(False, "negation differs")
     lay_hedges = {h for t in terms for a in words.alternatives.get(t, ()) for h in _hedges(a)}
-    # "approximately" -> "about", "frequently" -> "often": the glossary's word, not a new hedge
+    # "approximately" -> "about", "frequently" -> "often": the glossary's word, not a new hedge;
+    # "typically" -> "usually": a hedge said by the glossary's hedge for it
+    said = _hedges(rewrite_plain)
+    swapped = {t for t in terms if t in HEDGES and any(a.lower() in said for a in words.alternatives[t])}
     if (
-        not _hedges(source_plain) <= _hedges(rewrite_plain) | {h for h in HEDGES if h in lay}
+        not _hedges(source_plain) <= _hedges(rewrite_plain) | {h for h in HEDGES if h in lay} | swapped
         or not _hedges(rewrite_plain) <= _hedges(source_plain) | lay | lay_hedges
     ):
         return RewriteCheck(False, "hedge differs")
-    source_words = content_words(source_plain)
-    rewrite_words = content_words(rewrite_plain)
+    source_words = _content_words(source_plain)
+    rewrite_words = _content_words(rewrite_plain)
     replaced = {
         w
         for t in terms
@@ -97,6 +106,8 @@ def verify_rewrite(source: str, rewrite: str) -> RewriteCheck:
     short_words = {w for a in short for w in content_words(a)}
     # "Although A, B" -> "A. But B": the concession is said by "but"
     conceded = _CONCESSIVE if re.search(r"\bbut\b", lowered) else set()
+    if re.search(r"(?:^|[.!?]\s+)But\b", rewrite_plain):  # "A, while B" -> "A. But B"
+        conceded = conceded | _CONTRASTIVE
     dropped = source_words - rewrite_words - replaced - short_words - _GLUE - conceded
     if dropped:
         return RewriteCheck(False, f"words dropped: {', '.join(sorted(dropped))}")

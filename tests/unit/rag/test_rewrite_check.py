@@ -60,3 +60,25 @@ def test_split_pieces_keep_the_negation_of_their_own_half():
     assert verify_rewrite(source, pieces).ok
     dropped = "Rest mends a torn tendon. But gentle stretching can restore movement over weeks."
     assert "negation" in verify_rewrite(source, dropped).reason
+
+
+def test_a_hedge_may_become_the_glossary_hedge_for_it_but_not_vanish_or_change():
+    source = "Bruises typically fade within 2 weeks."
+    assert verify_rewrite(source, "Bruises usually fade within 2 weeks.").ok
+    assert not verify_rewrite(source, "Bruises fade within 2 weeks.").ok
+    assert not verify_rewrite(source, "Bruises may fade within 2 weeks.").ok
+    assert not verify_rewrite(source, "Bruises usually fade within 3 weeks.").ok
+    assert not verify_rewrite(source, "Bruises usually do not fade within 2 weeks.").ok
+
+
+def test_a_possessive_counts_as_its_noun():
+    source = "An individual's sleep log helps the doctor."
+    assert verify_rewrite(source, "A person's sleep log helps the doctor.").ok
+    assert not verify_rewrite(source, "A person's sleep log and aspirin help the doctor.").ok
+
+
+def test_a_dropped_while_needs_a_sentence_that_opens_with_but():
+    source = "Some colds last a week, while others last two weeks."
+    assert verify_rewrite(source, "Some colds last a week. But others last two weeks.").ok
+    assert not verify_rewrite(source, "Some colds last a week. Others last two weeks.").ok
+    assert not verify_rewrite(source, "Some colds last a week. But others last three weeks.").ok
