@@ -15,13 +15,7 @@ import numpy as np
 from careguide.config import ConfigError, Settings
 from careguide.guardrails.audit import AuditLog
 from careguide.guardrails.classifiers import MODEL_FILES, SCOPE_MODEL, ClassifierCheck, LinearModel
-from careguide.guardrails.harm_classifier import (
-    DEFAULT_WEIGHTS,
-    HarmClassifier,
-    HarmHead,
-    harm_gate,
-    harm_head_layers,
-)
+from careguide.guardrails.harm_classifier import DEFAULT_WEIGHTS, HarmClassifier, harm_gate, harm_head_layers
 from careguide.guardrails.output import OutputVerifier, PassageInjectionCheck
 from careguide.guardrails.phi import AllowList, PhiRedactor, PhiSettings, medical_terms, packaged_drug_words
 from careguide.guardrails.policy import (
@@ -115,7 +109,6 @@ class Registry:
         bank = ExemplarBank.load(embedder)
         crisis = policy.message("self_harm")
         harmful = policy.message("harmful_request")
-        general = harm_head_layers(policy, embedder, in_scope)
         models = {
             family: _classifier(family, policy, bank)
             for family in MODEL_FILES
@@ -126,14 +119,7 @@ class Registry:
             model = models.get(family)
             return None if model is None else (lambda text: float(model.probability([text])[0]))
 
-        crisis_gate = layers.harm_general.crisis_gate
-        general = [
-            (on, replace(head, crisis_gate=gate("crisis"), crisis_gate_threshold=crisis_gate))
-            if isinstance(head, HarmHead)
-            else (on, head)
-            for on, head in general
-        ]
-
+        general = harm_head_layers(policy, embedder, in_scope, crisis=gate("crisis"))
         return [
             *general,
             *((True, model) for model in models.values()),

@@ -18,7 +18,7 @@ import json
 import random
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -311,8 +311,11 @@ def harm_head_layers(
     embedder: Embedder,
     about_health: Callable[[str], bool],
     path: Path = GENERAL_WEIGHTS,
+    crisis: Callable[[str], float] | None = None,
 ) -> list[tuple[bool, Check]]:
-    """The general harm head as a registry entry, when it is switched on and its weights exist."""
+    """The general harm head as a registry entry, when it is switched on and its weights exist;
+    ``crisis`` is the crisis classifier's probability, which its self-harm categories must also
+    reach (``semantic.harm_general.crisis_gate``)."""
     if not policy.checks.harm_general or not path.is_file():
         return []
     layer = policy.semantic.harm_general
@@ -327,7 +330,7 @@ def harm_head_layers(
         layer.max_sentences,
         layer.sentence_floor,
     )
-    return [(True, head)]
+    return [(True, replace(head, crisis_gate=crisis, crisis_gate_threshold=layer.crisis_gate))]
 
 
 def harm_gate(layers: list[tuple[bool, Check]]) -> Callable[[str], float] | None:
